@@ -1,0 +1,32 @@
+package dev.heed.tensor;
+
+/**
+ * Element types. The integer and boolean types exist because ONNX graphs compute shapes and masks with
+ * them; the numeric kernels work on {@link #FLOAT32}.
+ */
+public enum DType {
+    FLOAT32(4, "float32"),
+    INT64(8, "int64"),
+    INT32(4, "int32"),
+    /** One byte per element, 0 = false, anything else = true. */
+    BOOL(1, "bool"),
+    UINT8(1, "uint8");
+
+    private final int byteSize;
+    private final String displayName;
+
+    DType(int byteSize, String displayName) {
+        this.byteSize = byteSize;
+        this.displayName = displayName;
+    }
+
+    /** Bytes per element. */
+    public int byteSize() {
+        return byteSize;
+    }
+
+    @Override
+    public String toString() {
+        return displayName;
+    }
+}

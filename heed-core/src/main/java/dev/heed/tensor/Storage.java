@@ -1,0 +1,49 @@
+package dev.heed.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Where a tensor's elements live: a heap array or a {@link MemorySegment} (for memory-mapped weights,
+ * read in place, little-endian as ONNX stores them). Indices are element indices, not bytes.
+ */
+public sealed interface Storage {
+
+    /** Number of elements the storage holds. */
+    long length();
+
+    /** float32 elements on the heap. */
+    record FloatArray(float[] data) implements Storage {
+        public long length() { return data.length; }
+    }
+
+    /** int64 elements on the heap. */
+    record LongArray(long[] data) implements Storage {
+        public long length() { return data.length; }
+    }
+
+    /** int32 elements on the heap. */
+    record IntArray(int[] data) implements Storage {
+        public long length() { return data.length; }
+    }
+
+    /** bool or uint8 elements on the heap, one byte each. */
+    record ByteArray(byte[] data) implements Storage {
+        public long length() { return data.length; }
+    }
+
+    /** Elements of {@code dtype} in a memory segment (for instance a memory-mapped file), little-endian. */
+    record Segment(MemorySegment segment, DType dtype) implements Storage {
+        static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+        public long length() { return segment.byteSize() / dtype.byteSize(); }
+
+        float getFloat(long i) { return segment.getAtIndex(F32, i); }
+        long getLong(long i) { return segment.getAtIndex(I64, i); }
+        int getInt(long i) { return segment.getAtIndex(I32, i); }
+        byte getByte(long i) { return segment.get(ValueLayout.JAVA_BYTE, i); }
+    }
+}
