@@ -1,0 +1,200 @@
+package dev.heed.kernel;
+
+import dev.heed.HeedException;
+import dev.heed.exec.ExecutionContext;
+import dev.heed.tensor.DType;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * Resizing by nearest, n-linear or n-cubic interpolation along any axes (ONNX Resize / Upsample, PyTorch
+ * {@code interpolate}).
+ *
+ * <p>Catalogue: one separable implementation — each resized axis is resampled in turn with a precomputed
+ * table of (source index, weight) taps, which is exact for all three modes because their kernels are
+ * products of 1-D kernels. Cost O(output · taps) per axis. It is its own reference; tests compare it with
+ * PyTorch and the ONNX conformance data.
+ *
+ * <p>For output coordinate {@code o} on an axis of input length {@code in}, output length {@code out} and
+ * scale {@code s}, the source coordinate is (ONNX names): HALF_PIXEL {@code (o + 0.5) / s - 0.5};
+ * PYTORCH_HALF_PIXEL the same, or 0 when {@code out == 1}; ALIGN_CORNERS {@code o · (in - 1) / (out - 1)};
+ * ASYMMETRIC {@code o / s}; TF_HALF_PIXEL_FOR_NN {@code (o + 0.5) / s}; TF_CROP_AND_RESIZE maps into the
+ * region of interest and writes {@code extrapolationValue} outside the input; HALF_PIXEL_SYMMETRIC centres the
+ * resized extent. Taps outside the input read the nearest edge value.
+ *
+ * <pre>{@code
+ * Tensor y = Resize.resize(ctx, x, new int[] {1, 3, 448, 448}, new double[] {1, 1, 2, 2},
+ *         Resize.Params.defaults(Resize.Mode.LINEAR));
+ * }</pre>
+ */
+public final class Resize {
+    private Resize() {}
+
+    public enum Mode { NEAREST, LINEAR, CUBIC }
+
+    public enum CoordinateMode { HALF_PIXEL, PYTORCH_HALF_PIXEL, ALIGN_CORNERS, ASYMMETRIC, TF_HALF_PIXEL_FOR_NN, TF_CROP_AND_RESIZE, HALF_PIXEL_SYMMETRIC }
+
+    public enum NearestMode { ROUND_PREFER_FLOOR, ROUND_PREFER_CEIL, FLOOR, CEIL }
+
+    /**
+     * @param roi per axis {start, end} pairs as ONNX lays them out ({@code [starts..., ends...]}), only for TF_CROP_AND_RESIZE
+     */
+    public record Params(Mode mode, CoordinateMode coordinateMode, NearestMode nearestMode, double cubicA,
+                         boolean excludeOutside, float extrapolationValue, double[] roi) {
+        /** ONNX defaults: half_pixel, round_prefer_floor, A = -0.75, no exclusion, extrapolation 0. */
+        public static Params defaults(Mode mode) {
+            return new Params(mode, CoordinateMode.HALF_PIXEL, NearestMode.ROUND_PREFER_FLOOR, -0.75, false, 0f, null);
+        }
+
+        public Params withCoordinateMode(CoordinateMode m) {
+            return new Params(mode, m, nearestMode, cubicA, excludeOutside, extrapolationValue, roi);
+        }
+
+        public Params withNearestMode(NearestMode m) {
+            return new Params(mode, coordinateMode, m, cubicA, excludeOutside, extrapolationValue, roi);
+        }
+    }
+
+    /**
+     * Resizes {@code x} to {@code outDims}; {@code scales[i]} is the scale the coordinate transform uses on axis
+     * i (pass {@code out / in} when sizes were given).
+     */
+    public static Tensor resize(ExecutionContext ctx, Tensor x, int[] outDims, double[] scales, Params p) {
+        int r = x.rank();
+        if (outDims.length != r || scales.length != r) {
+            throw HeedException.shape("Resize", "x" + x.shape() + ": output sizes " + Arrays.toString(outDims) + " and scales "
+                    + Arrays.toString(scales) + " must have one entry per axis (" + r + ")");
+        }
+        if (x.dtype() != DType.FLOAT32) {
+            throw new HeedException(dev.heed.ErrorCode.DTYPE_MISMATCH, "Resize: x is " + x.dtype() + "; only float32 is supported");
+        }
+        if (p.coordinateMode() == CoordinateMode.TF_CROP_AND_RESIZE && (p.roi() == null || p.roi().length != 2 * r)) {
+            throw HeedException.invalid("Resize", "tf_crop_and_resize needs a roi of " + 2 * r + " values, got "
+                    + (p.roi() == null ? "none" : Arrays.toString(p.roi())));
+        }
+        Tensor cur = x.contiguous();
+        float[] data = Arrays.copyOfRange(cur.floatArrayOrNull(), (int) cur.offset(), (int) cur.offset() + cur.shape().numelInt());
+        int[] dims = x.shape().dims();
+        for (int axis = 0; axis < r; axis++) {
+            if (dims[axis] == outDims[axis] && scales[axis] == 1.0 && p.coordinateMode() != CoordinateMode.TF_CROP_AND_RESIZE) continue;
+            data = resampleAxis(ctx, data, dims, axis, outDims[axis], scales[axis], p);
+            dims[axis] = outDims[axis];
+        }
+        return Tensor.of(data, dims);
+    }
+
+    /** One axis: out[..., o, ...] = Σ_t weight[o][t] · in[..., index[o][t], ...] (or the extrapolation value). */
+    private static float[] resampleAxis(ExecutionContext ctx, float[] in, int[] dims, int axis, int outLen, double scale, Params p) {
+        int inLen = dims[axis];
+        int outerCount = 1, innerCount = 1;
+        for (int i = 0; i < axis; i++) outerCount *= dims[i];
+        for (int i = axis + 1; i < dims.length; i++) innerCount *= dims[i];
+        final int outer = outerCount, inner = innerCount;
+        float[] out = new float[outer * outLen * inner];
+        if (inLen == 0 || outLen == 0 || outer == 0 || inner == 0) return out;
+        int taps = switch (p.mode()) { case NEAREST -> 1; case LINEAR -> 2; case CUBIC -> 4; };
+        int[] idx = new int[outLen * taps];
+        double[] wgt = new double[outLen * taps];
+        boolean[] outside = new boolean[outLen];
+        for (int o = 0; o < outLen; o++) {
+            double src = sourceCoordinate(o, inLen, outLen, scale, axis, dims.length, p);
+            if (p.coordinateMode() == CoordinateMode.TF_CROP_AND_RESIZE && (src < 0 || src > inLen - 1)) {
+                outside[o] = true;
+                continue;
+            }
+            switch (p.mode()) {
+                case NEAREST -> {
+                    idx[o] = clamp(nearest(src, p.nearestMode()), inLen);
+                    wgt[o] = 1;
+                }
+                case LINEAR -> {
+                    double c = Math.min(Math.max(src, 0), inLen - 1);
+                    int i0 = (int) Math.floor(c);
+                    double t = c - i0;
+                    idx[2 * o] = clamp(i0, inLen);
+                    idx[2 * o + 1] = clamp(i0 + 1, inLen);
+                    wgt[2 * o] = 1 - t;
+                    wgt[2 * o + 1] = t;
+                }
+                case CUBIC -> {
+                    int i0 = (int) Math.floor(src);
+                    double t = src - i0;
+                    double a = p.cubicA();
+                    double[] w = {cubic(t + 1, a), cubic(t, a), cubic(1 - t, a), cubic(2 - t, a)};
+                    double sum = 0;
+                    for (int k = 0; k < 4; k++) {
+                        int j = i0 - 1 + k;
+                        if (p.excludeOutside() && (j < 0 || j >= inLen)) w[k] = 0;
+                        sum += w[k];
+                    }
+                    for (int k = 0; k < 4; k++) {
+                        idx[4 * o + k] = clamp(i0 - 1 + k, inLen);
+                        wgt[4 * o + k] = p.excludeOutside() ? w[k] / sum : w[k];
+                    }
+                }
+            }
+        }
+        float extrapolation = p.extrapolationValue();
+        int fTaps = taps;
+        ctx.parallelFor(outer, Math.max(1, 65536 / Math.max(1, outLen * inner)), (s, e) -> {
+            for (int b = s; b < e; b++) {
+                int inBase = b * inLen * inner, outBase = b * outLen * inner;
+                for (int o = 0; o < outLen; o++) {
+                    int dst = outBase + o * inner;
+                    if (outside[o]) {
+                        Arrays.fill(out, dst, dst + inner, extrapolation);
+                        continue;
+                    }
+                    for (int q = 0; q < inner; q++) {
+                        double v = 0;
+                        for (int k = 0; k < fTaps; k++) v += wgt[o * fTaps + k] * in[inBase + idx[o * fTaps + k] * inner + q];
+                        out[dst + q] = (float) v;
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    static double sourceCoordinate(int o, int inLen, int outLen, double scale, int axis, int rank, Params p) {
+        return switch (p.coordinateMode()) {
+            case HALF_PIXEL -> (o + 0.5) / scale - 0.5;
+            case PYTORCH_HALF_PIXEL -> outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
+            case ALIGN_CORNERS -> outLen == 1 ? 0 : o * (double) (inLen - 1) / (outLen - 1);
+            case ASYMMETRIC -> o / scale;
+            case TF_HALF_PIXEL_FOR_NN -> (o + 0.5) / scale;
+            case HALF_PIXEL_SYMMETRIC -> {
+                double adjustment = outLen / (scale * inLen);
+                double center = inLen / 2.0;
+                double offset = center * (1 - adjustment);
+                yield offset + (o + 0.5) / scale - 0.5;
+            }
+            case TF_CROP_AND_RESIZE -> {
+                double start = p.roi()[axis], end = p.roi()[rank + axis];
+                yield outLen > 1 ? start * (inLen - 1) + o * (end - start) * (inLen - 1) / (outLen - 1)
+                        : 0.5 * (start + end) * (inLen - 1);
+            }
+        };
+    }
+
+    static long nearest(double x, NearestMode m) {
+        return switch (m) {
+            case FLOOR -> (long) Math.floor(x);
+            case CEIL -> (long) Math.ceil(x);
+            case ROUND_PREFER_FLOOR -> x == Math.floor(x) + 0.5 ? (long) Math.floor(x) : Math.round(x);
+            case ROUND_PREFER_CEIL -> x == Math.floor(x) + 0.5 ? (long) Math.ceil(x) : Math.round(x);
+        };
+    }
+
+    private static int clamp(long i, int n) {
+        return (int) Math.min(Math.max(i, 0), n - 1);
+    }
+
+    /** Keys' cubic convolution kernel with parameter a. */
+    private static double cubic(double d, double a) {
+        d = Math.abs(d);
+        if (d <= 1) return ((a + 2) * d - (a + 3)) * d * d + 1;
+        if (d < 2) return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
+        return 0;
+    }
+}
