@@ -1,0 +1,183 @@
+package dev.heed.kernel;
+
+import dev.heed.HeedException;
+import dev.heed.exec.ExecutionContext;
+import dev.heed.tensor.DType;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * Max and average pooling over any number of spatial axes (ONNX MaxPool, AveragePool, GlobalAveragePool,
+ * GlobalMaxPool), x [N, C, D1, …, Dk].
+ *
+ * <p>Catalogue: one scalar implementation, parallel over N·C planes; windows are walked with precomputed
+ * offsets. Cost O(output · window). It is its own reference; tests compare it with a direct float64 loop
+ * and the ONNX conformance data.
+ *
+ * <p>Output length per axis: {@code floor_or_ceil((in + padBegin + padEnd - dilation·(k - 1) - 1) / stride) + 1};
+ * with {@code ceilMode} a last window that would start in the end padding is dropped. Max ignores padding;
+ * average divides by the number of input elements in the window, or with {@code countIncludePad} by the
+ * window size clipped to the padded extent.
+ *
+ * <pre>{@code
+ * Tensor y = Pooling.maxPool(ctx, x, new Pooling.Window(new int[] {3, 3}, new int[] {2, 2},
+ *         new int[] {1, 1, 1, 1}, new int[] {1, 1}, false));
+ * }</pre>
+ */
+public final class Pooling {
+    private Pooling() {}
+
+    /**
+     * @param kernel    window size per spatial axis
+     * @param strides   stride per axis
+     * @param pads      ONNX layout: begins of every axis, then ends
+     * @param dilations dilation per axis
+     * @param ceilMode  round the output length up
+     */
+    public record Window(int[] kernel, int[] strides, int[] pads, int[] dilations, boolean ceilMode) {
+        /** A window of {@code kernel} with stride 1, no padding, no dilation. */
+        public static Window of(int... kernel) {
+            int k = kernel.length;
+            int[] ones = new int[k];
+            Arrays.fill(ones, 1);
+            return new Window(kernel, ones, new int[2 * k], ones.clone(), false);
+        }
+    }
+
+    public static Tensor maxPool(ExecutionContext ctx, Tensor x, Window w) {
+        return pool(ctx, x, w, true, false);
+    }
+
+    public static Tensor averagePool(ExecutionContext ctx, Tensor x, Window w, boolean countIncludePad) {
+        return pool(ctx, x, w, false, countIncludePad);
+    }
+
+    /** Mean over all spatial axes, keeping them as size 1. */
+    public static Tensor globalAveragePool(ExecutionContext ctx, Tensor x) {
+        return global(ctx, x, false);
+    }
+
+    /** Max over all spatial axes, keeping them as size 1. */
+    public static Tensor globalMaxPool(ExecutionContext ctx, Tensor x) {
+        return global(ctx, x, true);
+    }
+
+    /** Output lengths for {@code inDims} (spatial only). */
+    public static int[] outputSpatial(String op, int[] in, Window w) {
+        int k = in.length;
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) {
+            long span = (long) w.dilations()[i] * (w.kernel()[i] - 1) + 1;
+            long padded = (long) in[i] + w.pads()[i] + w.pads()[k + i];
+            if (padded < span) {
+                throw HeedException.shape(op, "spatial axis " + i + " of length " + in[i] + " (padded " + padded
+                        + ") is shorter than the window span " + span);
+            }
+            long num = padded - span;
+            long o = (w.ceilMode() ? Math.ceilDiv(num, w.strides()[i]) : Math.floorDiv(num, w.strides()[i])) + 1;
+            if (w.ceilMode() && (o - 1) * w.strides()[i] >= in[i] + w.pads()[i]) o--;
+            out[i] = (int) o;
+        }
+        return out;
+    }
+
+    private static Tensor pool(ExecutionContext ctx, Tensor x, Window w, boolean max, boolean countIncludePad) {
+        String op = max ? "MaxPool" : "AveragePool";
+        int k = x.rank() - 2;
+        if (k < 1 || w.kernel().length != k || w.strides().length != k || w.dilations().length != k || w.pads().length != 2 * k) {
+            throw HeedException.shape(op, "x" + x.shape() + " with kernel " + Arrays.toString(w.kernel()) + ", strides "
+                    + Arrays.toString(w.strides()) + ", pads " + Arrays.toString(w.pads()) + ", dilations "
+                    + Arrays.toString(w.dilations()) + ": x must be [N, C, spatial...] and each parameter must cover its "
+                    + Math.max(k, 0) + " spatial axes (pads twice)");
+        }
+        if (x.dtype() != DType.FLOAT32) {
+            throw new HeedException(dev.heed.ErrorCode.DTYPE_MISMATCH, op + ": x is " + x.dtype() + "; only float32 is supported");
+        }
+        int[] in = Arrays.copyOfRange(x.shape().dims(), 2, 2 + k);
+        int[] out = outputSpatial(op, in, w);
+        int planes = x.dim(0) * x.dim(1);
+        int inPlane = 1, outPlane = 1;
+        for (int i = 0; i < k; i++) { inPlane *= in[i]; outPlane *= out[i]; }
+        Tensor xc = x.contiguous();
+        float[] xs = xc.floatArrayOrNull();
+        int xo = (int) xc.offset();
+        float[] ys = new float[planes * outPlane];
+        int[] inStride = new int[k];
+        for (int i = k - 1, s = 1; i >= 0; i--) { inStride[i] = s; s *= in[i]; }
+        final int fInPlane = inPlane, fOutPlane = outPlane;
+        ctx.parallelFor(planes, 1, (s, e) -> {
+            int[] o = new int[k], kk = new int[k];
+            for (int p = s; p < e; p++) {
+                int base = xo + p * fInPlane;
+                Arrays.fill(o, 0);
+                for (int q = 0; q < fOutPlane; q++) {
+                    double acc = max ? Double.NEGATIVE_INFINITY : 0;
+                    int count = 0;
+                    long padCount = 1;
+                    for (int i = 0; i < k; i++) {
+                        int start = o[i] * w.strides()[i] - w.pads()[i];
+                        int end = Math.min(start + (w.kernel()[i] - 1) * w.dilations()[i] + 1, in[i] + w.pads()[k + i]);
+                        padCount *= (end - start + w.dilations()[i] - 1) / w.dilations()[i];
+                    }
+                    Arrays.fill(kk, 0);
+                    boolean done = false;
+                    while (!done) {
+                        int off = 0;
+                        boolean inside = true;
+                        for (int i = 0; i < k; i++) {
+                            int pos = o[i] * w.strides()[i] - w.pads()[i] + kk[i] * w.dilations()[i];
+                            if (pos < 0 || pos >= in[i]) { inside = false; break; }
+                            off += pos * inStride[i];
+                        }
+                        if (inside) {
+                            float v = xs[base + off];
+                            if (max) { if (v > acc || Float.isNaN(v)) acc = v; } else acc += v;
+                            count++;
+                        }
+                        done = true;
+                        for (int i = k - 1; i >= 0; i--) {
+                            if (++kk[i] < w.kernel()[i]) { done = false; break; }
+                            kk[i] = 0;
+                        }
+                    }
+                    float r;
+                    if (max) r = count == 0 ? Float.NEGATIVE_INFINITY : (float) acc;
+                    else r = (float) (acc / (countIncludePad ? padCount : Math.max(count, 1)));
+                    ys[p * fOutPlane + q] = r;
+                    for (int i = k - 1; i >= 0; i--) {
+                        if (++o[i] < out[i]) break;
+                        o[i] = 0;
+                    }
+                }
+            }
+        });
+        int[] dims = new int[k + 2];
+        dims[0] = x.dim(0);
+        dims[1] = x.dim(1);
+        System.arraycopy(out, 0, dims, 2, k);
+        return Tensor.of(ys, dims);
+    }
+
+    private static Tensor global(ExecutionContext ctx, Tensor x, boolean max) {
+        if (x.rank() < 3) throw HeedException.shape(max ? "GlobalMaxPool" : "GlobalAveragePool", "x" + x.shape() + " must be [N, C, spatial...]");
+        int planes = x.dim(0) * x.dim(1);
+        int plane = (int) (x.numel() / Math.max(1, planes));
+        Tensor xc = x.contiguous();
+        float[] xs = xc.floatArrayOrNull();
+        int xo = (int) xc.offset();
+        float[] ys = new float[planes];
+        ctx.parallelFor(planes, 16, (s, e) -> {
+            for (int p = s; p < e; p++) {
+                double acc = max ? Double.NEGATIVE_INFINITY : 0;
+                for (int i = 0; i < plane; i++) {
+                    float v = xs[xo + p * plane + i];
+                    if (max) acc = Math.max(acc, v); else acc += v;
+                }
+                ys[p] = (float) (max ? acc : acc / plane);
+            }
+        });
+        int[] dims = x.shape().dims();
+        for (int i = 2; i < dims.length; i++) dims[i] = 1;
+        return Tensor.of(ys, dims);
+    }
+}
