@@ -80,4 +80,15 @@ public final class ElementwiseChecks {
             case MAX, MIN -> EXACT;
         };
     }
+
+    /** sum and mean: blocked float/double sums, error measured against Σ|x| (mean: Σ|x|/n). */
+    static final double SUM_REL_TO_ABS_SUM = 24 * ULP;
+    /** softmax: exp's 2 ulp plus rounding of x - max, sum and scale; tiny probabilities judged absolutely. */
+    static final Tol SOFTMAX = new Tol(8 * ULP, 1e-9);
+    /** log-softmax: (x - max) - log(sum); log(sum) inherits exp's ~2 ulp as an absolute error. */
+    static final Tol LOG_SOFTMAX = new Tol(4 * ULP, 5e-7);
+    /** layer norm with N(0,1)-scale gamma/beta: blocked statistics, output magnitude O(1..10). */
+    static final Tol LAYER_NORM = new Tol(16 * ULP, 2e-6);
+    /** batch norm: (x - mean)·a + bias, a rounded to float once. */
+    static final Tol BATCH_NORM = new Tol(4 * ULP, 1e-6);
 }
