@@ -91,4 +91,101 @@ public final class ElementwiseChecks {
     static final Tol LAYER_NORM = new Tol(16 * ULP, 2e-6);
     /** batch norm: (x - mean)·a + bias, a rounded to float once. */
     static final Tol BATCH_NORM = new Tol(4 * ULP, 1e-6);
+
+    // ---------------------------------------------------------------- selfcheck
+
+    private static final int N = 1 << 20;
+
+    /**
+     * Runs each kernel family once on ~1M random elements and compares it with its float64 reference.
+     * {@code maxError} is in units of the op's tolerance ({@code metric = "tol"}: ≤ 1 passes);
+     * {@code gflops} is elements processed per nanosecond (billions of elements per second), best of 3 runs.
+     */
+    public static List<KernelCheck> selfCheck(ExecutionContext ctx, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<KernelCheck> out = new ArrayList<>();
+        dev.heed.tensor.Tensor x = random(r, 3, 1024, 1024);
+        dev.heed.tensor.Tensor bias = random(r, 1, 1024);
+        out.add(check("add [1024, 1024] + [1024]", N, () -> Elementwise.binary(ctx, BinaryOp.ADD, x, bias),
+                ElementwiseReference.binary(BinaryOp.ADD, x, bias), tolerance(BinaryOp.ADD)));
+        out.add(check("mul [1024, 1024] · [1024, 1024]^T", N, () -> Elementwise.binary(ctx, BinaryOp.MUL, x, x.transpose(0, 1)),
+                ElementwiseReference.binary(BinaryOp.MUL, x, x.transpose(0, 1)), tolerance(BinaryOp.MUL)));
+        dev.heed.tensor.Tensor pos = Elementwise.unary(ctx, UnaryOp.EXP, random(r, 5, 1024, 1024));
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.ERF, UnaryOp.SIGMOID,
+                UnaryOp.GELU, UnaryOp.GELU_TANH, UnaryOp.SILU, UnaryOp.RELU, UnaryOp.ROUND}) {
+            dev.heed.tensor.Tensor in = op.kind() == UnaryOp.Kind.LOG ? pos : x;
+            out.add(check(op + " [1024, 1024]", N, () -> Elementwise.unary(ctx, op, in),
+                    ElementwiseReference.unary(op, in), tolerance(op.kind())));
+        }
+        out.add(new KernelCheckBuilder("greater [1024, 1024] > [1024]", N).exact(ctx, () -> {
+            dev.heed.tensor.Tensor y = Elementwise.compare(ctx, CompareOp.GREATER, x, bias);
+            boolean[] ref = ElementwiseReference.compare(CompareOp.GREATER, x, bias);
+            long[] got = y.toLongArray();
+            int bad = 0;
+            for (int i = 0; i < ref.length; i++) if ((ref[i] ? 1 : 0) != got[i]) bad++;
+            return bad;
+        }, () -> Elementwise.compare(ctx, CompareOp.GREATER, x, bias)));
+        // sum over rows: error relative to Σ|x|
+        {
+            double[] ref = ReductionsReference.reduce(ReduceOp.SUM, x, new int[] {1});
+            double[] abs = ReductionsReference.absSum(x, new int[] {1});
+            float[] got = Reductions.reduce(ctx, ReduceOp.SUM, x, new int[] {1}, false).toFloatArray();
+            double worst = 0;
+            for (int i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i] - ref[i]) / (SUM_REL_TO_ABS_SUM * abs[i]));
+            out.add(new KernelCheck("reduce_sum [1024, 1024] axis 1", worst, 1.0, "tol",
+                    rate(N, () -> Reductions.reduce(ctx, ReduceOp.SUM, x, new int[] {1}, false))));
+        }
+        out.add(check("reduce_max [1024, 1024] axis 0 (columns)", N, () -> Reductions.reduce(ctx, ReduceOp.MAX, x, new int[] {0}, false),
+                ReductionsReference.reduce(ReduceOp.MAX, x, new int[] {0}), EXACT));
+        out.add(check("softmax [1024, 1024] axis -1", N, () -> Softmax.softmax(ctx, x, -1),
+                SoftmaxReference.softmax(x, -1, false), SOFTMAX));
+        out.add(check("log_softmax [1024, 1024] axis -1", N, () -> Softmax.logSoftmax(ctx, x, -1),
+                SoftmaxReference.softmax(x, -1, true), LOG_SOFTMAX));
+        dev.heed.tensor.Tensor g = random(r, 1, 1024), b = random(r, 1, 1024);
+        out.add(check("layer_norm [1024, 1024] axis -1", N, () -> Norms.layerNorm(ctx, x, g, b, -1, 1e-5f),
+                NormsReference.layerNorm(x, g, b, -1, 1e-5f), LAYER_NORM));
+        dev.heed.tensor.Tensor img = random(r, 1, 4, 64, 64, 64);
+        dev.heed.tensor.Tensor sc = random(r, 1, 64), bi = random(r, 1, 64), mu = random(r, 1, 64);
+        dev.heed.tensor.Tensor va = Elementwise.unary(ctx, UnaryOp.ABS, random(r, 1, 64));
+        out.add(check("batch_norm [4, 64, 64, 64]", N, () -> Norms.batchNorm(ctx, img, sc, bi, mu, va, 1e-5f),
+                NormsReference.batchNorm(img, sc, bi, mu, va, 1e-5f), BATCH_NORM));
+        return out;
+    }
+
+    private static KernelCheck check(String name, long elements, java.util.function.Supplier<dev.heed.tensor.Tensor> run,
+                                     double[] ref, Tol tol) {
+        float[] y = run.get().toFloatArray();
+        double worst = 0;
+        for (int i = 0; i < y.length; i++) worst = Math.max(worst, tol.ratio(y[i], ref[i]));
+        return new KernelCheck(name, worst, 1.0, "tol", rate(elements, run::get));
+    }
+
+    /** Billions of elements per second, best of 3 timed runs after one warm-up. */
+    private static double rate(long elements, Runnable run) {
+        run.run();
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            long t = System.nanoTime();
+            run.run();
+            best = Math.min(best, System.nanoTime() - t);
+        }
+        return elements / (double) Math.max(1, best);
+    }
+
+    private record KernelCheckBuilder(String name, long elements) {
+        KernelCheck exact(ExecutionContext ctx, java.util.function.IntSupplier mismatches, Runnable run) {
+            return new KernelCheck(name, mismatches.getAsInt(), 0, "mismatches", rate(elements, run));
+        }
+    }
+
+    private static dev.heed.tensor.Tensor random(SplittableRandom r, double scale, int... dims) {
+        int n = 1;
+        for (int d : dims) n *= d;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u = r.nextDouble(), w = r.nextDouble();
+            v[i] = (float) (scale * Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * w));
+        }
+        return dev.heed.tensor.Tensor.of(v, dims);
+    }
 }
