@@ -1,0 +1,72 @@
+package dev.heed.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vector API rows for {@link Norms}. */
+final class NormsVector {
+    private NormsVector() {}
+
+    static final VectorSpecies<Float> F = VectorShapes.F;
+    private static final int L = F.length();
+
+    /** One row of {@code n}: mean, centred variance (blocked sums), then {@code (x-μ)·rstd·γ + β}. */
+    static void layerNormRow(float[] x, int xo, float[] g, float[] b, float eps, float[] y, int yo, int n) {
+        // the mean as hi + lo floats: x - hi is nearly exact, so rows far from 0 keep their precision
+        double meanD = ReductionsVector.sum(x, xo, n) / n;
+        float hi = (float) meanD, lo = (float) (meanD - hi);
+        FloatVector mv = FloatVector.broadcast(F, hi), lv = FloatVector.broadcast(F, lo);
+        // corrected two-pass: Σd and Σd² around the first mean fix the mean's own rounding error
+        double ss = 0, sd = 0;
+        for (int s = 0; s < n; s += ReductionsVector.BLOCK) {
+            int m = Math.min(ReductionsVector.BLOCK, n - s);
+            FloatVector acc = FloatVector.zero(F), dacc = FloatVector.zero(F);
+            int i = 0, bound = F.loopBound(m);
+            for (; i < bound; i += L) {
+                FloatVector d = FloatVector.fromArray(F, x, xo + s + i).sub(mv).sub(lv);
+                acc = d.fma(d, acc);
+                dacc = dacc.add(d);
+            }
+            if (i < m) {
+                VectorMask<Float> mask = F.indexInRange(i, m);
+                FloatVector d = FloatVector.fromArray(F, x, xo + s + i, mask).sub(mv, mask).sub(lv, mask);  // off lanes stay 0
+                acc = d.fma(d, acc);
+                dacc = dacc.add(d);
+            }
+            ss += acc.reduceLanes(VectorOperators.ADD);
+            sd += dacc.reduceLanes(VectorOperators.ADD);
+        }
+        double shift = sd / n;
+        double var = Math.max(0, ss / n - shift * shift);
+        meanD += shift;
+        hi = (float) meanD;
+        lo = (float) (meanD - hi);
+        mv = FloatVector.broadcast(F, hi);
+        lv = FloatVector.broadcast(F, lo);
+        FloatVector rs = FloatVector.broadcast(F, (float) (1.0 / Math.sqrt(var + eps)));
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i).sub(mv).sub(lv).mul(rs);
+            if (g != null) v = v.mul(FloatVector.fromArray(F, g, i));
+            if (b != null) v = v.add(FloatVector.fromArray(F, b, i));
+            v.intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> mask = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, mask).sub(mv).sub(lv).mul(rs);
+            if (g != null) v = v.mul(FloatVector.fromArray(F, g, i, mask));
+            if (b != null) v = v.add(FloatVector.fromArray(F, b, i, mask));
+            v.intoArray(y, yo + i, mask);
+        }
+    }
+
+    /** {@code y = (x - mu)·a + c} over a run of {@code n}. */
+    static void affineRow(float[] x, int xo, float mu, float a, float c, float[] y, int yo, int n) {
+        int i = 0, bound = F.loopBound(n);
+        FloatVector av = FloatVector.broadcast(F, a), cv = FloatVector.broadcast(F, c);
+        for (; i < bound; i += L) FloatVector.fromArray(F, x, xo + i).sub(mu).fma(av, cv).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = Math.fma(x[xo + i] - mu, a, c);
+    }
+}

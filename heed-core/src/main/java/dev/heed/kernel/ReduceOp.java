@@ -1,0 +1,19 @@
+package dev.heed.kernel;
+
+/**
+ * Reductions over a set of axes (ONNX ReduceSum, ReduceMean, ReduceMax, ReduceMin).
+ *
+ * <pre>{@code
+ * Tensor m = Reductions.reduce(ctx, ReduceOp.MEAN, x, new int[] {-1}, true);   // [B, L, E] -> [B, L, 1]
+ * }</pre>
+ */
+public enum ReduceOp {
+    SUM, MEAN,
+    /** NaN propagates; an empty reduction gives -inf. */ MAX,
+    /** NaN propagates; an empty reduction gives +inf. */ MIN;
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

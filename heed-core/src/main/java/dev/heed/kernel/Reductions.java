@@ -1,0 +1,166 @@
+package dev.heed.kernel;
+
+import dev.heed.HeedException;
+import dev.heed.exec.ExecutionContext;
+import dev.heed.tensor.DType;
+import dev.heed.tensor.Shape;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * Reductions over any set of axes (sum, mean, max, min) and argmax / argmin along one axis, ONNX semantics.
+ *
+ * <p>Catalogue (float32 in, float32 out; arg* → int64):
+ * <ul>
+ *   <li>rows: reduced axes trailing in memory → {@code [K, R]} row reductions, vectorised
+ *       ({@link ReductionsVector#reduceRows}); sums in float vector blocks of 256 then double.</li>
+ *   <li>columns: reduced axes one contiguous block followed by kept axes ({@code [O, R, I]}, e.g. mean over
+ *       L of {@code [B, L, E]}) → accumulate rows of {@code I} with vectors ({@link ReductionsVector#reduceColumns}).</li>
+ *   <li>otherwise: one contiguous copy of the view permuted to {@code [kept…, reduced…]}, then rows.</li>
+ *   <li>arg*: scalar, exact; ties → first index, or last with {@code selectLastIndex}; NaN wins (as NumPy).</li>
+ * </ul>
+ * An empty reduction gives 0 (sum), NaN (mean), -inf (max), +inf (min). Empty {@code axes} reduce all axes.
+ *
+ * <pre>{@code
+ * Tensor pooled = Reductions.reduce(ctx, ReduceOp.MEAN, h, new int[] {1}, false);    // [B, L, E] -> [B, E]
+ * Tensor best = Reductions.argMax(ctx, logits, -1, false, false);                     // [B, C] -> [B] int64
+ * }</pre>
+ */
+public final class Reductions {
+    private Reductions() {}
+
+    /**
+     * Reduces {@code x} over {@code axes} (negative axes count from the end; empty = all axes).
+     *
+     * @param keepDims keep reduced axes as size 1
+     */
+    public static Tensor reduce(ExecutionContext ctx, ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
+        String name = "reduce_" + op;
+        requireFloat(name, x);
+        boolean[] red = reducedAxes(name, x.shape(), axes);
+        Shape outShape = outShape(x.shape(), red, keepDims);
+        int r = x.rank();
+        int[] perm = new int[r];
+        int k = 0;
+        long kept = 1, reduced = 1;
+        for (int a = 0; a < r; a++) if (!red[a]) { perm[k++] = a; kept *= x.dim(a); }
+        for (int a = 0; a < r; a++) if (red[a]) { perm[k++] = a; reduced *= x.dim(a); }
+        Tensor out = Tensor.zeros(DType.FLOAT32, outShape.dims());
+        float[] y = out.floatArrayOrNull();
+        int K = (int) kept, R = (int) reduced;
+        if (K == 0) return out;
+        boolean vec = VectorSupport.available();
+        Tensor xs = Elementwise.heap(x);
+        // columns: x contiguous, reduced axes one block [lo, hi] followed by kept axes
+        int lo = -1, hi = -1;
+        for (int a = 0; a < r; a++) if (red[a]) { if (lo < 0) lo = a; hi = a; }
+        boolean block = lo >= 0;
+        for (int a = lo; block && a <= hi; a++) block = red[a];
+        if (R > 0 && block && hi < r - 1 && xs.isContiguous()) {
+            int outer = 1, inner = 1;
+            for (int a = 0; a < lo; a++) outer *= x.dim(a);
+            for (int a = hi + 1; a < r; a++) inner *= x.dim(a);
+            float[] xd = ((dev.heed.tensor.Storage.FloatArray) xs.storage()).data();
+            int off = (int) xs.offset(), in = inner;
+            ctx.parallelFor(outer, Math.max(1, StridedWalk.GRAIN_ELEMENTS / Math.max(1, R * inner)), (s, e) -> {
+                for (int o = s; o < e; o++) {
+                    if (vec) ReductionsVector.reduceColumns(op, xd, off + o * R * in, R, in, y, o * in);
+                    else ReductionsReference.reduceColumns(op, xd, off + o * R * in, R, in, y, o * in);
+                }
+            });
+            return out;
+        }
+        Tensor rows = xs.permute(perm);
+        float[] xd = rows.floatArrayOrNull();
+        if (xd == null) {
+            rows = rows.contiguous();
+            xd = rows.floatArrayOrNull();
+        }
+        float[] data = xd;
+        int off = (int) rows.offset();
+        ctx.parallelFor(K, Math.max(1, StridedWalk.GRAIN_ELEMENTS / Math.max(1, R)), (s, e) -> {
+            for (int i = s; i < e; i++) {
+                y[i] = vec ? ReductionsVector.reduceRow(op, data, off + i * R, R)
+                        : ReductionsReference.reduceRow(op, data, off + i * R, R);
+            }
+        });
+        return out;
+    }
+
+    /** Index of the largest element along {@code axis} as int64 (ONNX ArgMax). */
+    public static Tensor argMax(ExecutionContext ctx, Tensor x, int axis, boolean keepDims, boolean selectLastIndex) {
+        return arg("argmax", true, ctx, x, axis, keepDims, selectLastIndex);
+    }
+
+    /** Index of the smallest element along {@code axis} as int64 (ONNX ArgMin). */
+    public static Tensor argMin(ExecutionContext ctx, Tensor x, int axis, boolean keepDims, boolean selectLastIndex) {
+        return arg("argmin", false, ctx, x, axis, keepDims, selectLastIndex);
+    }
+
+    private static Tensor arg(String name, boolean max, ExecutionContext ctx, Tensor x, int axis, boolean keepDims, boolean last) {
+        requireFloat(name, x);
+        int ax = axisOf(name, x.shape(), axis);
+        int n = x.dim(ax);
+        if (n == 0) throw HeedException.invalid(name, "axis " + axis + " of " + x.shape() + " is empty");
+        boolean[] red = new boolean[x.rank()];
+        red[ax] = true;
+        Shape outShape = outShape(x.shape(), red, keepDims);
+        Tensor rows = rowsLast(x, ax);
+        float[] xd = rows.floatArrayOrNull();
+        int off = (int) rows.offset();
+        Tensor out = Tensor.zeros(DType.INT64, outShape.dims());
+        long[] y = ((dev.heed.tensor.Storage.LongArray) out.storage()).data();
+        int K = y.length;
+        ctx.parallelFor(K, Math.max(1, StridedWalk.GRAIN_ELEMENTS / n), (s, e) -> {
+            for (int i = s; i < e; i++) y[i] = ReductionsReference.argRow(xd, off + i * n, n, max, last);
+        });
+        return out;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** {@code x} with {@code axis} moved last, as a contiguous heap float tensor {@code [K, N]}. */
+    static Tensor rowsLast(Tensor x, int axis) {
+        int r = x.rank();
+        int[] perm = new int[r];
+        for (int a = 0, k = 0; a < r; a++) if (a != axis) perm[k++] = a;
+        perm[r - 1] = axis;
+        Tensor p = Elementwise.heap(x).permute(perm);
+        return p.floatArrayOrNull() != null ? p : p.contiguous();
+    }
+
+    static int axisOf(String op, Shape s, int axis) {
+        if (axis < -s.rank() || axis >= s.rank()) {
+            throw HeedException.invalid(op, "axis " + axis + " is out of range for " + s + " (rank " + s.rank() + ")");
+        }
+        return axis < 0 ? axis + s.rank() : axis;
+    }
+
+    static boolean[] reducedAxes(String op, Shape s, int[] axes) {
+        boolean[] red = new boolean[s.rank()];
+        if (axes == null || axes.length == 0) {
+            Arrays.fill(red, true);
+            return red;
+        }
+        for (int a : axes) {
+            int n = axisOf(op, s, a);
+            if (red[n]) throw HeedException.invalid(op, "axis " + a + " repeats in " + Arrays.toString(axes));
+            red[n] = true;
+        }
+        return red;
+    }
+
+    static Shape outShape(Shape s, boolean[] red, boolean keepDims) {
+        int[] d = new int[s.rank()];
+        int k = 0;
+        for (int a = 0; a < s.rank(); a++) {
+            if (!red[a]) d[k++] = s.dim(a);
+            else if (keepDims) d[k++] = 1;
+        }
+        return Shape.of(Arrays.copyOf(d, k));
+    }
+
+    static void requireFloat(String op, Tensor x) {
+        if (x.dtype() != DType.FLOAT32) throw Elementwise.dtype(op + ": expects float32, got " + Elementwise.describe(x));
+    }
+}

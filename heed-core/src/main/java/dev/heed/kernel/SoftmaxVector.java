@@ -1,0 +1,51 @@
+package dev.heed.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vector API softmax rows: max; exp(x - max) with a blocked sum; scale (or subtract log-sum). */
+final class SoftmaxVector {
+    private SoftmaxVector() {}
+
+    static final VectorSpecies<Float> F = VectorShapes.F;
+    private static final int L = F.length();
+
+    /** One row of {@code n}: {@code y[yo..] = softmax(x[xo..])} (or log-softmax). */
+    static void row(float[] x, int xo, float[] y, int yo, int n, boolean log) {
+        float max = ReductionsVector.extreme(x, xo, n, true);
+        FloatVector mv = FloatVector.broadcast(F, max);
+        double sum = 0;
+        for (int b = 0; b < n; b += ReductionsVector.BLOCK) {
+            int m = Math.min(ReductionsVector.BLOCK, n - b);
+            FloatVector acc = FloatVector.zero(F);
+            int i = 0, bound = F.loopBound(m);
+            for (; i < bound; i += L) {
+                FloatVector e = ElementwiseVector.exp(FloatVector.fromArray(F, x, xo + b + i).sub(mv));
+                if (!log) e.intoArray(y, yo + b + i);
+                acc = acc.add(e);
+            }
+            if (i < m) {
+                VectorMask<Float> mask = F.indexInRange(i, m);
+                FloatVector e = ElementwiseVector.exp(FloatVector.fromArray(F, x, xo + b + i, mask).sub(mv));
+                if (!log) e.intoArray(y, yo + b + i, mask);
+                acc = acc.add(e, mask);
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
+        }
+        int i = 0, bound = F.loopBound(n);
+        if (log) {
+            FloatVector ls = FloatVector.broadcast(F, (float) Math.log(sum));
+            for (; i < bound; i += L) FloatVector.fromArray(F, x, xo + i).sub(mv).sub(ls).intoArray(y, yo + i);
+            if (i < n) {
+                VectorMask<Float> mask = F.indexInRange(i, n);
+                FloatVector.fromArray(F, x, xo + i, mask).sub(mv).sub(ls).intoArray(y, yo + i, mask);
+            }
+        } else {
+            FloatVector inv = FloatVector.broadcast(F, (float) (1.0 / sum));
+            for (; i < bound; i += L) FloatVector.fromArray(F, y, yo + i).mul(inv).intoArray(y, yo + i);
+            for (; i < n; i++) y[yo + i] *= inv.lane(0);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.heed.kernel;
+
+import dev.heed.tensor.Shape;
+import dev.heed.tensor.Tensor;
+
+/**
+ * How the elementwise kernels walk one to three input tensors broadcast to an output shape: the output
+ * (always fresh and contiguous) is cut into {@code rows × inner}, where {@code inner} is the innermost run
+ * after merging every pair of adjacent axes that all inputs can walk with one stride. Each input then has
+ * one inner stride (1 = contiguous run, 0 = broadcast scalar, other = gather) and a base position per row,
+ * which a {@link Cursor} advances with an odometer over the outer axes.
+ *
+ * <p>Example: {@code [B, L, E] + [E]} merges to rows {@code B·L}, inner {@code E}, strides {@code (1, 1)} —
+ * fully vectorised; {@code [3, 1, 5] + [4, 1]} stays {@code [3, 4, 5]} with inner strides {@code (1, 0)}.
+ * Work is handed out in units of (row, tile of {@link #TILE} elements) so a single long row still spreads
+ * over all threads.
+ */
+final class StridedWalk {
+    /** Elements of one work unit at most. */
+    static final int TILE = 8192;
+    /** Roughly how many elements a thread should get at least before a loop goes parallel. */
+    static final int GRAIN_ELEMENTS = 1 << 15;
+
+    final int[] outer;     // coalesced outer dims (may be empty)
+    final int inner;       // innermost coalesced dim
+    final long rows;       // product of outer
+    final int[][] outerStrides; // [input][outer axis]
+    final int[] innerStride;    // [input]
+    final long[] base;          // [input] storage offset of element 0
+    final int tilesPerRow;
+
+    private StridedWalk(int[] outer, int inner, int[][] outerStrides, int[] innerStride, long[] base) {
+        this.outer = outer;
+        this.inner = inner;
+        long r = 1;
+        for (int d : outer) r *= d;
+        this.rows = r;
+        this.outerStrides = outerStrides;
+        this.innerStride = innerStride;
+        this.base = base;
+        this.tilesPerRow = Math.max(1, (inner + TILE - 1) / TILE);
+    }
+
+    /** A walk over {@code out} with each input broadcast to it (NumPy rules, already checked by the caller). */
+    static StridedWalk of(Shape out, Tensor... inputs) {
+        int r = out.rank();
+        int[] d = out.dims();
+        int k = inputs.length;
+        int[][] s = new int[k][];
+        long[] base = new long[k];
+        for (int i = 0; i < k; i++) {
+            s[i] = inputs[i].expand(d).strides();
+            base[i] = inputs[i].offset();
+        }
+        // keep axes of size != 1, then merge neighbours whose strides chain for every input
+        int[] cd = new int[r];
+        int[][] cs = new int[k][r];
+        int n = 0;
+        for (int a = 0; a < r; a++) {
+            if (d[a] == 1) continue;
+            if (n > 0) {
+                boolean merge = true;
+                for (int i = 0; i < k && merge; i++) merge = (long) s[i][a] * d[a] == cs[i][n - 1];
+                if (merge) {
+                    cd[n - 1] *= d[a];
+                    for (int i = 0; i < k; i++) cs[i][n - 1] = s[i][a];
+                    continue;
+                }
+            }
+            cd[n] = d[a];
+            for (int i = 0; i < k; i++) cs[i][n] = s[i][a];
+            n++;
+        }
+        if (n == 0) { // every axis has size 1 (or a scalar)
+            int[] inner = new int[k];
+            return new StridedWalk(new int[0], out.numel() == 0 ? 0 : 1, new int[k][0], inner, base);
+        }
+        int[] outer = java.util.Arrays.copyOf(cd, n - 1);
+        int[][] os = new int[k][];
+        int[] is = new int[k];
+        for (int i = 0; i < k; i++) {
+            os[i] = java.util.Arrays.copyOf(cs[i], n - 1);
+            is[i] = cs[i][n - 1];
+        }
+        // a zero-sized axis anywhere makes the walk empty
+        int inner = out.numel() == 0 ? 0 : cd[n - 1];
+        return new StridedWalk(outer, inner, os, is, base);
+    }
+
+    /** Number of work units (row, tile); 0 for an empty output. */
+    int units() {
+        if (inner == 0 || rows == 0) return 0;
+        long u = rows * tilesPerRow;  // [rows, tiles]
+        if (u > Integer.MAX_VALUE) throw new IllegalStateException("too many work units: " + u);
+        return (int) u;
+    }
+
+    /** Work units a thread should get at least. */
+    int grainUnits() {
+        return Math.max(1, GRAIN_ELEMENTS / Math.max(1, Math.min(inner, TILE)));
+    }
+
+    /** A new cursor at row 0 (one per parallel chunk; not shared between threads). */
+    Cursor cursor() {
+        return new Cursor();
+    }
+
+    /** Base positions of each input at the current row; {@link #seek} moves forward only cheaply. */
+    final class Cursor {
+        final long[] pos = base.clone();
+        private final int[] idx = new int[outer.length];
+        private long row;
+
+        /** Moves to {@code target} (cheap when moving forward by one). */
+        void seek(long target) {
+            if (target < row) reset();
+            while (row < target) next();
+        }
+
+        private void reset() {
+            System.arraycopy(base, 0, pos, 0, pos.length);
+            java.util.Arrays.fill(idx, 0);
+            row = 0;
+        }
+
+        private void next() {
+            row++;
+            for (int a = outer.length - 1; a >= 0; a--) {
+                idx[a]++;
+                for (int i = 0; i < pos.length; i++) pos[i] += outerStrides[i][a];
+                if (idx[a] < outer[a]) return;
+                for (int i = 0; i < pos.length; i++) pos[i] -= (long) outerStrides[i][a] * idx[a];
+                idx[a] = 0;
+            }
+        }
+
+        /** Jumps straight to {@code target} by decomposing it (used at the start of a chunk). */
+        void jump(long target) {
+            reset();
+            long rem = target;
+            for (int a = outer.length - 1; a >= 0; a--) {
+                int i0 = (int) (rem % outer[a]);
+                rem /= outer[a];
+                idx[a] = i0;
+                for (int i = 0; i < pos.length; i++) pos[i] += (long) outerStrides[i][a] * i0;
+            }
+            row = target;
+        }
+    }
+}
