@@ -63,7 +63,7 @@ final class SelfCheckCommand implements Callable<Integer> {
         List<KernelCheck> run(ExecutionContext ctx, long seed);
 
         static List<KernelSuite> all() {
-            return List.of();
+            return List.of(dev.heed.kernel.ElementwiseChecks::selfCheck);
         }
     }
 }
