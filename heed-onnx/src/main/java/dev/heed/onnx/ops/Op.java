@@ -1,0 +1,20 @@
+package dev.heed.onnx.ops;
+
+import dev.heed.exec.ExecutionContext;
+import dev.heed.tensor.Tensor;
+
+/**
+ * A node compiled for execution: its attributes were parsed once at load time; {@link #apply} runs it.
+ * Implementations are immutable and safe to call from several threads at once; they never modify their
+ * inputs. Missing optional inputs are {@code null}.
+ *
+ * <pre>{@code
+ * Op transpose = registry.resolve("", "Transpose", 17).create(node, 17);
+ * Tensor[] out = transpose.apply(ctx, new Tensor[] {x});
+ * }</pre>
+ */
+@FunctionalInterface
+public interface Op {
+    /** Runs the node on {@code inputs} (positional, as the node lists them) and returns its outputs in order. */
+    Tensor[] apply(ExecutionContext ctx, Tensor[] inputs);
+}
