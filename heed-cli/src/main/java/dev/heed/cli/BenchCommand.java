@@ -1,19 +1,81 @@
 package dev.heed.cli;
 
+import dev.heed.exec.ExecutionOptions;
+import dev.heed.onnx.Session;
+import dev.heed.onnx.SessionOptions;
+import dev.heed.tensor.Tensor;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code heed bench …}: micro-benchmarks of Heed's kernels and models. */
-@Command(name = "bench",
-        mixinStandardHelpOptions = true,
-        description = "Benchmarks: time, GFLOP/s and memory of Heed's kernels.",
+/**
+ * {@code heed bench MODEL.onnx}: p50/p90/p99 latency of a model after warm-up; {@code heed bench attention …}: the
+ * attention kernels.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks a model (p50/p90/p99 latency after warm-up) or, with a subcommand, Heed's kernels.",
         subcommands = {})
-final class BenchCommand implements Runnable {
+final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL.onnx", description = "The model to time.")
+    Path model;
+
+    @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "An input tensor (repeatable); others get random valid values.")
+    List<String> inputs;
+
+    @Option(names = "--dim", paramLabel = "NAME=SIZE", description = "Size of a symbolic dimension for random inputs (repeatable).")
+    List<String> dims;
+
+    @Option(names = "--threads", description = "Worker threads (default: all processors).")
+    Integer threads;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "30", description = "Timed runs (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (model == null) {
+            spec.commandLine().usage(out);
+            return 0;
+        }
+        ExecutionOptions exec = ExecutionOptions.defaults();
+        if (threads != null) exec = exec.withThreads(threads);
+        try (Session s = Session.open(model, SessionOptions.defaults().withExecution(exec))) {
+            Map<String, Tensor> feeds = ModelInputs.read(ModelInputs.pairs(inputs, "--input"), exec.memoryLimitBytes());
+            ModelInputs.fillRandom(s.inputs(), feeds, ModelInputs.pairs(dims, "--dim"), 1);
+            for (int i = 0; i < warmup; i++) s.run(feeds);
+            double[] ms = new double[iterations];
+            for (int i = 0; i < iterations; i++) {
+                long t = System.nanoTime();
+                s.run(feeds);
+                ms[i] = (System.nanoTime() - t) / 1e6;
+            }
+            Arrays.sort(ms);
+            out.printf("%s, %d thread(s), %d warm-up + %d timed runs%n", model, exec.threads(), warmup, iterations);
+            feeds.forEach((k, v) -> out.printf("  input %-20s %s%s%n", k, v.dtype(), v.shape()));
+            out.printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  min %.3f  max %.3f%n",
+                    pct(ms, 50), pct(ms, 90), pct(ms, 99), ms[0], ms[ms.length - 1]);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Nearest-rank percentile of sorted values. */
+    static double pct(double[] sorted, double p) {
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 }

@@ -1,0 +1,87 @@
+package dev.heed.cli;
+
+import dev.heed.HeedException;
+import dev.heed.onnx.ir.Dim;
+import dev.heed.onnx.ir.ValueInfo;
+import dev.heed.tensor.DType;
+import dev.heed.tensor.Tensor;
+import dev.heed.tensor.io.Npy;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** Turns {@code --input NAME=FILE.npy} and {@code --dim NAME=SIZE} options into session feeds. */
+final class ModelInputs {
+    private ModelInputs() {}
+
+    /** Parses NAME=VALUE pairs; an entry without '=' is an error naming it. */
+    static Map<String, String> pairs(List<String> entries, String option) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (entries == null) return m;
+        for (String e : entries) {
+            int eq = e.indexOf('=');
+            if (eq <= 0 || eq == e.length() - 1) {
+                throw HeedException.invalid(option, "'" + e + "' is not of the form NAME=VALUE");
+            }
+            m.put(e.substring(0, eq), e.substring(eq + 1));
+        }
+        return m;
+    }
+
+    /** Reads the given .npy files. */
+    static Map<String, Tensor> read(Map<String, String> files, long maxBytes) {
+        Map<String, Tensor> feeds = new LinkedHashMap<>();
+        files.forEach((name, file) -> feeds.put(name, Npy.read(Path.of(file), maxBytes)));
+        return feeds;
+    }
+
+    /**
+     * Random but valid values for every declared input not already fed: symbolic dimensions take the size given
+     * by {@code --dim}, else 1 for the first axis and 16 for others; masks are all ones, type ids zeros, other
+     * integers in [0, 100), floats uniform in [0, 1).
+     */
+    static void fillRandom(List<ValueInfo> declared, Map<String, Tensor> feeds, Map<String, String> dimSizes, long seed) {
+        Random rnd = new Random(seed);
+        for (ValueInfo v : declared) {
+            if (feeds.containsKey(v.name())) continue;
+            int[] dims = new int[v.dims().size()];
+            for (int i = 0; i < dims.length; i++) {
+                Dim d = v.dims().get(i);
+                dims[i] = switch (d) {
+                    case Dim.Fixed f -> (int) f.size();
+                    case Dim.Symbolic s -> dimSizes.containsKey(s.name()) ? Integer.parseInt(dimSizes.get(s.name())) : (i == 0 ? 1 : 16);
+                    case Dim.Unknown u -> i == 0 ? 1 : 16;
+                };
+            }
+            DType t = v.elemType().heedType();
+            if (t == null) {
+                throw HeedException.unsupported("input '" + v.name() + "' has element type " + v.elemType()
+                        + ", which Heed cannot create", "float32", "int64", "int32", "bool", "uint8");
+            }
+            Tensor x = Tensor.zeros(t, dims);
+            int n = x.shape().numelInt();
+            String lower = v.name().toLowerCase();
+            switch (t) {
+                case FLOAT32 -> {
+                    float[] a = new float[n];
+                    for (int i = 0; i < n; i++) a[i] = rnd.nextFloat();
+                    x = Tensor.of(a, dims);
+                }
+                case INT64, INT32 -> {
+                    long[] a = new long[n];
+                    for (int i = 0; i < n; i++) a[i] = lower.contains("mask") ? 1 : lower.contains("type") ? 0 : rnd.nextInt(100);
+                    x = t == DType.INT64 ? Tensor.ofLongs(a, dims) : Tensor.ofLongs(a, dims).to(DType.INT32);
+                }
+                case BOOL -> x = Tensor.ofBools(new byte[n], dims);
+                case UINT8 -> {
+                    byte[] a = new byte[n];
+                    rnd.nextBytes(a);
+                    x = Tensor.ofUint8(a, dims);
+                }
+            }
+            feeds.put(v.name(), x);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.heed.cli;
+
+import dev.heed.exec.ExecutionOptions;
+import dev.heed.onnx.RunResult;
+import dev.heed.onnx.Session;
+import dev.heed.onnx.SessionOptions;
+import dev.heed.tensor.Tensor;
+import dev.heed.tensor.io.Npy;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code heed run MODEL.onnx --input NAME=FILE.npy …}: runs a model once and writes every output as NAME.npy. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Runs an ONNX model on .npy inputs and writes each output as NAME.npy.")
+final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL.onnx")
+    Path model;
+
+    @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "An input tensor (repeatable). Inputs not given get random valid values.")
+    List<String> inputs;
+
+    @Option(names = "--dim", paramLabel = "NAME=SIZE", description = "Size of a symbolic dimension for random inputs (repeatable).")
+    List<String> dims;
+
+    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = ".", description = "Where outputs go (default: current directory).")
+    Path outputDir;
+
+    @Option(names = "--threads", description = "Worker threads (default: all processors).")
+    Integer threads;
+
+    @Option(names = "--profile", description = "Print the ten slowest nodes.")
+    boolean profile;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for random inputs.")
+    long seed;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        ExecutionOptions exec = ExecutionOptions.defaults();
+        if (threads != null) exec = exec.withThreads(threads);
+        SessionOptions opts = SessionOptions.defaults().withExecution(exec).withProfile(profile);
+        long t0 = System.nanoTime();
+        try (Session s = Session.open(model, opts)) {
+            long loaded = System.nanoTime();
+            Map<String, Tensor> feeds = ModelInputs.read(ModelInputs.pairs(inputs, "--input"), exec.memoryLimitBytes());
+            ModelInputs.fillRandom(s.inputs(), feeds, ModelInputs.pairs(dims, "--dim"), seed);
+            long start = System.nanoTime();
+            RunResult r = s.runWithProfile(feeds);
+            long ran = System.nanoTime();
+            out.printf("loaded %s in %.1f ms; ran in %.1f ms%n", model, (loaded - t0) / 1e6, (ran - start) / 1e6);
+            for (var e : r.outputs().entrySet()) {
+                Path file = outputDir.resolve(e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + ".npy");
+                Npy.write(file, e.getValue());
+                out.printf("  %-24s %-8s %-20s -> %s%n", e.getKey(), e.getValue().dtype(), e.getValue().shape(), file);
+            }
+            if (profile) {
+                out.println("slowest nodes:");
+                r.profile().stream().sorted(Comparator.comparingLong(RunResult.NodeTiming::nanos).reversed()).limit(10)
+                        .forEach(n -> out.printf("  %8.3f ms  %-20s %s%n", n.nanos() / 1e6, n.opType(), n.node()));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}
