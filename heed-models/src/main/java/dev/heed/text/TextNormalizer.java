@@ -1,0 +1,81 @@
+package dev.heed.text;
+
+import java.text.Normalizer;
+import java.util.List;
+
+/**
+ * The {@code normalizer} section of a tokenizer.json: turns raw text into the text the model's vocabulary is
+ * written in, keeping the alignment to the original (see {@link Normalized}).
+ */
+sealed interface TextNormalizer {
+
+    Normalized apply(Normalized text);
+
+    /**
+     * BERT's normaliser, in the order the reference runs it: clean text (drop NUL, U+FFFD and control characters;
+     * whitespace becomes a space), space out CJK ideographs, strip accents (NFD then drop Mn), lower-case.
+     * {@code stripAccents} is already resolved (a JSON {@code null} follows {@code lowercase}).
+     */
+    record Bert(boolean cleanText, boolean handleChineseChars, boolean stripAccents, boolean lowercase)
+            implements TextNormalizer {
+        @Override
+        public Normalized apply(Normalized text) {
+            Normalized t = text;
+            if (cleanText) {
+                t = t.filter(cp -> !(cp == 0 || cp == 0xFFFD || UnicodeRules.isControl(cp)))
+                        .flatMap(cp -> UnicodeRules.isWhitespace(cp) ? " " : Character.toString(cp));
+            }
+            if (handleChineseChars) {
+                t = t.flatMap(cp -> UnicodeRules.isChinese(cp) ? " " + Character.toString(cp) + " "
+                        : Character.toString(cp));
+            }
+            if (stripAccents) {
+                t = t.decompose(Normalizer.Form.NFD).filter(cp -> !UnicodeRules.isNonspacingMark(cp));
+            }
+            if (lowercase) {
+                t = t.flatMap(UnicodeRules::lowercase);
+            }
+            return t;
+        }
+    }
+
+    /** Per-code-point lower-casing. */
+    record Lowercase() implements TextNormalizer {
+        @Override
+        public Normalized apply(Normalized text) {
+            return text.flatMap(UnicodeRules::lowercase);
+        }
+    }
+
+    /** Removes nonspacing marks (meant to follow NFD / NFKD). */
+    record StripAccents() implements TextNormalizer {
+        @Override
+        public Normalized apply(Normalized text) {
+            return text.filter(cp -> !UnicodeRules.isNonspacingMark(cp));
+        }
+    }
+
+    /** Unicode decomposition, canonical (NFD) or compatibility (NFKD). */
+    record Decompose(Normalizer.Form form) implements TextNormalizer {
+        @Override
+        public Normalized apply(Normalized text) {
+            return text.decompose(form);
+        }
+    }
+
+    /** Several normalisers, applied in order. */
+    record Sequence(List<TextNormalizer> steps) implements TextNormalizer {
+        public Sequence {
+            steps = List.copyOf(steps);
+        }
+
+        @Override
+        public Normalized apply(Normalized text) {
+            Normalized t = text;
+            for (TextNormalizer step : steps) {
+                t = step.apply(t);
+            }
+            return t;
+        }
+    }
+}
