@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -194,8 +193,7 @@ public final class TokenizerConfig {
             throw malformed("model.vocab", "missing or not an object of token -> id");
         }
         Map<String, Integer> vocab = new HashMap<>(vocabNode.size() * 2);
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
             if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
                 throw malformed("model.vocab[\"" + e.getKey() + "\"]", "not a non-negative integer id");
             }
@@ -305,8 +303,7 @@ public final class TokenizerConfig {
                     if (!sp.isObject()) {
                         throw malformed("post_processor.special_tokens", "not an object");
                     }
-                    for (Iterator<Map.Entry<String, JsonNode>> it = sp.fields(); it.hasNext(); ) {
-                        Map.Entry<String, JsonNode> e = it.next();
+                    for (Map.Entry<String, JsonNode> e : sp.properties()) {
                         String path = "post_processor.special_tokens[\"" + e.getKey() + "\"]";
                         JsonNode ids = e.getValue().get("ids");
                         JsonNode toks = e.getValue().get("tokens");
