@@ -47,11 +47,15 @@ sealed interface TextNormalizer {
         }
     }
 
-    /** Removes nonspacing marks (meant to follow NFD / NFKD). */
+    /**
+     * Removes every combining mark, Mn, Mc and Me (meant to follow NFD / NFKD). Unlike the BERT normaliser's
+     * accent stripping, which drops only Mn: the reference differs there too (Devanagari vowel signs, which are
+     * Mc, survive BertNormalizer but not StripAccents).
+     */
     record StripAccents() implements TextNormalizer {
         @Override
         public Normalized apply(Normalized text) {
-            return text.filter(cp -> !UnicodeRules.isNonspacingMark(cp));
+            return text.filter(cp -> !UnicodeRules.isMark(cp));
         }
     }
 

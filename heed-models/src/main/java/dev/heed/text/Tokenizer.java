@@ -253,14 +253,16 @@ public final class Tokenizer {
 
                     @Override
                     public void token(AddedVocabulary.AddedToken tok, int c, int d) {
-                        out.add(tok.id(), tok.content(), norm.originalStart(c, d), norm.originalEnd(c, d));
+                        // The token's text is what was matched (normalised, with any stripped spaces), as in the
+                        // reference, not the added token's content.
+                        out.add(tok.id(), norm.text(c, d), norm.originalStart(c, d), norm.originalEnd(c, d));
                     }
                 });
             }
 
             @Override
             public void token(AddedVocabulary.AddedToken tok, int a, int b) {
-                out.add(tok.id(), tok.content(), raw.originalStart(a, b), raw.originalEnd(a, b));
+                out.add(tok.id(), raw.text(a, b), raw.originalStart(a, b), raw.originalEnd(a, b));
             }
         });
         return out;

@@ -70,6 +70,13 @@ final class UnicodeRules {
         return Character.getType(cp) == Character.NON_SPACING_MARK;
     }
 
+    /** Any combining mark (Mn, Mc, Me), which the {@code StripAccents} normaliser removes. */
+    static boolean isMark(int cp) {
+        int type = Character.getType(cp);
+        return type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+                || type == Character.ENCLOSING_MARK;
+    }
+
     /** Per-code-point lower-casing without context (no final-sigma rule); U+0130 expands to "i\u0307". */
     static String lowercase(int cp) {
         if (cp == 0x130) {

@@ -218,7 +218,8 @@ class TokenizerVsDjlTest {
             return;
         }
         if (!Arrays.equals(want.getTokens(), got.tokens())) {
-            failures.add("tokens of " + where);
+            failures.add("tokens of " + where + "\n  want " + head(want.getTokens()) + "\n  got  "
+                    + head(got.tokens()));
             return;
         }
         CharSpan[] spans = want.getCharTokenSpans();
