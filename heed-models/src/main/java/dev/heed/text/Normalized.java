@@ -4,6 +4,7 @@ import java.text.Normalizer;
 import java.util.Arrays;
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A normalised piece of text that remembers where each of its code points came from: for normalised code point
@@ -90,6 +91,25 @@ final class Normalized {
         return b.build();
     }
 
+    /** Whether any code point satisfies {@code p}. */
+    boolean anyMatch(IntPredicate p) {
+        for (int cp : cps) {
+            if (p.test(cp)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Replaces every code point by exactly one code point {@code f(cp)}; the alignment is unchanged. */
+    Normalized map(IntUnaryOperator f) {
+        int[] out = new int[cps.length];
+        for (int i = 0; i < cps.length; i++) {
+            out[i] = f.applyAsInt(cps[i]);
+        }
+        return new Normalized(out, starts, ends);
+    }
+
     /** Replaces every code point by {@code f(cp)} (a string of zero or more code points sharing its alignment). */
     Normalized flatMap(IntFunction<String> f) {
         Builder b = new Builder(cps.length + 8);
@@ -113,8 +133,14 @@ final class Normalized {
         if (form != Normalizer.Form.NFD && form != Normalizer.Form.NFKD) {
             throw new IllegalArgumentException("decompose: " + form);
         }
-        Normalized perCodePoint = flatMap(cp -> Normalizer.normalize(Character.toString(cp), form));
-        String whole = Normalizer.normalize(new String(cps, 0, cps.length), form);
+        String original = new String(cps, 0, cps.length);
+        if (Normalizer.isNormalized(original, form)) {
+            return this; // the common case (ASCII text): nothing to decompose
+        }
+        // Below U+00C0 nothing decomposes canonically; NFKD also maps some Latin-1 symbols, so it always asks.
+        Normalized perCodePoint = flatMap(cp -> cp < 0xC0 && form == Normalizer.Form.NFD ? Character.toString(cp)
+                : Normalizer.normalize(Character.toString(cp), form));
+        String whole = Normalizer.normalize(original, form);
         int[] wholeCps = whole.codePoints().toArray();
         if (Arrays.equals(wholeCps, perCodePoint.cps) || wholeCps.length != perCodePoint.cps.length) {
             return perCodePoint;

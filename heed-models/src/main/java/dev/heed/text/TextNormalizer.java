@@ -23,9 +23,9 @@ sealed interface TextNormalizer {
             Normalized t = text;
             if (cleanText) {
                 t = t.filter(cp -> !(cp == 0 || cp == 0xFFFD || UnicodeRules.isControl(cp)))
-                        .flatMap(cp -> UnicodeRules.isWhitespace(cp) ? " " : Character.toString(cp));
+                        .map(cp -> UnicodeRules.isWhitespace(cp) ? ' ' : cp);
             }
-            if (handleChineseChars) {
+            if (handleChineseChars && t.anyMatch(UnicodeRules::isChinese)) {
                 t = t.flatMap(cp -> UnicodeRules.isChinese(cp) ? " " + Character.toString(cp) + " "
                         : Character.toString(cp));
             }
@@ -33,7 +33,7 @@ sealed interface TextNormalizer {
                 t = t.decompose(Normalizer.Form.NFD).filter(cp -> !UnicodeRules.isNonspacingMark(cp));
             }
             if (lowercase) {
-                t = t.flatMap(UnicodeRules::lowercase);
+                t = lower(t);
             }
             return t;
         }
@@ -43,8 +43,13 @@ sealed interface TextNormalizer {
     record Lowercase() implements TextNormalizer {
         @Override
         public Normalized apply(Normalized text) {
-            return text.flatMap(UnicodeRules::lowercase);
+            return lower(text);
         }
+    }
+
+    /** Lower-cases code point by code point; only U+0130 grows (to two code points), so others map 1:1. */
+    private static Normalized lower(Normalized t) {
+        return t.anyMatch(cp -> cp == 0x130) ? t.flatMap(UnicodeRules::lowercase) : t.map(Character::toLowerCase);
     }
 
     /**

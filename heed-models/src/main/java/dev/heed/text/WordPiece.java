@@ -16,6 +16,7 @@ final class WordPiece {
     private final int unkId;
     private final String prefix;
     private final int maxInputCharsPerWord;
+    private final int longestEntry; // code points of the longest vocabulary entry: no longer piece can match
 
     WordPiece(Map<String, Integer> vocab, String unkToken, String prefix, int maxInputCharsPerWord) {
         this.vocab = Map.copyOf(vocab);
@@ -28,6 +29,11 @@ final class WordPiece {
         this.unkId = unk;
         this.prefix = prefix;
         this.maxInputCharsPerWord = maxInputCharsPerWord;
+        int longest = 0;
+        for (String entry : vocab.keySet()) {
+            longest = Math.max(longest, entry.codePointCount(0, entry.length()));
+        }
+        this.longestEntry = longest;
     }
 
     Map<String, Integer> vocab() {
@@ -47,7 +53,7 @@ final class WordPiece {
         int mark = out.size();
         int start = a;
         while (start < b) {
-            int end = b;
+            int end = Math.min(b, start + longestEntry);
             Integer found = null;
             String piece = null;
             while (end > start) {
