@@ -40,6 +40,10 @@ import java.util.zip.Deflater;
 public final class AttentionHtml {
     /** Deflate the payload only if that makes it at least this much smaller (fraction of the raw size). */
     static final double DEFLATE_MIN_SAVING = 0.25;
+    /** Most probabilities one page may hold (layers × heads × L²): beyond this a browser tab cannot cope anyway. */
+    static final long MAX_VALUES = 256L << 20;
+    /** Largest error of the √-quantised encoding in p (attained near p = 1: 2·√p·(0.5/255)). */
+    static final double QUANTISATION_MAX_ERROR = 1.0 / 255 + 1e-6;
 
     private static final String RESOURCES = "/dev/heed/viz/";
 
@@ -80,10 +84,7 @@ public final class AttentionHtml {
         int n = maps.length(), layers = maps.layers(), heads = maps.heads();
         long nn = (long) n * n;
         long total = layers * heads * nn;
-        if (total > Integer.MAX_VALUE - 64) {
-            throw new HeedException(ErrorCode.MEMORY_LIMIT, "AttentionHtml: " + layers + " layers × " + heads + " heads × "
-                    + n + "² = " + total + " values is too many for one page; render fewer tokens or layers");
-        }
+        checkSize(layers, heads, n);
         byte[] attn = new byte[(int) total];                      // [layers, heads, L, L] √-quantised
         for (int l = 0; l < layers; l++) quantise(maps.layerData(l), attn, (int) (l * heads * nn));
         byte[] roll = new byte[(int) (layers * nn)];               // [layers, L, L] rollout through layer l
@@ -93,8 +94,11 @@ public final class AttentionHtml {
         byte[] attnZ = deflate(attn), rollZ = deflate(roll);
         boolean compress = attnZ.length + rollZ.length <= (1 - DEFLATE_MIN_SAVING) * (attn.length + roll.length);
         Base64.Encoder b64 = Base64.getEncoder();
+        String attnText = b64.encodeToString(compress ? attnZ : attn);
+        String rollText = b64.encodeToString(compress ? rollZ : roll);
 
-        StringBuilder sb = new StringBuilder((int) Math.min(Integer.MAX_VALUE - 64, total * 4 / 3 + 4096));
+        StringBuilder sb = new StringBuilder(attnText.length() + rollText.length() + 32L * n > Integer.MAX_VALUE - 64
+                ? 1 << 20 : attnText.length() + rollText.length() + 32 * n + 1024);
         sb.append("{\"format\":\"heed-attention/1\",\"title\":");
         jsonString(sb, title);
         sb.append(",\"n\":").append(n).append(",\"layers\":").append(layers).append(",\"heads\":").append(heads);
@@ -105,9 +109,19 @@ public final class AttentionHtml {
             if (i > 0) sb.append(',');
             jsonString(sb, maps.tokens().get(i));
         }
-        sb.append("],\"attn\":\"").append(b64.encodeToString(compress ? attnZ : attn));
-        sb.append("\",\"rollout\":\"").append(b64.encodeToString(compress ? rollZ : roll)).append("\"}");
+        sb.append("],\"attn\":\"").append(attnText);
+        sb.append("\",\"rollout\":\"").append(rollText).append("\"}");
         return sb.toString();
+    }
+
+    /** Refuses inputs too large for one page, before anything is allocated. */
+    static void checkSize(int layers, int heads, int n) {
+        long nn = (long) n * n, total = (long) layers * heads * nn;
+        if (total + layers * nn > MAX_VALUES) {
+            throw new HeedException(ErrorCode.MEMORY_LIMIT, "AttentionHtml: " + layers + " layers × " + heads + " heads × "
+                    + n + "² = " + total + " values (plus rollout) is more than one page can hold (" + MAX_VALUES
+                    + "); render fewer tokens or layers");
+        }
     }
 
     /** {@code q = round(255·√p)}, p clamped to [0, 1]. */

@@ -160,4 +160,18 @@ class AttentionHtmlBrowserTest {
         assertTrue(Files.readString(page).contains("\"compression\":\"deflate\""), "this payload is deflated");
         renderAndCheck(page, "", n, layers, heads);
     }
+
+    @Test
+    void brokenPayloadIsReportedNotSilent() throws Exception {
+        // guards the guard: a page whose data does not match its header must show up as a script error
+        AttentionMaps maps = AttentionMaps.ofArrays(Synthetic.tokens(5), Synthetic.maps(1, 2, 5, 4));
+        Path page = dir.resolve("broken.html");
+        AttentionHtml.write(maps, "broken", page);
+        String html = Files.readString(page);
+        assertTrue(html.contains("\"compression\":\"none\""));
+        Files.writeString(page, html.replace("\"attn\":\"", "\"attn\":\"AAAA"));
+        String body = bodyTag(chromium(page, "", "--dump-dom"));
+        assertEquals("1", attr(body, "data-errors"), body);
+        assertEquals("failed", attr(body, "data-rendered"), body);
+    }
 }
