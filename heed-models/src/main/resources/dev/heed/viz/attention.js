@@ -429,9 +429,11 @@
     const ds = document.body.dataset;
     ds.tokens = String(N); ds.layers = String(NL); ds.heads = String(NH);
     ds.headTokens = String(HV.left.length + HV.right.length);
+    ds.renderMs = String(Math.round(performance.now() - T0));
     ds.rendered = 'ok';
   }
 
+  const T0 = performance.now();
   document.body.dataset.rendered = 'decoding';
   Promise.all([unpack(meta.attn), unpack(meta.rollout)])
     .then((r) => { A = r[0]; R = r[1]; start(); })

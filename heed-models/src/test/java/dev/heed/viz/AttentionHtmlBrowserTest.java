@@ -124,8 +124,13 @@ class AttentionHtmlBrowserTest {
         String html = Files.readString(page);
         assertSelfContained(html);
         renderAndCheck(page, "", 9, 2, 3);
-        String body = renderAndCheck(page, "view=model&layer=1&head=2&focus=3", 9, 2, 3);
+        String dom = chromium(page, "view=model&layer=0&focus=2&head=all", "--dump-dom");
+        String body = bodyTag(dom);
+        assertEquals("0", attr(body, "data-errors"), () -> errors(dom));
         assertEquals("model", attr(body, "data-view"));
+        int lines = Integer.parseInt(attr(body, "data-head-lines"));
+        assertTrue(lines > 0 && lines <= 9 * 3, "a pinned focus draws only its own row, per head: " + lines);
+        assertTrue(dom.contains("focus <b>\u201canimal\u201d</b> #2"), "the focus is shown");
         keep(page, "small", "");
     }
 
