@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API inner loops of the attention kernels (see {@link TileKernels}); scalar tails.
- * Register blocking: scores are computed 4 query rows × 2 vectors of keys at a time (8 accumulators, each
- * key vector loaded once for 4 rows); P·V keeps 4 rows × 4 vectors of the output in registers over the
+ * Register blocking: scores are computed 4 query rows × 4 vectors of keys at a time (16 accumulators, each
+ * key vector loaded once for 4 rows, each query element broadcast once for 4 vectors); P·V keeps 4 rows × 4 vectors of the output in registers over the
  * whole key tile (16 accumulators, each value row loaded once for 4 rows). Loaded only when
  * {@code VectorSupport.available()}.
  */
@@ -26,6 +26,27 @@ final class TileKernelsVector implements TileKernels {
             int q0 = qOff + r * ldq, q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq;
             int s0 = sOff + r * lds, s1 = s0 + lds, s2 = s1 + lds, s3 = s2 + lds;
             int c = 0;
+            for (; c + 4 * LN <= cols; c += 4 * LN) {
+                FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                        a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+                int kp = ktOff + c;
+                for (int x = 0; x < e; x++, kp += ldk) {
+                    FloatVector k0 = FloatVector.fromArray(F, kt, kp), k1 = FloatVector.fromArray(F, kt, kp + LN),
+                            k2 = FloatVector.fromArray(F, kt, kp + 2 * LN), k3 = FloatVector.fromArray(F, kt, kp + 3 * LN);
+                    FloatVector b = FloatVector.broadcast(F, q[q0 + x]);
+                    a00 = k0.fma(b, a00); a01 = k1.fma(b, a01); a02 = k2.fma(b, a02); a03 = k3.fma(b, a03);
+                    b = FloatVector.broadcast(F, q[q1 + x]);
+                    a10 = k0.fma(b, a10); a11 = k1.fma(b, a11); a12 = k2.fma(b, a12); a13 = k3.fma(b, a13);
+                    b = FloatVector.broadcast(F, q[q2 + x]);
+                    a20 = k0.fma(b, a20); a21 = k1.fma(b, a21); a22 = k2.fma(b, a22); a23 = k3.fma(b, a23);
+                    b = FloatVector.broadcast(F, q[q3 + x]);
+                    a30 = k0.fma(b, a30); a31 = k1.fma(b, a31); a32 = k2.fma(b, a32); a33 = k3.fma(b, a33);
+                }
+                a00.intoArray(s, s0 + c); a01.intoArray(s, s0 + c + LN); a02.intoArray(s, s0 + c + 2 * LN); a03.intoArray(s, s0 + c + 3 * LN);
+                a10.intoArray(s, s1 + c); a11.intoArray(s, s1 + c + LN); a12.intoArray(s, s1 + c + 2 * LN); a13.intoArray(s, s1 + c + 3 * LN);
+                a20.intoArray(s, s2 + c); a21.intoArray(s, s2 + c + LN); a22.intoArray(s, s2 + c + 2 * LN); a23.intoArray(s, s2 + c + 3 * LN);
+                a30.intoArray(s, s3 + c); a31.intoArray(s, s3 + c + LN); a32.intoArray(s, s3 + c + 2 * LN); a33.intoArray(s, s3 + c + 3 * LN);
+            }
             for (; c + 2 * LN <= cols; c += 2 * LN) {
                 FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00,
                         a20 = a00, a21 = a00, a30 = a00, a31 = a00;
@@ -208,7 +229,7 @@ final class TileKernelsVector implements TileKernels {
             FloatVector mv = FloatVector.broadcast(F, m);
             FloatVector acc = FloatVector.zero(F);
             for (; i + LN <= n; i += LN) {
-                FloatVector x = FloatVector.fromArray(F, a, off + i).sub(mv).lanewise(VectorOperators.EXP);
+                FloatVector x = exp(FloatVector.fromArray(F, a, off + i).sub(mv));
                 x.intoArray(a, off + i);
                 acc = acc.add(x);
             }
@@ -220,6 +241,35 @@ final class TileKernelsVector implements TileKernels {
             sum += x;
         }
         return sum;
+    }
+
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float MAGIC = 12582912f; // 1.5·2^23: adding it rounds to an integer in the low mantissa bits
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+    private static final float EXP_MIN = -87.3f;
+
+    /**
+     * e^x for x ≤ 0 (softmax arguments after subtracting the row max), to about 1 ulp; exactly 0 below -87.3
+     * (so -inf, a masked score, gives 0). Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, degree-7 Taylor
+     * polynomial for e^r, 2^n built in the exponent bits. Faster than {@code VectorOperators.EXP}, which
+     * handles the full range.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_MIN);
+        FloatVector t = xc.fma(LOG2E, MAGIC);
+        FloatVector n = t.sub(MAGIC);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(F, 1f / 5040).fma(r, FloatVector.broadcast(F, 1f / 720));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        jdk.incubator.vector.IntVector ni = t.reinterpretAsInts().sub(MAGIC_BITS);
+        FloatVector pow2 = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(pow2).blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
     }
 
     @Override
