@@ -10,8 +10,8 @@ import dev.heed.tensor.Tensor;
  *   Linear Attention" (ICML 2020). The softmax kernel exp(q·k) is replaced by φ(q)·φ(k) with a positive
  *   feature map φ (default elu(x) + 1, eq. 7), so sums over keys factor out of the query loop:
  *     out_i = φ(q_i)ᵀ Σ_j φ(k_j) v_jᵀ  /  φ(q_i)ᵀ Σ_j φ(k_j)
- *   v1 non-causal (eq. 5–6): S = Σ_j φ(k_j) v_jᵀ [E, Ev] and z = Σ_j φ(k_j) [E] once per (b, kv head), then
- *       one [E]×[E, Ev] product per query. Cost O((L + S)·E·Ev).
+ *   v1 non-causal (eq. 5–6): S = φ(K)ᵀ V [E, Ev] and z = Σ_j φ(k_j) [E] once per (b, kv head), then
+ *       φ(Q) S per chunk of 64 queries — both with the blocked P·V tile kernel. Cost O((L + S)·E·Ev).
  *   v2 causal (eq. 8–10, the RNN form): S and z are running sums updated key by key; query i reads them after
  *       its last visible key. The state is an explicit object (LinearAttentionState) so that a stream can be
  *       fed in chunks. Cost O((L + S)·E·Ev), memory O(E·Ev) per head.
@@ -58,24 +58,58 @@ final class LinearAttention {
         return p.mask == null || p.mask[p.maskRow(b, g * p.group, 0) + j] == 0f;
     }
 
-    /** Non-causal form: S and z once over all keys, then one product per query. */
+    /** φ over {@code rows} consecutive rows of {@code e} values (the elu+1 default runs vectorised in one call). */
+    static void features(AttentionProblem p, TileKernels kern, float[] a, int off, int rows, int e) {
+        if (p.spec.featureMap() == FeatureMap.ELU_PLUS_ONE) {
+            kern.eluPlusOne(a, off, rows * e);
+        } else {
+            for (int r = 0; r < rows; r++) p.spec.featureMap().apply(a, off + r * e, e);
+        }
+    }
+
+    /** Query rows per chunk of the non-causal form. */
+    private static final int CHUNK = 64;
+
+    /**
+     * Non-causal form as two small GEMMs per (b, kv head): S = φ(K)ᵀ V over the visible keys, then
+     * φ(Q) S per chunk of queries, divided by φ(Q)·z.
+     */
     static Tensor nonCausal(ExecutionContext ctx, AttentionProblem p, TileKernels kern) {
-        int e = p.e, ev = p.ev;
+        int e = p.e, ev = p.ev, s = p.s;
         float[] out = new float[p.batch * p.hq * p.l * p.ev];
         ctx.parallelFor(p.batch * p.hkv, 1, (start, end) -> {
-            float[] kv = new float[e * ev], z = new float[e], phi = new float[e], num = new float[ev];
+            float[] fkT = new float[e * s];          // [E, S] φ(K)ᵀ, zero columns for hidden keys
+            float[] kv = new float[e * ev], z = new float[e];
+            float[] fq = new float[CHUNK * e];       // [CHUNK, E] φ(Q)
+            float[] phi = new float[e];
             for (int u = start; u < end; u++) {
                 int b = u / p.hkv, g = u % p.hkv;
+                int kb = p.kBase(b, g * p.group), vb = p.vBase(b, g * p.group);
+                java.util.Arrays.fill(fkT, 0f);
                 java.util.Arrays.fill(kv, 0f);
                 java.util.Arrays.fill(z, 0f);
-                int kb = p.kBase(b, g * p.group), vb = p.vBase(b, g * p.group);
-                for (int j = 0; j < p.s; j++) {
+                for (int j = 0; j < s; j++) {
                     if (!keyVisible(p, b, g, j)) continue;
-                    absorb(p, kern, kb + j * e, vb + j * ev, phi, kv, 0, z, 0);
+                    System.arraycopy(p.k, kb + j * e, phi, 0, e);
+                    features(p, kern, phi, 0, 1, e);
+                    for (int x = 0; x < e; x++) {
+                        fkT[x * s + j] = phi[x];
+                        z[x] += phi[x];
+                    }
                 }
+                kern.accumulate(fkT, 0, s, e, s, p.v, vb, ev, ev, kv, 0, ev); // S [E, Ev]
                 for (int h = g * p.group; h < (g + 1) * p.group; h++) {
                     int qb = p.qBase(b, h), ob = p.outBase(b, h);
-                    for (int i = 0; i < p.l; i++) read(p, kern, qb + i * e, phi, kv, 0, z, 0, num, out, ob + i * ev);
+                    for (int i0 = 0; i0 < p.l; i0 += CHUNK) {
+                        int rows = Math.min(CHUNK, p.l - i0);
+                        System.arraycopy(p.q, qb + i0 * e, fq, 0, rows * e);
+                        features(p, kern, fq, 0, rows, e);
+                        kern.accumulate(fq, 0, e, rows, e, kv, 0, ev, ev, out, ob + i0 * ev, ev);
+                        for (int r = 0; r < rows; r++) {
+                            float den = kern.dot(fq, r * e, z, 0, e);
+                            kern.scale(out, ob + (i0 + r) * ev, ev, den > 0 ? 1f / den : 0f);
+                        }
+                    }
                 }
             }
         });
@@ -116,7 +150,7 @@ final class LinearAttention {
                                float[] kv, int kvo, float[] z, int zo) {
         int e = p.e, ev = p.ev;
         System.arraycopy(p.k, kAt, phi, 0, e);
-        p.spec.featureMap().apply(phi, 0, e);
+        features(p, kern, phi, 0, 1, e);
         for (int x = 0; x < e; x++) {
             float f = phi[x];
             z[zo + x] += f;
@@ -129,7 +163,7 @@ final class LinearAttention {
                              float[] z, int zo, float[] num, float[] out, int oAt) {
         int e = p.e, ev = p.ev;
         System.arraycopy(p.q, qAt, phi, 0, e);
-        p.spec.featureMap().apply(phi, 0, e);
+        features(p, kern, phi, 0, 1, e);
         java.util.Arrays.fill(num, 0f);
         for (int x = 0; x < e; x++) kern.axpy(phi[x], kv, kvo + x * ev, num, 0, ev);
         float den = kern.dot(phi, 0, z, zo, e);

@@ -38,6 +38,9 @@ interface TileKernels {
     /** {@code a[i] *= f} over the range. */
     void scale(float[] a, int off, int n, float f);
 
+    /** {@code a[i] = elu(a[i]) + 1} over the range ({@link FeatureMap#ELU_PLUS_ONE}, vectorised). */
+    void eluPlusOne(float[] a, int off, int n);
+
     /** {@code y[yOff + i] += alpha · x[xOff + i]} for i &lt; n. */
     void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 

@@ -58,6 +58,11 @@ final class TileKernelsScalar implements TileKernels {
     }
 
     @Override
+    public void eluPlusOne(float[] a, int off, int n) {
+        FeatureMap.ELU_PLUS_ONE.apply(a, off, n);
+    }
+
+    @Override
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }

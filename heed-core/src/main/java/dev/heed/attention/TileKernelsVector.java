@@ -281,6 +281,18 @@ final class TileKernelsVector implements TileKernels {
     }
 
     @Override
+    public void eluPlusOne(float[] a, int off, int n) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
+        for (; i + LN <= n; i += LN) {
+            FloatVector x = FloatVector.fromArray(F, a, off + i);
+            FloatVector neg = exp(x.min(zero));
+            x.add(one).blend(neg, x.compare(VectorOperators.LE, 0f)).intoArray(a, off + i);
+        }
+        if (i < n) FeatureMap.ELU_PLUS_ONE.apply(a, off + i, n - i);
+    }
+
+    @Override
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;
         FloatVector av = FloatVector.broadcast(F, alpha);
