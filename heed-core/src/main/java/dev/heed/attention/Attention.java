@@ -1,0 +1,55 @@
+package dev.heed.attention;
+
+import dev.heed.exec.ExecutionContext;
+import dev.heed.tensor.Tensor;
+
+/**
+ * Scaled dot-product attention: the one entry point of every implementation. See {@link AttentionSpec} for
+ * the contract (shapes, scale, causal alignment, masks, GQA, window, fully masked rows = zeros).
+ *
+ * <pre>{@code
+ * try (ExecutionContext ctx = ExecutionContext.create(ExecutionOptions.defaults())) {
+ *     // q [1, 12, 128, 64], k and v [1, 12, 128, 64]
+ *     AttentionResult r = Attention.compute(ctx, q, k, v, AttentionSpec.defaults().withCausal(true));
+ *     Tensor out = r.output(); // [1, 12, 128, 64]
+ * }
+ * }</pre>
+ */
+public final class Attention {
+    private Attention() {}
+
+    /**
+     * {@link AttentionImpl#AUTO} uses {@link AttentionImpl#FLASH} when one head's score matrix would hold at
+     * least this many floats (4 MiB), {@link AttentionImpl#EXACT} below.
+     */
+    public static final long AUTO_FLASH_THRESHOLD = 1L << 20;
+
+    /** Attention with default options (scale 1/√E, no mask, AUTO). */
+    public static AttentionResult compute(ExecutionContext ctx, Tensor q, Tensor k, Tensor v) {
+        return compute(ctx, q, k, v, AttentionSpec.defaults());
+    }
+
+    /**
+     * Computes attention. q {@code [B, Hq, L, E]}, k {@code [B, Hkv, S, E]}, v {@code [B, Hkv, S, Ev]} (any
+     * views; float32). Returns the output {@code [B, Hq, L, Ev]} and, when {@link AttentionSpec#captureWeights()},
+     * the probabilities {@code [B, Hq, L, S]}.
+     */
+    public static AttentionResult compute(ExecutionContext ctx, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        AttentionImpl impl = resolve(spec.implementation(), q, k);
+        AttentionProblem p = new AttentionProblem("attention (" + impl + ")", q, k, v, spec);
+        TileKernels kern = TileKernels.best();
+        return switch (impl) {
+            case EXACT -> ExactAttention.compute(ctx, p, kern, spec.captureWeights());
+            case FLASH -> FlashAttention.compute(ctx, p, kern, spec.captureWeights());
+            case LINEAR -> LinearAttention.compute(ctx, p, kern, spec.captureWeights());
+            case AUTO -> throw new IllegalStateException("resolved above");
+        };
+    }
+
+    /** The implementation {@code AUTO} resolves to for these inputs (others resolve to themselves). */
+    public static AttentionImpl resolve(AttentionImpl impl, Tensor q, Tensor k) {
+        if (impl != AttentionImpl.AUTO) return impl;
+        long scores = q.rank() == 4 && k.rank() == 4 ? (long) q.dim(2) * k.dim(2) : 0;
+        return scores >= AUTO_FLASH_THRESHOLD ? AttentionImpl.FLASH : AttentionImpl.EXACT;
+    }
+}

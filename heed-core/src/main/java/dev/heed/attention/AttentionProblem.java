@@ -1,0 +1,197 @@
+package dev.heed.attention;
+
+import dev.heed.HeedException;
+import dev.heed.tensor.DType;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * One attention call resolved: shapes checked, inputs as contiguous float arrays, the mask as an additive
+ * float array with broadcast strides, and the visibility rules (causal alignment, window) as key ranges.
+ * Shared by every implementation so that they agree on the contract by construction.
+ */
+final class AttentionProblem {
+    final int batch, hq, hkv, group, l, s, e, ev;
+    final float scale;
+    final boolean causal;
+    final int window;   // 0 = none
+    final int shift;    // diagonal of query i is key i + shift
+    final AttentionSpec spec;
+
+    final float[] q; final int qOff;   // [B, Hq, L, E]
+    final float[] k; final int kOff;   // [B, Hkv, S, E]
+    final float[] v; final int vOff;   // [B, Hkv, S, Ev]
+
+    /** Additive mask (0 or a bias, -inf hides), contiguous along S; null when there is no mask. */
+    final float[] mask;
+    final int maskB, maskH, maskL; // strides of [B, Hq, L] in mask (0 where broadcast)
+
+    AttentionProblem(String op, Tensor qt, Tensor kt, Tensor vt, AttentionSpec spec) {
+        this.spec = spec;
+        if (qt.rank() != 4 || kt.rank() != 4 || vt.rank() != 4) {
+            throw HeedException.shape(op, "q" + qt.shape() + ", k" + kt.shape() + ", v" + vt.shape()
+                    + ": expected rank 4 [B, H, L, E]");
+        }
+        for (Tensor t : new Tensor[] {qt, kt, vt}) {
+            if (t.dtype() != DType.FLOAT32) throw HeedException.unsupported(op + ": q/k/v dtype " + t.dtype(), DType.FLOAT32);
+        }
+        batch = qt.dim(0); hq = qt.dim(1); l = qt.dim(2); e = qt.dim(3);
+        hkv = kt.dim(1); s = kt.dim(2); ev = vt.dim(3);
+        String shapes = "q" + qt.shape() + ", k" + kt.shape() + ", v" + vt.shape();
+        if (kt.dim(0) != batch || vt.dim(0) != batch) throw HeedException.shape(op, shapes + ": batch sizes differ");
+        if (kt.dim(3) != e) throw HeedException.shape(op, shapes + ": q.dim(3)=" + e + " != k.dim(3)=" + kt.dim(3));
+        if (vt.dim(1) != hkv || vt.dim(2) != s) throw HeedException.shape(op, shapes + ": k and v must agree on [B, Hkv, S]");
+        if (hkv == 0 ? hq != 0 : hq % hkv != 0) {
+            throw HeedException.shape(op, shapes + ": query heads Hq=" + hq + " must be a multiple of key/value heads Hkv=" + hkv);
+        }
+        group = hkv == 0 ? 1 : hq / hkv;
+        scale = (float) spec.effectiveScale(e);
+        causal = spec.causal() != CausalAlignment.NONE;
+        window = spec.window();
+        shift = spec.causal() == CausalAlignment.TOP_LEFT ? 0 : s - l;
+
+        Tensor qc = qt.contiguous(), kc = kt.contiguous(), vc = vt.contiguous();
+        q = qc.floatArrayOrNull(); qOff = (int) qc.offset();
+        k = kc.floatArrayOrNull(); kOff = (int) kc.offset();
+        v = vc.floatArrayOrNull(); vOff = (int) vc.offset();
+
+        Tensor m = spec.mask();
+        if (m == null) {
+            mask = null; maskB = maskH = maskL = 0;
+        } else {
+            if (m.rank() > 4) throw HeedException.shape(op, "mask" + m.shape() + " has rank " + m.rank() + " > 4");
+            int[] target = {batch, hq, l, s};
+            int[] md = new int[4];
+            int pad = 4 - m.rank();
+            for (int i = 0; i < 4; i++) {
+                md[i] = i < pad ? 1 : m.dim(i - pad);
+                if (md[i] != 1 && md[i] != target[i]) {
+                    throw HeedException.shape(op, "mask" + m.shape() + " is not broadcastable to [B, Hq, L, S]="
+                            + Arrays.toString(target) + ": axis " + i + " has size " + md[i]);
+                }
+            }
+            float[] raw = m.toFloatArray(); // row-major over md (bool -> 0/1)
+            boolean bool = m.dtype() == DType.BOOL;
+            int rows = md[0] * md[1] * md[2];
+            mask = new float[rows * s];
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < s; j++) {
+                    float x = raw[r * md[3] + (md[3] == 1 ? 0 : j)];
+                    mask[r * s + j] = bool ? (x != 0 ? 0f : Float.NEGATIVE_INFINITY) : x;
+                }
+            }
+            maskL = md[2] == 1 ? 0 : s;
+            maskH = md[1] == 1 ? 0 : md[2] * s;
+            maskB = md[0] == 1 ? 0 : md[1] * md[2] * s;
+        }
+    }
+
+    /** First key visible to query {@code i} (window), before the mask. */
+    int lo(int i) {
+        return window > 0 ? Math.max(0, i + shift - window + 1) : 0;
+    }
+
+    /** Last key visible to query {@code i} (causal), inclusive; below {@link #lo} when none is visible. */
+    int hi(int i) {
+        return causal ? Math.min(s - 1, i + shift) : s - 1;
+    }
+
+    /** Offset of the mask row of (b, h, i) in {@link #mask}. */
+    int maskRow(int b, int h, int i) {
+        return b * maskB + h * maskH + i * maskL;
+    }
+
+    /** True when the mask does not vary along the query axis (a key padding mask). */
+    boolean maskIndependentOfQuery() {
+        return mask == null || maskL == 0;
+    }
+
+    int qBase(int b, int h) { return qOff + ((b * hq + h) * l) * e; }
+    int kBase(int b, int h) { return kOff + ((b * hkv + h / group) * s) * e; }
+    int vBase(int b, int h) { return vOff + ((b * hkv + h / group) * s) * ev; }
+    int outBase(int b, int h) { return ((b * hq + h) * l) * ev; }
+    long weightsBase(int b, int h) { return ((long) (b * hq + h) * l) * s; }
+
+    /** Multiply-adds of the softmax path, ×2 for flops (dense count, ignoring masks). */
+    double flops() {
+        return 2.0 * batch * hq * (double) l * s * (e + ev);
+    }
+
+    /** Allocates the weights array, refusing what Java arrays cannot hold. */
+    float[] newWeights(String op) {
+        long n = (long) batch * hq * l * s;
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new HeedException(dev.heed.ErrorCode.MEMORY_LIMIT, op + ": captured weights [B, Hq, L, S]=["
+                    + batch + ", " + hq + ", " + l + ", " + s + "] need " + n + " floats, more than one Java array holds");
+        }
+        return new float[(int) n];
+    }
+
+    // ------------------------------------------------------------------ helpers shared by the kernels
+
+    /** Rounds up to a multiple of 16 floats (the widest vector), so that key tiles need no column tails. */
+    static int pad16(int n) {
+        return (n + 15) & ~15;
+    }
+
+    /**
+     * Keys transposed into tiles of {@code bc} keys: for each (b, kv head, tile t) a block {@code [E, bc]}
+     * (zero-padded past S), so a tile's scores are a small GEMM without reductions.
+     * Layout {@code [B, Hkv, T, E, bc]} with {@code T = ceil(S / bc)}.
+     */
+    float[] transposedKeys(dev.heed.exec.ExecutionContext ctx, int bc) {
+        int tiles = (s + bc - 1) / bc;
+        long n = (long) batch * hkv * tiles * e * bc;
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new HeedException(dev.heed.ErrorCode.MEMORY_LIMIT, "attention: transposed keys [B, Hkv, S, E]=["
+                    + batch + ", " + hkv + ", " + s + ", " + e + "] do not fit one Java array");
+        }
+        float[] kt = new float[(int) n];
+        int units = batch * hkv * tiles;
+        ctx.parallelFor(units, 8, (start, end) -> {
+            for (int u = start; u < end; u++) {
+                int bh = u / tiles, t = u % tiles;
+                int src = kOff + bh * s * e;
+                int dst = u * e * bc;
+                int j0 = t * bc, w = Math.min(bc, s - j0);
+                for (int j = 0; j < w; j++) {
+                    int sp = src + (j0 + j) * e;
+                    for (int x = 0; x < e; x++) kt[dst + x * bc + j] = k[sp + x];
+                }
+            }
+        });
+        return kt;
+    }
+
+    /** Offset of tile {@code t} of query head {@code h} in {@link #transposedKeys}. */
+    int keyTileBase(int b, int h, int t, int bc) {
+        int tiles = (s + bc - 1) / bc;
+        return (((b * hkv + h / group) * tiles) + t) * e * bc;
+    }
+
+    /** Copies query rows {@code [i0, i0 + rows)} of (b, h), multiplied by the scale, into {@code dst [rows, E]}. */
+    void loadScaledQueries(int b, int h, int i0, int rows, float[] dst) {
+        int src = qBase(b, h) + i0 * e;
+        for (int x = 0, n = rows * e; x < n; x++) dst[x] = q[src + x] * scale;
+    }
+
+    /**
+     * Applies visibility (causal, window) and the mask to the scores {@code s[so .. so + w)} of query {@code i}
+     * against keys {@code [j0, j0 + w)}.
+     */
+    void maskScores(float[] sc, int so, int b, int h, int i, int j0, int w) {
+        int lo = lo(i) - j0, hi = hi(i) - j0; // visible: lo <= j <= hi, tile-relative
+        if (lo > 0) java.util.Arrays.fill(sc, so, so + Math.min(lo, w), Float.NEGATIVE_INFINITY);
+        if (hi < w - 1) java.util.Arrays.fill(sc, so + Math.max(0, hi + 1), so + w, Float.NEGATIVE_INFINITY);
+        if (mask != null) {
+            int mr = maskRow(b, h, i) + j0;
+            int a = Math.max(0, lo), z = Math.min(w - 1, hi);
+            for (int j = a; j <= z; j++) sc[so + j] += mask[mr + j];
+        }
+    }
+
+    /** True when {@link #maskScores} would change nothing for query i on keys [j0, j0 + w). */
+    boolean fullyVisible(int i, int j0, int w) {
+        return mask == null && lo(i) <= j0 && hi(i) >= j0 + w - 1;
+    }
+}

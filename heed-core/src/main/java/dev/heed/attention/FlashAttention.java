@@ -1,0 +1,182 @@
+package dev.heed.attention;
+
+import dev.heed.exec.ExecutionContext;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/*
+ * Flash attention on the CPU — catalogue.
+ *   v1 (this file): exact softmax attention tiled over keys with an online softmax (running row max m and
+ *       running sum l; when m grows the partial output and l are rescaled by exp(m_old - m_new)), after
+ *       Dao et al., "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness" (2022),
+ *       Algorithm 1, with the loop order of FlashAttention-2 (queries outside, keys inside, one final
+ *       division by l).
+ *   Cost: 2·L·S·(E + Ev) flops per head (less with causal / window: key tiles outside the visible band are
+ *       skipped), extra memory O((L + S)·E) per worker: a query block [Bq, E], its output [Bq, Ev], one
+ *       score strip [4, Bc] and the keys transposed once into tiles [E, Bc] (same size as K). Never L×S.
+ *   Tiles: Bc keys such that a key tile [E, Bc] and a value tile [Bc, Ev] fill about half of L2; Bq query
+ *       rows per task (the K/V tile is reused Bq times from L2), processed in register blocks of 4 rows.
+ *   Parallel over B × Hq × query blocks with dynamic scheduling (causal rows are uneven).
+ *   Weights capture: after a block's output is final, its scores are recomputed tile by tile and
+ *       normalised with the saved row max and sum: p = exp(s - m) / l.
+ */
+final class FlashAttention {
+    private FlashAttention() {}
+
+    /** Assumed L2 size when the platform does not say (bytes). */
+    static final int DEFAULT_L2_BYTES = 1 << 20;
+    /** Query rows per task. */
+    static final int QUERY_BLOCK = 64;
+
+    /** L2 size per core, read once from Linux sysfs when present; {@link #DEFAULT_L2_BYTES} otherwise. */
+    static int l2Bytes() {
+        return L2.BYTES;
+    }
+
+    private static final class L2 {
+        static final int BYTES = detect();
+
+        private static int detect() {
+            try {
+                for (int idx = 0; idx < 8; idx++) {
+                    java.nio.file.Path dir = java.nio.file.Path.of("/sys/devices/system/cpu/cpu0/cache/index" + idx);
+                    if (!java.nio.file.Files.isDirectory(dir)) break;
+                    String level = java.nio.file.Files.readString(dir.resolve("level")).trim();
+                    if (!level.equals("2")) continue;
+                    String size = java.nio.file.Files.readString(dir.resolve("size")).trim().toUpperCase();
+                    int mult = size.endsWith("K") ? 1024 : size.endsWith("M") ? 1 << 20 : 1;
+                    String digits = size.replaceAll("[^0-9]", "");
+                    return Integer.parseInt(digits) * mult;
+                }
+            } catch (Exception | Error ignored) {
+                // unreadable: keep the default
+            }
+            return DEFAULT_L2_BYTES;
+        }
+    }
+
+    /** Keys per tile: a key tile and a value tile take about half of L2; a multiple of 16 in [16, 512]. */
+    static int keyTile(int e, int ev, int s, int l2) {
+        int bc = (l2 / 2) / (4 * Math.max(1, e + ev));
+        bc = Math.max(16, Math.min(512, bc & ~15));
+        return Math.min(bc, AttentionProblem.pad16(Math.max(1, s)));
+    }
+
+    /** Per-worker scratch, pooled per call (never shared between concurrent tasks). */
+    private static final class Scratch {
+        final float[] qs, o, m, l, sc;
+
+        Scratch(int bq, int e, int ev, int bc) {
+            qs = new float[bq * e];   // [Bq, E] scaled queries
+            o = new float[bq * ev];   // [Bq, Ev] unnormalised output
+            m = new float[bq];        // [Bq] running max
+            l = new float[bq];        // [Bq] running sum
+            sc = new float[4 * bc];   // [4, Bc] score strip
+        }
+    }
+
+    static AttentionResult compute(ExecutionContext ctx, AttentionProblem p, TileKernels kern, boolean capture) {
+        return compute(ctx, p, kern, capture, keyTile(p.e, p.ev, p.s, l2Bytes()), QUERY_BLOCK);
+    }
+
+    /** With explicit tile sizes ({@code bc} a multiple of 16), for tests that need many tiles on small inputs. */
+    static AttentionResult compute(ExecutionContext ctx, AttentionProblem p, TileKernels kern, boolean capture,
+                                   int bc, int queryBlock) {
+        float[] out = new float[p.batch * p.hq * p.l * p.ev];
+        float[] weights = capture ? p.newWeights("flash attention") : null;
+        if (p.l > 0 && p.s > 0 && p.batch > 0 && p.hq > 0) {
+            int bq = Math.min(queryBlock, p.l);
+            float[] kt = p.transposedKeys(ctx, bc);
+            int qBlocks = (p.l + bq - 1) / bq;
+            int items = p.batch * p.hq * qBlocks;
+            ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
+            ctx.parallelForDynamic(items, 1, (start, end) -> {
+                Scratch w = pool.poll();
+                if (w == null) w = new Scratch(bq, p.e, p.ev, bc);
+                for (int it = start; it < end; it++) {
+                    int bh = it / qBlocks, qb = it % qBlocks;
+                    block(p, kern, kt, bc, bh / p.hq, bh % p.hq, qb * bq, Math.min(bq, p.l - qb * bq), w, out, weights);
+                }
+                pool.offer(w);
+            });
+        }
+        return new AttentionResult(Tensor.of(out, p.batch, p.hq, p.l, p.ev),
+                capture ? Tensor.of(weights, p.batch, p.hq, p.l, p.s) : null);
+    }
+
+    /** One query block [i0, i0 + rows) of head (b, h). */
+    private static void block(AttentionProblem p, TileKernels kern, float[] kt, int bc, int b, int h, int i0, int rows,
+                              Scratch w, float[] out, float[] weights) {
+        int e = p.e, ev = p.ev;
+        float[] qs = w.qs, o = w.o, m = w.m, l = w.l, sc = w.sc;
+        p.loadScaledQueries(b, h, i0, rows, qs);
+        Arrays.fill(o, 0, rows * ev, 0f);
+        Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
+        Arrays.fill(l, 0, rows, 0f);
+        int jLo = p.lo(i0), jHi = p.hi(i0 + rows - 1); // band of keys any row of the block sees
+        int vb = p.vBase(b, h);
+        if (jHi >= jLo) {
+            for (int t = jLo / bc, tEnd = jHi / bc; t <= tEnd; t++) {
+                int j0 = t * bc, wd = Math.min(bc, p.s - j0), wp = AttentionProblem.pad16(wd);
+                int ktb = p.keyTileBase(b, h, t, bc);
+                for (int g = 0; g < rows; g += 4) {
+                    int gr = Math.min(4, rows - g);
+                    // causal early stop / window start: skip a row group that sees nothing of this tile
+                    if (p.hi(i0 + g + gr - 1) < j0 || p.lo(i0 + g) >= j0 + wd) continue;
+                    kern.scores(qs, g * e, e, gr, e, kt, ktb, bc, wp, sc, 0, bc);
+                    for (int r = 0; r < gr; r++) {
+                        int i = i0 + g + r, so = r * bc, row = g + r;
+                        if (!p.fullyVisible(i, j0, wd)) p.maskScores(sc, so, b, h, i, j0, wd);
+                        float mOld = m[row];
+                        float mNew = Math.max(mOld, kern.max(sc, so, wd));
+                        if (mNew == Float.NEGATIVE_INFINITY) { // nothing visible yet: contributes nothing
+                            Arrays.fill(sc, so, so + wd, 0f);
+                            continue;
+                        }
+                        float sum = kern.expSum(sc, so, wd, mNew);
+                        if (mNew != mOld) {
+                            float alpha = (float) Math.exp(mOld - mNew); // 0 when mOld = -inf
+                            l[row] = l[row] * alpha + sum;
+                            kern.scale(o, row * ev, ev, alpha);
+                            m[row] = mNew;
+                        } else {
+                            l[row] += sum;
+                        }
+                    }
+                    kern.accumulate(sc, 0, bc, gr, wd, p.v, vb + j0 * ev, ev, ev, o, g * ev, ev);
+                }
+            }
+        }
+        int ob = p.outBase(b, h) + i0 * ev;
+        for (int r = 0; r < rows; r++) {
+            float inv = l[r] > 0 ? 1f / l[r] : 0f; // fully masked row -> zeros
+            for (int c = 0; c < ev; c++) out[ob + r * ev + c] = o[r * ev + c] * inv;
+        }
+        if (weights != null && jHi >= jLo) captureWeights(p, kern, kt, bc, b, h, i0, rows, w, weights, jLo, jHi);
+    }
+
+    /** Recomputes the block's scores and writes p = exp(s - m) / l into weights [B, Hq, L, S]. */
+    private static void captureWeights(AttentionProblem p, TileKernels kern, float[] kt, int bc, int b, int h, int i0,
+                                       int rows, Scratch w, float[] weights, int jLo, int jHi) {
+        float[] qs = w.qs, m = w.m, l = w.l, sc = w.sc;
+        long wb = p.weightsBase(b, h);
+        for (int t = jLo / bc, tEnd = jHi / bc; t <= tEnd; t++) {
+            int j0 = t * bc, wd = Math.min(bc, p.s - j0), wp = AttentionProblem.pad16(wd);
+            int ktb = p.keyTileBase(b, h, t, bc);
+            for (int g = 0; g < rows; g += 4) {
+                int gr = Math.min(4, rows - g);
+                if (p.hi(i0 + g + gr - 1) < j0 || p.lo(i0 + g) >= j0 + wd) continue;
+                kern.scores(qs, g * p.e, p.e, gr, p.e, kt, ktb, bc, wp, sc, 0, bc);
+                for (int r = 0; r < gr; r++) {
+                    int i = i0 + g + r, so = r * bc, row = g + r;
+                    if (l[row] == 0f) continue; // fully masked: stays 0
+                    if (!p.fullyVisible(i, j0, wd)) p.maskScores(sc, so, b, h, i, j0, wd);
+                    kern.expSum(sc, so, wd, m[row]);
+                    kern.scale(sc, so, wd, 1f / l[row]);
+                    System.arraycopy(sc, so, weights, (int) (wb + (long) i * p.s + j0), wd);
+                }
+            }
+        }
+    }
+}

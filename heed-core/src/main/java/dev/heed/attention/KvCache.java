@@ -1,0 +1,122 @@
+package dev.heed.attention;
+
+import dev.heed.HeedException;
+import dev.heed.exec.ExecutionContext;
+import dev.heed.tensor.Tensor;
+
+/**
+ * Keys and values of past steps for step-by-step decoding, per layer and per key/value head (so grouped-query
+ * models store {@code Hkv} heads, not {@code Hq}). Each step appends its new keys/values and attends its new
+ * queries over everything cached; with {@link CausalAlignment#BOTTOM_RIGHT} the result equals full causal
+ * attention over the whole sequence. Grows by doubling. Mutable, not thread-safe: one cache per sequence batch.
+ *
+ * <pre>{@code
+ * KvCache cache = new KvCache(6, 1, 4, 64, 64, 256);
+ * for (int step = 0; step < n; step++) {
+ *     cache.append(layer, kNew, vNew);                         // [1, 4, 1, 64] each
+ *     Tensor y = cache.attend(ctx, layer, qNew).output();      // qNew [1, Hq, 1, 64]
+ * }
+ * }</pre>
+ */
+public final class KvCache {
+    private final int batch, kvHeads, keyDim, valueDim;
+    private final float[][] keys;   // per layer [B, Hkv, capacity, E]
+    private final float[][] values; // per layer [B, Hkv, capacity, Ev]
+    private final int[] capacity, length;
+
+    /** An empty cache of {@code layers} layers with room for {@code initialCapacity} positions each. */
+    public KvCache(int layers, int batch, int kvHeads, int keyDim, int valueDim, int initialCapacity) {
+        if (layers < 1 || batch < 1 || kvHeads < 1 || keyDim < 1 || valueDim < 1 || initialCapacity < 0) {
+            throw HeedException.invalid("kv cache", "layers=" + layers + ", batch=" + batch + ", kvHeads=" + kvHeads
+                    + ", keyDim=" + keyDim + ", valueDim=" + valueDim + ", capacity=" + initialCapacity + ": sizes must be positive");
+        }
+        this.batch = batch;
+        this.kvHeads = kvHeads;
+        this.keyDim = keyDim;
+        this.valueDim = valueDim;
+        this.keys = new float[layers][];
+        this.values = new float[layers][];
+        this.capacity = new int[layers];
+        this.length = new int[layers];
+        for (int i = 0; i < layers; i++) {
+            capacity[i] = initialCapacity;
+            keys[i] = new float[batch * kvHeads * initialCapacity * keyDim];
+            values[i] = new float[batch * kvHeads * initialCapacity * valueDim];
+        }
+    }
+
+    /** Positions cached for {@code layer}. */
+    public int length(int layer) {
+        return length[checkLayer(layer)];
+    }
+
+    /** Number of layers. */
+    public int layers() {
+        return keys.length;
+    }
+
+    /** Forgets every position of every layer (capacity is kept). */
+    public void clear() {
+        java.util.Arrays.fill(length, 0);
+    }
+
+    /** Appends {@code n} positions: k {@code [B, Hkv, n, E]}, v {@code [B, Hkv, n, Ev]} (any views). */
+    public void append(int layer, Tensor k, Tensor v) {
+        checkLayer(layer);
+        if (k.rank() != 4 || v.rank() != 4 || k.dim(0) != batch || k.dim(1) != kvHeads || k.dim(3) != keyDim
+                || v.dim(0) != batch || v.dim(1) != kvHeads || v.dim(3) != valueDim || v.dim(2) != k.dim(2)) {
+            throw HeedException.shape("kv cache append", "k" + k.shape() + ", v" + v.shape() + ": expected k [" + batch + ", "
+                    + kvHeads + ", n, " + keyDim + "] and v [" + batch + ", " + kvHeads + ", n, " + valueDim + "]");
+        }
+        int n = k.dim(2), len = length[layer];
+        if (len + n > capacity[layer]) grow(layer, Math.max(2 * capacity[layer], len + n));
+        float[] ka = k.contiguous().toFloatArray(), va = v.contiguous().toFloatArray();
+        int cap = capacity[layer];
+        for (int bh = 0; bh < batch * kvHeads; bh++) {
+            System.arraycopy(ka, bh * n * keyDim, keys[layer], (bh * cap + len) * keyDim, n * keyDim);
+            System.arraycopy(va, bh * n * valueDim, values[layer], (bh * cap + len) * valueDim, n * valueDim);
+        }
+        length[layer] = len + n;
+    }
+
+    /** The cached keys of {@code layer}: a view {@code [B, Hkv, length, E]} (valid until the next append). */
+    public Tensor keys(int layer) {
+        checkLayer(layer);
+        return Tensor.of(keys[layer], batch, kvHeads, capacity[layer], keyDim).slice(2, 0, length[layer]);
+    }
+
+    /** The cached values of {@code layer}: a view {@code [B, Hkv, length, Ev]} (valid until the next append). */
+    public Tensor values(int layer) {
+        checkLayer(layer);
+        return Tensor.of(values[layer], batch, kvHeads, capacity[layer], valueDim).slice(2, 0, length[layer]);
+    }
+
+    /** The new queries q {@code [B, Hq, n, E]} (the last n positions) over the cache, causal bottom-right. */
+    public AttentionResult attend(ExecutionContext ctx, int layer, Tensor q) {
+        return attend(ctx, layer, q, AttentionSpec.defaults().withCausal(CausalAlignment.BOTTOM_RIGHT));
+    }
+
+    /** The new queries over the cache with {@code spec} used as given (masks cover [.., n, length]). */
+    public AttentionResult attend(ExecutionContext ctx, int layer, Tensor q, AttentionSpec spec) {
+        return Attention.compute(ctx, q, keys(layer), values(layer), spec);
+    }
+
+    private void grow(int layer, int newCap) {
+        int cap = capacity[layer], len = length[layer];
+        float[] nk = new float[batch * kvHeads * newCap * keyDim], nv = new float[batch * kvHeads * newCap * valueDim];
+        for (int bh = 0; bh < batch * kvHeads; bh++) {
+            System.arraycopy(keys[layer], bh * cap * keyDim, nk, bh * newCap * keyDim, len * keyDim);
+            System.arraycopy(values[layer], bh * cap * valueDim, nv, bh * newCap * valueDim, len * valueDim);
+        }
+        keys[layer] = nk;
+        values[layer] = nv;
+        capacity[layer] = newCap;
+    }
+
+    private int checkLayer(int layer) {
+        if (layer < 0 || layer >= keys.length) {
+            throw HeedException.invalid("kv cache", "layer " + layer + " out of range [0, " + keys.length + ")");
+        }
+        return layer;
+    }
+}

@@ -1,0 +1,317 @@
+package dev.heed.attention;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API inner loops of the attention kernels (see {@link TileKernels}); scalar tails.
+ * Register blocking: scores are computed 4 query rows × 4 vectors of keys at a time (16 accumulators, each
+ * key vector loaded once for 4 rows, each query element broadcast once for 4 vectors); P·V keeps 4 rows × 4 vectors of the output in registers over the
+ * whole key tile (16 accumulators, each value row loaded once for 4 rows). Loaded only when
+ * {@code VectorSupport.available()}.
+ */
+final class TileKernelsVector implements TileKernels {
+    static final TileKernelsVector INSTANCE = new TileKernelsVector();
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LN = F.length();
+
+    private TileKernelsVector() {}
+
+    @Override
+    public void scores(float[] q, int qOff, int ldq, int rows, int e, float[] kt, int ktOff, int ldk, int cols,
+                       float[] s, int sOff, int lds) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int q0 = qOff + r * ldq, q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq;
+            int s0 = sOff + r * lds, s1 = s0 + lds, s2 = s1 + lds, s3 = s2 + lds;
+            int c = 0;
+            for (; c + 4 * LN <= cols; c += 4 * LN) {
+                FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                        a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+                int kp = ktOff + c;
+                for (int x = 0; x < e; x++, kp += ldk) {
+                    FloatVector k0 = FloatVector.fromArray(F, kt, kp), k1 = FloatVector.fromArray(F, kt, kp + LN),
+                            k2 = FloatVector.fromArray(F, kt, kp + 2 * LN), k3 = FloatVector.fromArray(F, kt, kp + 3 * LN);
+                    FloatVector b = FloatVector.broadcast(F, q[q0 + x]);
+                    a00 = k0.fma(b, a00); a01 = k1.fma(b, a01); a02 = k2.fma(b, a02); a03 = k3.fma(b, a03);
+                    b = FloatVector.broadcast(F, q[q1 + x]);
+                    a10 = k0.fma(b, a10); a11 = k1.fma(b, a11); a12 = k2.fma(b, a12); a13 = k3.fma(b, a13);
+                    b = FloatVector.broadcast(F, q[q2 + x]);
+                    a20 = k0.fma(b, a20); a21 = k1.fma(b, a21); a22 = k2.fma(b, a22); a23 = k3.fma(b, a23);
+                    b = FloatVector.broadcast(F, q[q3 + x]);
+                    a30 = k0.fma(b, a30); a31 = k1.fma(b, a31); a32 = k2.fma(b, a32); a33 = k3.fma(b, a33);
+                }
+                a00.intoArray(s, s0 + c); a01.intoArray(s, s0 + c + LN); a02.intoArray(s, s0 + c + 2 * LN); a03.intoArray(s, s0 + c + 3 * LN);
+                a10.intoArray(s, s1 + c); a11.intoArray(s, s1 + c + LN); a12.intoArray(s, s1 + c + 2 * LN); a13.intoArray(s, s1 + c + 3 * LN);
+                a20.intoArray(s, s2 + c); a21.intoArray(s, s2 + c + LN); a22.intoArray(s, s2 + c + 2 * LN); a23.intoArray(s, s2 + c + 3 * LN);
+                a30.intoArray(s, s3 + c); a31.intoArray(s, s3 + c + LN); a32.intoArray(s, s3 + c + 2 * LN); a33.intoArray(s, s3 + c + 3 * LN);
+            }
+            for (; c + 2 * LN <= cols; c += 2 * LN) {
+                FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00,
+                        a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+                int kp = ktOff + c;
+                for (int x = 0; x < e; x++, kp += ldk) {
+                    FloatVector k0 = FloatVector.fromArray(F, kt, kp);
+                    FloatVector k1 = FloatVector.fromArray(F, kt, kp + LN);
+                    FloatVector b = FloatVector.broadcast(F, q[q0 + x]);
+                    a00 = k0.fma(b, a00); a01 = k1.fma(b, a01);
+                    b = FloatVector.broadcast(F, q[q1 + x]);
+                    a10 = k0.fma(b, a10); a11 = k1.fma(b, a11);
+                    b = FloatVector.broadcast(F, q[q2 + x]);
+                    a20 = k0.fma(b, a20); a21 = k1.fma(b, a21);
+                    b = FloatVector.broadcast(F, q[q3 + x]);
+                    a30 = k0.fma(b, a30); a31 = k1.fma(b, a31);
+                }
+                a00.intoArray(s, s0 + c); a01.intoArray(s, s0 + c + LN);
+                a10.intoArray(s, s1 + c); a11.intoArray(s, s1 + c + LN);
+                a20.intoArray(s, s2 + c); a21.intoArray(s, s2 + c + LN);
+                a30.intoArray(s, s3 + c); a31.intoArray(s, s3 + c + LN);
+            }
+            for (; c + LN <= cols; c += LN) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                int kp = ktOff + c;
+                for (int x = 0; x < e; x++, kp += ldk) {
+                    FloatVector k0 = FloatVector.fromArray(F, kt, kp);
+                    a0 = k0.fma(FloatVector.broadcast(F, q[q0 + x]), a0);
+                    a1 = k0.fma(FloatVector.broadcast(F, q[q1 + x]), a1);
+                    a2 = k0.fma(FloatVector.broadcast(F, q[q2 + x]), a2);
+                    a3 = k0.fma(FloatVector.broadcast(F, q[q3 + x]), a3);
+                }
+                a0.intoArray(s, s0 + c); a1.intoArray(s, s1 + c);
+                a2.intoArray(s, s2 + c); a3.intoArray(s, s3 + c);
+            }
+            if (c < cols) scalarScores(q, qOff + r * ldq, ldq, 4, e, kt, ktOff, ldk, c, cols, s, s0, lds);
+        }
+        for (; r < rows; r++) {
+            int q0 = qOff + r * ldq, s0 = sOff + r * lds;
+            int c = 0;
+            for (; c + 2 * LN <= cols; c += 2 * LN) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0;
+                int kp = ktOff + c;
+                for (int x = 0; x < e; x++, kp += ldk) {
+                    FloatVector b = FloatVector.broadcast(F, q[q0 + x]);
+                    a0 = FloatVector.fromArray(F, kt, kp).fma(b, a0);
+                    a1 = FloatVector.fromArray(F, kt, kp + LN).fma(b, a1);
+                }
+                a0.intoArray(s, s0 + c); a1.intoArray(s, s0 + c + LN);
+            }
+            for (; c + LN <= cols; c += LN) {
+                FloatVector a0 = FloatVector.zero(F);
+                int kp = ktOff + c;
+                for (int x = 0; x < e; x++, kp += ldk) {
+                    a0 = FloatVector.fromArray(F, kt, kp).fma(FloatVector.broadcast(F, q[q0 + x]), a0);
+                }
+                a0.intoArray(s, s0 + c);
+            }
+            if (c < cols) scalarScores(q, q0, ldq, 1, e, kt, ktOff, ldk, c, cols, s, s0, lds);
+        }
+    }
+
+    private static void scalarScores(float[] q, int qOff, int ldq, int rows, int e, float[] kt, int ktOff, int ldk,
+                                     int c0, int c1, float[] s, int sOff, int lds) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = c0; c < c1; c++) {
+                float a = 0;
+                for (int x = 0; x < e; x++) a += q[qOff + r * ldq + x] * kt[ktOff + x * ldk + c];
+                s[sOff + r * lds + c] = a;
+            }
+        }
+    }
+
+    @Override
+    public void accumulate(float[] p, int pOff, int ldp, int rows, int n, float[] v, int vOff, int ldv, int ev,
+                           float[] o, int oOff, int ldo) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int p0 = pOff + r * ldp, p1 = p0 + ldp, p2 = p1 + ldp, p3 = p2 + ldp;
+            int o0 = oOff + r * ldo, o1 = o0 + ldo, o2 = o1 + ldo, o3 = o2 + ldo;
+            int c = 0;
+            for (; c + 4 * LN <= ev; c += 4 * LN) {
+                FloatVector a00 = FloatVector.fromArray(F, o, o0 + c), a01 = FloatVector.fromArray(F, o, o0 + c + LN),
+                        a02 = FloatVector.fromArray(F, o, o0 + c + 2 * LN), a03 = FloatVector.fromArray(F, o, o0 + c + 3 * LN);
+                FloatVector a10 = FloatVector.fromArray(F, o, o1 + c), a11 = FloatVector.fromArray(F, o, o1 + c + LN),
+                        a12 = FloatVector.fromArray(F, o, o1 + c + 2 * LN), a13 = FloatVector.fromArray(F, o, o1 + c + 3 * LN);
+                FloatVector a20 = FloatVector.fromArray(F, o, o2 + c), a21 = FloatVector.fromArray(F, o, o2 + c + LN),
+                        a22 = FloatVector.fromArray(F, o, o2 + c + 2 * LN), a23 = FloatVector.fromArray(F, o, o2 + c + 3 * LN);
+                FloatVector a30 = FloatVector.fromArray(F, o, o3 + c), a31 = FloatVector.fromArray(F, o, o3 + c + LN),
+                        a32 = FloatVector.fromArray(F, o, o3 + c + 2 * LN), a33 = FloatVector.fromArray(F, o, o3 + c + 3 * LN);
+                int vp = vOff + c;
+                for (int j = 0; j < n; j++, vp += ldv) {
+                    FloatVector v0 = FloatVector.fromArray(F, v, vp), v1 = FloatVector.fromArray(F, v, vp + LN),
+                            v2 = FloatVector.fromArray(F, v, vp + 2 * LN), v3 = FloatVector.fromArray(F, v, vp + 3 * LN);
+                    FloatVector b = FloatVector.broadcast(F, p[p0 + j]);
+                    a00 = v0.fma(b, a00); a01 = v1.fma(b, a01); a02 = v2.fma(b, a02); a03 = v3.fma(b, a03);
+                    b = FloatVector.broadcast(F, p[p1 + j]);
+                    a10 = v0.fma(b, a10); a11 = v1.fma(b, a11); a12 = v2.fma(b, a12); a13 = v3.fma(b, a13);
+                    b = FloatVector.broadcast(F, p[p2 + j]);
+                    a20 = v0.fma(b, a20); a21 = v1.fma(b, a21); a22 = v2.fma(b, a22); a23 = v3.fma(b, a23);
+                    b = FloatVector.broadcast(F, p[p3 + j]);
+                    a30 = v0.fma(b, a30); a31 = v1.fma(b, a31); a32 = v2.fma(b, a32); a33 = v3.fma(b, a33);
+                }
+                a00.intoArray(o, o0 + c); a01.intoArray(o, o0 + c + LN); a02.intoArray(o, o0 + c + 2 * LN); a03.intoArray(o, o0 + c + 3 * LN);
+                a10.intoArray(o, o1 + c); a11.intoArray(o, o1 + c + LN); a12.intoArray(o, o1 + c + 2 * LN); a13.intoArray(o, o1 + c + 3 * LN);
+                a20.intoArray(o, o2 + c); a21.intoArray(o, o2 + c + LN); a22.intoArray(o, o2 + c + 2 * LN); a23.intoArray(o, o2 + c + 3 * LN);
+                a30.intoArray(o, o3 + c); a31.intoArray(o, o3 + c + LN); a32.intoArray(o, o3 + c + 2 * LN); a33.intoArray(o, o3 + c + 3 * LN);
+            }
+            for (; c + LN <= ev; c += LN) {
+                FloatVector a0 = FloatVector.fromArray(F, o, o0 + c), a1 = FloatVector.fromArray(F, o, o1 + c),
+                        a2 = FloatVector.fromArray(F, o, o2 + c), a3 = FloatVector.fromArray(F, o, o3 + c);
+                int vp = vOff + c;
+                for (int j = 0; j < n; j++, vp += ldv) {
+                    FloatVector v0 = FloatVector.fromArray(F, v, vp);
+                    a0 = v0.fma(FloatVector.broadcast(F, p[p0 + j]), a0);
+                    a1 = v0.fma(FloatVector.broadcast(F, p[p1 + j]), a1);
+                    a2 = v0.fma(FloatVector.broadcast(F, p[p2 + j]), a2);
+                    a3 = v0.fma(FloatVector.broadcast(F, p[p3 + j]), a3);
+                }
+                a0.intoArray(o, o0 + c); a1.intoArray(o, o1 + c); a2.intoArray(o, o2 + c); a3.intoArray(o, o3 + c);
+            }
+            if (c < ev) scalarAccumulate(p, p0, ldp, 4, n, v, vOff, ldv, c, ev, o, o0, ldo);
+        }
+        for (; r < rows; r++) {
+            int p0 = pOff + r * ldp, o0 = oOff + r * ldo;
+            int c = 0;
+            for (; c + 4 * LN <= ev; c += 4 * LN) {
+                FloatVector a0 = FloatVector.fromArray(F, o, o0 + c), a1 = FloatVector.fromArray(F, o, o0 + c + LN),
+                        a2 = FloatVector.fromArray(F, o, o0 + c + 2 * LN), a3 = FloatVector.fromArray(F, o, o0 + c + 3 * LN);
+                int vp = vOff + c;
+                for (int j = 0; j < n; j++, vp += ldv) {
+                    FloatVector b = FloatVector.broadcast(F, p[p0 + j]);
+                    a0 = FloatVector.fromArray(F, v, vp).fma(b, a0);
+                    a1 = FloatVector.fromArray(F, v, vp + LN).fma(b, a1);
+                    a2 = FloatVector.fromArray(F, v, vp + 2 * LN).fma(b, a2);
+                    a3 = FloatVector.fromArray(F, v, vp + 3 * LN).fma(b, a3);
+                }
+                a0.intoArray(o, o0 + c); a1.intoArray(o, o0 + c + LN); a2.intoArray(o, o0 + c + 2 * LN); a3.intoArray(o, o0 + c + 3 * LN);
+            }
+            for (; c + LN <= ev; c += LN) {
+                FloatVector a0 = FloatVector.fromArray(F, o, o0 + c);
+                int vp = vOff + c;
+                for (int j = 0; j < n; j++, vp += ldv) {
+                    a0 = FloatVector.fromArray(F, v, vp).fma(FloatVector.broadcast(F, p[p0 + j]), a0);
+                }
+                a0.intoArray(o, o0 + c);
+            }
+            if (c < ev) scalarAccumulate(p, p0, ldp, 1, n, v, vOff, ldv, c, ev, o, o0, ldo);
+        }
+    }
+
+    private static void scalarAccumulate(float[] p, int pOff, int ldp, int rows, int n, float[] v, int vOff, int ldv,
+                                         int c0, int c1, float[] o, int oOff, int ldo) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < n; j++) {
+                float a = p[pOff + r * ldp + j];
+                int vp = vOff + j * ldv;
+                for (int c = c0; c < c1; c++) o[oOff + r * ldo + c] += a * v[vp + c];
+            }
+        }
+    }
+
+    @Override
+    public float max(float[] a, int off, int n) {
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (n >= LN) {
+            FloatVector acc = FloatVector.fromArray(F, a, off);
+            for (i = LN; i + LN <= n; i += LN) acc = acc.max(FloatVector.fromArray(F, a, off + i));
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) m = Math.max(m, a[off + i]);
+        return m;
+    }
+
+    @Override
+    public float expSum(float[] a, int off, int n, float m) {
+        int i = 0;
+        float sum = 0;
+        if (n >= LN) {
+            FloatVector mv = FloatVector.broadcast(F, m);
+            FloatVector acc = FloatVector.zero(F);
+            for (; i + LN <= n; i += LN) {
+                FloatVector x = exp(FloatVector.fromArray(F, a, off + i).sub(mv));
+                x.intoArray(a, off + i);
+                acc = acc.add(x);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float x = (float) Math.exp(a[off + i] - m);
+            a[off + i] = x;
+            sum += x;
+        }
+        return sum;
+    }
+
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float MAGIC = 12582912f; // 1.5·2^23: adding it rounds to an integer in the low mantissa bits
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+    private static final float EXP_MIN = -87.3f;
+
+    /**
+     * e^x for x ≤ 0 (softmax arguments after subtracting the row max), to about 1 ulp; exactly 0 below -87.3
+     * (so -inf, a masked score, gives 0). Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, degree-7 Taylor
+     * polynomial for e^r, 2^n built in the exponent bits. Faster than {@code VectorOperators.EXP}, which
+     * handles the full range.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_MIN);
+        FloatVector t = xc.fma(LOG2E, MAGIC);
+        FloatVector n = t.sub(MAGIC);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(F, 1f / 5040).fma(r, FloatVector.broadcast(F, 1f / 720));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        jdk.incubator.vector.IntVector ni = t.reinterpretAsInts().sub(MAGIC_BITS);
+        FloatVector pow2 = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(pow2).blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
+    }
+
+    @Override
+    public void scale(float[] a, int off, int n, float f) {
+        int i = 0;
+        FloatVector fv = FloatVector.broadcast(F, f);
+        for (; i + LN <= n; i += LN) FloatVector.fromArray(F, a, off + i).mul(fv).intoArray(a, off + i);
+        for (; i < n; i++) a[off + i] *= f;
+    }
+
+    @Override
+    public void eluPlusOne(float[] a, int off, int n) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
+        for (; i + LN <= n; i += LN) {
+            FloatVector x = FloatVector.fromArray(F, a, off + i);
+            FloatVector neg = exp(x.min(zero));
+            x.add(one).blend(neg, x.compare(VectorOperators.LE, 0f)).intoArray(a, off + i);
+        }
+        if (i < n) FeatureMap.ELU_PLUS_ONE.apply(a, off + i, n - i);
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        FloatVector av = FloatVector.broadcast(F, alpha);
+        for (; i + LN <= n; i += LN) {
+            FloatVector.fromArray(F, x, xOff + i).fma(av, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        float s = 0;
+        if (n >= LN) {
+            FloatVector acc = FloatVector.zero(F);
+            for (; i + LN <= n; i += LN) acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+            s = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
+        return s;
+    }
+}
