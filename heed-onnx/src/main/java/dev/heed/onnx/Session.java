@@ -12,7 +12,9 @@ import dev.heed.onnx.ir.ValueInfo;
 import dev.heed.onnx.ops.Op;
 import dev.heed.onnx.ops.OpFactory;
 import dev.heed.onnx.ops.OpRegistry;
+import dev.heed.onnx.optimize.AttentionFusion;
 import dev.heed.onnx.optimize.ConstantFolder;
+import dev.heed.onnx.ops.FusedAttentionOp;
 import dev.heed.onnx.optimize.GraphPasses;
 import dev.heed.onnx.reader.OnnxReader;
 import dev.heed.tensor.DType;
@@ -56,6 +58,8 @@ public final class Session implements AutoCloseable {
     private final SessionOptions options;
     private final ExecutionContext ctx;
     private final ModelInfo info;
+    private final List<String> fusedAttention;      // Softmax names of fused attention nodes, graph order
+    private final int[] probabilitySlots;             // their probability outputs when capture is on
     private final List<ValueInfo> inputs;           // fed by the caller
     private final Map<String, ValueInfo> feedable;  // inputs + initializer-backed (overridable) inputs
     private final Map<String, Tensor> defaults;     // initializer values of overridable inputs
@@ -137,6 +141,18 @@ public final class Session implements AutoCloseable {
                 folded = r.folded();
             }
             this.foldedNodes = folded;
+            if (options.attentionFusion()) {
+                Map<Node, Integer> opsetOf = new IdentityHashMap<>();
+                for (Node n : order) opsetOf.put(n, (int) model.opsetFor(n.domain()));
+                AttentionFusion.Result fr = AttentionFusion.fuse(order, constants, new HashSet<>(outNames), opsetOf, options.captureAttention());
+                order = fr.nodes();
+                for (Node f : fr.fused()) {
+                    ops.put(f, new FusedAttentionOp(f.attrFloat("scale", 1f), options.captureAttention(), options.attention()));
+                }
+                this.fusedAttention = fr.fused().stream().map(n -> n.attrString("softmax", n.name())).toList();
+            } else {
+                this.fusedAttention = List.of();
+            }
 
             // 4. slots and lifetimes
             Set<String> used = new HashSet<>(outNames);
@@ -159,6 +175,12 @@ public final class Session implements AutoCloseable {
             Arrays.fill(lastUse, -1);
             Set<Integer> pinned = new HashSet<>();
             for (String o : outNames) pinned.add(slots.get(o));
+            List<Integer> probs = new ArrayList<>();
+            for (String a : fusedAttention) {
+                Integer slot = slots.get(a + AttentionFusion.PROBS_SUFFIX);
+                if (slot != null) { pinned.add(slot); probs.add(slot); }
+            }
+            this.probabilitySlots = probs.stream().mapToInt(Integer::intValue).toArray();
             for (String c : constants.keySet()) pinned.add(slots.get(c));
             for (String f : feed.keySet()) pinned.add(slots.get(f)); // caller-owned: dropping the reference frees nothing
             for (int i = 0; i < order.size(); i++) for (String s : order.get(i).inputs()) if (!s.isEmpty()) lastUse[slots.get(s)] = i;
@@ -277,6 +299,9 @@ public final class Session implements AutoCloseable {
     /** Nodes folded into constants at load time. */
     public int foldedNodes() { return foldedNodes; }
 
+    /** The attention subgraphs replaced by Heed's kernels, named by their Softmax node, in graph order. */
+    public List<String> fusedAttention() { return fusedAttention; }
+
     public SessionOptions options() { return options; }
 
     // ------------------------------------------------------------------ running
@@ -326,7 +351,12 @@ public final class Session implements AutoCloseable {
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (int i = 0; i < outputSlots.length; i++) out.put(outputs.get(i).name(), slots[outputSlots[i]]);
-        return new RunResult(out, timings);
+        Map<String, Tensor> attention = new LinkedHashMap<>();
+        for (int i = 0; i < probabilitySlots.length; i++) {
+            Tensor p = slots[probabilitySlots[i]];
+            if (p != null) attention.put(fusedAttention.get(i), p);
+        }
+        return new RunResult(out, timings, attention);
     }
 
     /** Validates the feeds against the declared inputs and places them in their slots. */

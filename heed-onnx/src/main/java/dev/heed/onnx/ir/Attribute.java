@@ -31,6 +31,16 @@ public record Attribute(String name, Type type, float f, long i, byte[] s, Tenso
         graphs = graphs == null ? List.of() : List.copyOf(graphs);
     }
 
+    /** A FLOAT attribute (for nodes Heed creates itself, such as fused attention). */
+    public static Attribute ofFloat(String name, float value) {
+        return new Attribute(name, Type.FLOAT, value, 0, null, null, null, null, null, null, null, null);
+    }
+
+    /** A STRING attribute, UTF-8 encoded. */
+    public static Attribute ofString(String name, String value) {
+        return new Attribute(name, Type.STRING, 0, 0, value.getBytes(StandardCharsets.UTF_8), null, null, null, null, null, null, null);
+    }
+
     /** The STRING value decoded as UTF-8. */
     public String string() {
         return s == null ? "" : new String(s, StandardCharsets.UTF_8);

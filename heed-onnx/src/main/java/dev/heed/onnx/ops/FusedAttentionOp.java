@@ -1,0 +1,106 @@
+package dev.heed.onnx.ops;
+
+import dev.heed.HeedException;
+import dev.heed.attention.Attention;
+import dev.heed.attention.AttentionImpl;
+import dev.heed.attention.AttentionResult;
+import dev.heed.attention.AttentionSpec;
+import dev.heed.exec.ExecutionContext;
+import dev.heed.onnx.optimize.AttentionFusion;
+import dev.heed.tensor.Shape;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * Runs a node made by {@link AttentionFusion}: {@code softmax(scale · q·kᵀ + mask) · v} on Heed's attention
+ * kernels, for q [..., L, E], kᵀ [..., E, S], v [..., S, Ev] and an optional additive mask broadcastable to
+ * [..., L, S]. The leading axes (MatMul-broadcast) are flattened into [B, H] for the kernel and restored after.
+ * Output 0 is the result [..., L, Ev]; output 1 the probabilities [..., L, S] when capture is on, else null.
+ */
+public final class FusedAttentionOp implements Op {
+    private final double scale;
+    private final boolean capture;
+    private final AttentionImpl implementation;
+
+    public FusedAttentionOp(double scale, boolean capture, AttentionImpl implementation) {
+        this.scale = scale;
+        this.capture = capture;
+        this.implementation = implementation;
+    }
+
+    @Override
+    public Tensor[] apply(ExecutionContext ctx, Tensor[] in) {
+        Tensor q = in[0], kt = in[1], v = in[2], mask = in.length > 3 ? in[3] : null;
+        if (q.rank() < 2 || kt.rank() < 2 || v.rank() < 2) {
+            throw HeedException.shape("attention", "q" + q.shape() + ", kT" + kt.shape() + ", v" + v.shape() + ": each needs rank >= 2");
+        }
+        // MatMul broadcasting of the leading axes: bring all three to the same leading shape.
+        int lead = Math.max(q.rank(), Math.max(kt.rank(), v.rank())) - 2;
+        int[] qLead = leading(q, lead), kLead = leading(kt, lead), vLead = leading(v, lead);
+        Shape leadShape = Shape.broadcast("attention", Shape.broadcast("attention", Shape.of(qLead), Shape.of(kLead)), Shape.of(vLead));
+        int[] ld = leadShape.dims();
+        int l = q.dim(-2), e = q.dim(-1), s = kt.dim(-1), ev = v.dim(-1);
+        if (kt.dim(-2) != e || v.dim(-2) != s) {
+            throw HeedException.shape("attention", "q" + q.shape() + " · kT" + kt.shape() + " · v" + v.shape()
+                    + ": need q.dim(-1) = kT.dim(-2) and kT.dim(-1) = v.dim(-2)");
+        }
+        // Flatten the leading axes into [B, H]: B = 1 unless there are two or more (then B = first, H = rest).
+        int b = ld.length >= 2 ? ld[0] : 1;
+        int h = (int) (leadShape.numel() / Math.max(1, b));
+        Tensor q4 = toRank4(expandLead(q, ld), b, h);
+        Tensor k4 = toRank4(expandLead(kt, ld), b, h).transpose(2, 3);   // [B, H, S, E] view
+        Tensor v4 = toRank4(expandLead(v, ld), b, h);
+        AttentionSpec spec = AttentionSpec.defaults().withScale(scale).withImplementation(implementation).withCaptureWeights(capture);
+        if (mask != null) {
+            Tensor m = mask;
+            while (m.rank() < ld.length + 2) m = m.unsqueeze(0);
+            if (m.rank() > ld.length + 2) {
+                throw HeedException.shape("attention", "mask" + mask.shape() + " has more axes than the scores [" + leadShape + ", " + l + ", " + s + "]");
+            }
+            if (ld.length > 2) {
+                int[] full = new int[ld.length + 2];
+                System.arraycopy(ld, 0, full, 0, ld.length);
+                full[ld.length] = l;
+                full[ld.length + 1] = s;
+                m = m.expand(full);
+            }
+            // With at most two leading axes the mask keeps its size-1 axes: the kernels broadcast them.
+            spec = spec.withMask(toRank4(m, b, h));
+        }
+        AttentionResult r = Attention.compute(ctx, q4, k4, v4, spec);
+        int[] outDims = Arrays.copyOf(ld, ld.length + 2);
+        outDims[ld.length] = l;
+        outDims[ld.length + 1] = ev;
+        Tensor out = r.output().reshape(outDims);
+        Tensor probs = null;
+        if (capture && r.hasWeights()) {
+            int[] pd = Arrays.copyOf(ld, ld.length + 2);
+            pd[ld.length] = l;
+            pd[ld.length + 1] = s;
+            probs = r.weights().reshape(pd);
+        }
+        return new Tensor[] {out, probs};
+    }
+
+    /** [..., X, Y] with at most two leading axes → a rank-4 view (unsqueezing on the left); more → reshaped to [b, h, X, Y]. */
+    private static Tensor toRank4(Tensor t, int b, int h) {
+        if (t.rank() > 4) return t.reshape(b, h, t.dim(-2), t.dim(-1));
+        while (t.rank() < 4) t = t.unsqueeze(0);
+        return t;
+    }
+
+    private static int[] leading(Tensor t, int lead) {
+        int[] d = new int[lead];
+        Arrays.fill(d, 1);
+        int have = t.rank() - 2;
+        for (int i = 0; i < have; i++) d[lead - have + i] = t.dim(i);
+        return d;
+    }
+
+    private static Tensor expandLead(Tensor t, int[] ld) {
+        int[] full = Arrays.copyOf(ld, ld.length + 2);
+        full[ld.length] = t.dim(-2);
+        full[ld.length + 1] = t.dim(-1);
+        return t.expand(full);
+    }
+}
