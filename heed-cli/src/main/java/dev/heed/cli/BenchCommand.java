@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks a model (p50/p90/p99 latency after warm-up) or, with a subcommand, Heed's kernels.",
-        subcommands = {})
+        subcommands = {BenchAttentionCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL.onnx", description = "The model to time.")
     Path model;
