@@ -20,8 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       ({@code [panel][k][MR]}), zero-padded, so the kernel never sees a tail, a stride or a transpose.
  *       B may come from any {@link BSource} — a dense matrix or an implicit im2col of a convolution
  *       ({@link Conv2dVector}).</li>
- *   <li>blocking: {@code KC} rows of the shared dimension per packed block (B micro-panel {@code KC×NR} =
- *       32 KB stays in L1, A block {@code MC×KC} ≈ 200 KB in L2).</li>
+ *   <li>blocking: {@code KC} rows of the shared dimension per packed block; the A block {@code MC×KC}
+ *       (≤ 192 KB) is packed once per task and K block and stays in L2; each B micro-panel {@code KC×NR}
+ *       (32 KB) is packed right before the column of kernels that uses it and stays in L1.</li>
  *   <li>parallelism: C is cut into {@code MC×NB} task blocks handed out dynamically; every worker packs its own
  *       blocks into its own scratch (allocated per call, never shared).</li>
  *   <li>epilogue: accumulate into C, bias (per column, or per row for convolutions) and the activation,
@@ -156,7 +157,7 @@ final class GemmVector {
         AtomicInteger next = new AtomicInteger();
         Runnable worker = () -> {
             float[] pa = new float[fmb2 * kcMax];          // [mb/MR][kc][MR]
-            float[] pb = new float[fnb2 * kcMax];          // [nb/NR][kc][NR]
+            float[] pb = new float[NR * kcMax];            // [kc][NR]: one micro-panel
             float[] tile = new float[MR * NR];             // [MR, NR] edge tiles
             int t;
             while ((t = next.getAndIncrement()) < tasks) {
@@ -183,11 +184,11 @@ final class GemmVector {
             int kc = Math.min(KC, k - p0);
             boolean add = accumulate || p0 > 0;
             boolean last = p0 + kc == k;
-            b.packB(p0, kc, j0, nc, pb);
             a.packA(i0, mc, p0, kc, pa);
             for (int jb = 0; jb < nc; jb += NR) {
                 int nr = Math.min(NR, nc - jb);
-                int pbOff = (jb / NR) * kc * NR;
+                b.packB(p0, kc, j0 + jb, nr, pb);       // one micro-panel, packed right before use: stays in L1
+                int pbOff = 0;
                 for (int ib = 0; ib < mc; ib += MR) {
                     int mr = Math.min(MR, mc - ib);
                     int paOff = (ib / MR) * kc * MR;
