@@ -1,0 +1,312 @@
+package dev.heed.kernel;
+
+import dev.heed.ErrorCode;
+import dev.heed.HeedException;
+import dev.heed.exec.ExecutionContext;
+import dev.heed.tensor.DType;
+import dev.heed.tensor.Shape;
+import dev.heed.tensor.Storage;
+import dev.heed.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * General matrix multiplication, the workhorse of linear layers, attention projections and convolutions.
+ *
+ * <p>{@link #gemm} is the BLAS-style entry on row-major float arrays with leading dimensions and a fused
+ * epilogue (accumulate, bias, {@link Activation}); {@link #matmul} is ONNX/NumPy {@code MatMul} on tensors.
+ * The fast path ({@code GemmVector}: packed, cache- and register-blocked Vector API kernel) runs when
+ * {@link VectorSupport#available()}; otherwise the float64 reference ({@link #gemmReference}) computes the
+ * same contract.
+ *
+ * <pre>{@code
+ * // y[128, 1536] = gelu(x[128, 384] · w[384, 1536] + b[1536])
+ * Gemm.gemm(ctx, false, false, 128, 1536, 384, x, 0, 384, w, 0, 1536, y, 0, 1536, false, b, Activation.GELU_ERF);
+ * Tensor scores = Gemm.matmul(ctx, q, k.transpose(-1, -2));   // [B, H, L, E] · [B, H, E, S] -> [B, H, L, S]
+ * }</pre>
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    /**
+     * Tolerance of {@link #gemm} against {@link #gemmReference}: {@code |c - c_ref| / (1 + Σ_p |a_ip·b_pj| +
+     * |c_in| + |bias_j|)} per element. float32 FMA accumulation over blocks of at most 256 gives errors of a few
+     * 1e-7 of that scale; the activations' float32 approximations add at most ~2e-7.
+     */
+    public static final double TOLERANCE = 1e-5;
+
+    /**
+     * {@code C[M,N] = op(A)[M,K] · op(B)[K,N] (+ C if accumulate) (+ bias[N] if non-null)}, then {@code act}.
+     * Row-major with leading dimensions: {@code op(A)[i,p] = transA ? a[aOff + p·lda + i] : a[aOff + i·lda + p]},
+     * likewise B; {@code C[i,j] = c[cOff + i·ldc + j]}. Any of M, N, K may be 0 (K = 0 gives bias, or C, or 0,
+     * through the activation).
+     *
+     * @throws HeedException naming the operand when a size, leading dimension or array length does not fit
+     */
+    public static void gemm(ExecutionContext ctx, boolean transA, boolean transB, int m, int n, int k,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
+        check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, act);
+        gemmUnchecked(ctx, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                accumulate, bias, 0, false, act);
+    }
+
+    /** The float64 reference of {@link #gemm} (same contract; slow): the oracle of the tests. */
+    public static void gemmReference(ExecutionContext ctx, boolean transA, boolean transB, int m, int n, int k,
+                                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                     float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
+        check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, act);
+        GemmReference.gemm(ctx, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                accumulate, bias, 0, false, act);
+    }
+
+    /**
+     * The shared entry of {@link #gemm} and the convolutions, after validation. {@code ctx == null} means the
+     * calling thread only. With {@code biasPerRow} the bias is {@code bias[biasOff + i]}, else {@code bias[biasOff + j]}.
+     */
+    static void gemmUnchecked(ExecutionContext ctx, boolean transA, boolean transB, int m, int n, int k,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc, boolean accumulate,
+                              float[] bias, int biasOff, boolean biasPerRow, Activation act) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int ci = cOff + i * ldc + j;
+                    float v = accumulate ? c[ci] : 0f;
+                    if (bias != null) v += bias[biasOff + (biasPerRow ? i : j)];
+                    c[ci] = act.apply(v);
+                }
+            }
+            return;
+        }
+        if (VectorSupport.available()) {
+            GemmVector.gemm(ctx, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    accumulate, bias, biasOff, biasPerRow, act);
+        } else {
+            GemmReference.gemm(ctx, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    accumulate, bias, biasOff, biasPerRow, act);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- validation
+
+    private static void check(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+                              float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, float[] bias, Activation act) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw HeedException.invalid("gemm", "sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
+        }
+        if (act == null) throw HeedException.invalid("gemm", "activation is null; use Activation.NONE");
+        checkOperand("a", transA ? "A^T" : "A", transA ? k : m, transA ? m : k, a, aOff, lda, "lda");
+        checkOperand("b", transB ? "B^T" : "B", transB ? n : k, transB ? k : n, b, bOff, ldb, "ldb");
+        checkOperand("c", "C", m, n, c, cOff, ldc, "ldc");
+        if (bias != null && bias.length < n) {
+            throw HeedException.shape("gemm", "bias[" + bias.length + "] is shorter than n=" + n);
+        }
+    }
+
+    /** A stored matrix {@code [rows, cols]} at {@code off} with leading dimension {@code ld} must fit its array. */
+    private static void checkOperand(String name, String what, int rows, int cols, float[] arr, int off, int ld, String ldName) {
+        String shape = name + " stored as [" + rows + ", " + cols + "] (" + what + ")";
+        if (ld < Math.max(1, cols)) {
+            throw HeedException.invalid("gemm", shape + ": " + ldName + "=" + ld + " must be >= max(1, " + cols + ")");
+        }
+        if (rows == 0 || cols == 0) return;
+        if (arr == null) throw HeedException.invalid("gemm", shape + ": array is null");
+        long end = (long) off + (long) (rows - 1) * ld + cols;
+        if (off < 0 || end > arr.length) {
+            throw HeedException.shape("gemm", shape + " with offset " + off + " and " + ldName + "=" + ld + " needs "
+                    + end + " elements but the array has " + arr.length);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- matmul
+
+    /** Per-operand description of a 2-D matrix inside a (possibly strided) tensor. */
+    private record Operand(float[] data, boolean trans, int ld, long offset, int[] batchStrides) {}
+
+    /**
+     * ONNX / NumPy {@code MatMul}: {@code a[..., M, K] · b[..., K, N] -> [..., M, N]}. A 1-D {@code a} is treated
+     * as {@code [1, K]} and a 1-D {@code b} as {@code [K, 1]}, the added axis removed from the result; batch
+     * axes broadcast. Transposed or otherwise strided views are read in place when their last two axes have a
+     * unit stride; other layouts (and memory-mapped storage) are copied first. The result is a new contiguous
+     * float32 tensor.
+     *
+     * @throws HeedException {@code SHAPE_MISMATCH} naming both shapes and the rule;
+     *                       {@code DTYPE_MISMATCH} for non-float32 operands
+     */
+    public static Tensor matmul(ExecutionContext ctx, Tensor a, Tensor b) {
+        String shapes = "a" + a.shape() + " · b" + b.shape();
+        if (a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32) {
+            throw new HeedException(ErrorCode.DTYPE_MISMATCH, "matmul: " + shapes + ": operands must be float32, got "
+                    + a.dtype() + " and " + b.dtype());
+        }
+        if (a.rank() == 0 || b.rank() == 0) {
+            throw HeedException.shape("matmul", shapes + ": operands must have rank >= 1");
+        }
+        boolean aVec = a.rank() == 1, bVec = b.rank() == 1;
+        Tensor a2 = aVec ? a.unsqueeze(0) : a;
+        Tensor b2 = bVec ? b.unsqueeze(1) : b;
+        int m = a2.dim(-2), k = a2.dim(-1), kb = b2.dim(-2), n = b2.dim(-1);
+        if (k != kb) {
+            throw HeedException.shape("matmul", shapes + ": a.dim(-1)=" + k + " != b.dim(" + (bVec ? "0" : "-2") + ")=" + kb);
+        }
+        int[] aBatch = Arrays.copyOf(a2.shape().dims(), a2.rank() - 2);
+        int[] bBatch = Arrays.copyOf(b2.shape().dims(), b2.rank() - 2);
+        Shape batch;
+        try {
+            batch = Shape.broadcast("matmul", Shape.of(aBatch), Shape.of(bBatch));
+        } catch (HeedException e) {
+            throw HeedException.shape("matmul", shapes + ": batch axes " + Arrays.toString(aBatch) + " and "
+                    + Arrays.toString(bBatch) + " do not broadcast (sizes must be equal or 1)");
+        }
+        int[] outDims = new int[batch.rank() + 2];
+        System.arraycopy(batch.dims(), 0, outDims, 0, batch.rank());
+        outDims[batch.rank()] = m;
+        outDims[batch.rank() + 1] = n;
+        Tensor out = Tensor.zeros(DType.FLOAT32, outDims);
+        float[] c = out.floatArrayOrNull();
+        int batchCount = (int) batch.numel();
+
+        if (batchCount > 0 && m > 0 && n > 0) {
+            Operand oa = operand(a2, batch.rank(), m, k);
+            Operand ob = operand(b2, batch.rank(), k, n);
+            boolean bShared = allZero(ob.batchStrides);
+            if (bShared && !oa.trans && foldable(batch.dims(), oa, m)) {
+                // one GEMM over all batches: a's batch and row axes collapse into one of M·batch rows
+                gemmUnchecked(ctx, false, ob.trans, batchCount * m, n, k, oa.data, (int) oa.offset, oa.ld,
+                        ob.data, (int) ob.offset, ob.ld, c, 0, n, false, null, 0, false, Activation.NONE);
+            } else {
+                int[] bdims = batch.dims();
+                long perBatchFlops = 2L * m * n * k;
+                boolean parallelBatches = ctx != null && ctx.threads() > 1 && batchCount >= ctx.threads()
+                        && perBatchFlops < 8_000_000L;
+                ExecutionContext inner = parallelBatches ? null : ctx;
+                ExecutionContext.RangeTask task = (s, e) -> {
+                    int[] idx = new int[bdims.length];
+                    for (int t = s; t < e; t++) {
+                        unravel(t, bdims, idx);
+                        long ao = oa.offset, bo = ob.offset;
+                        for (int d = 0; d < idx.length; d++) {
+                            ao += (long) idx[d] * oa.batchStrides[d];
+                            bo += (long) idx[d] * ob.batchStrides[d];
+                        }
+                        gemmUnchecked(inner, oa.trans, ob.trans, m, n, k, oa.data, (int) ao, oa.ld, ob.data, (int) bo,
+                                ob.ld, c, t * m * n, n, false, null, 0, false, Activation.NONE);
+                    }
+                };
+                if (parallelBatches) ctx.parallelFor(batchCount, 1, task);
+                else task.run(0, batchCount);
+            }
+        }
+        if (aVec && bVec) return out.reshape(Arrays.copyOf(outDims, outDims.length - 2));
+        if (aVec) return out.reshape(dropAxis(outDims, outDims.length - 2));
+        if (bVec) return out.reshape(dropAxis(outDims, outDims.length - 1));
+        return out;
+    }
+
+    /** How to read the last two axes {@code [rows, cols]} of {@code t} as a GEMM operand, copying if needed. */
+    private static Operand operand(Tensor t, int batchRank, int rows, int cols) {
+        Tensor src = t.storage() instanceof Storage.FloatArray ? t : t.contiguous();
+        int[] st = src.strides();
+        int r = src.rank();
+        int sr = st[r - 2], sc = st[r - 1];
+        Boolean trans = null;
+        int ld = 0;
+        if ((cols == 1 || sc == 1) && (rows == 1 || sr >= Math.max(1, cols))) {
+            trans = false;
+            ld = rows == 1 ? Math.max(1, cols) : sr;
+        } else if ((rows == 1 || sr == 1) && (cols == 1 || sc >= Math.max(1, rows))) {
+            trans = true;
+            ld = cols == 1 ? Math.max(1, rows) : sc;
+        }
+        boolean negativeBatch = false;
+        for (int d = 0; d < r - 2; d++) negativeBatch |= st[d] < 0;
+        if (trans == null || negativeBatch) {
+            src = src.copy();
+            st = src.strides();
+            trans = false;
+            ld = Math.max(1, cols);
+        }
+        // batch strides aligned to the broadcast batch rank (0 for missing or size-1 axes)
+        int[] bs = new int[batchRank];
+        int lead = batchRank - (r - 2);
+        for (int d = 0; d < r - 2; d++) bs[lead + d] = src.dim(d) == 1 ? 0 : st[d];
+        float[] data = ((Storage.FloatArray) src.storage()).data();
+        return new Operand(data, trans, ld, src.offset(), bs);
+    }
+
+    /** True when a's batch axes and rows form one run of rows with stride {@code ld}, so the batches fold into M. */
+    private static boolean foldable(int[] outBatch, Operand oa, int m) {
+        long expect = (long) oa.ld * m;
+        for (int d = outBatch.length - 1; d >= 0; d--) {
+            if (outBatch[d] == 1) continue;
+            if (oa.batchStrides[d] != expect) return false;
+            expect *= outBatch[d];
+        }
+        return true;
+    }
+
+    private static boolean allZero(int[] v) {
+        for (int x : v) if (x != 0) return false;
+        return true;
+    }
+
+    private static void unravel(int t, int[] dims, int[] idx) {
+        for (int d = dims.length - 1; d >= 0; d--) {
+            idx[d] = t % dims[d];
+            t /= dims[d];
+        }
+    }
+
+    private static int[] dropAxis(int[] dims, int axis) {
+        int[] r = new int[dims.length - 1];
+        for (int i = 0, j = 0; i < dims.length; i++) if (i != axis) r[j++] = dims[i];
+        return r;
+    }
+
+    // ------------------------------------------------------------------------------------------- self-check
+
+    /**
+     * Runs {@link #gemm} on random data for a few shapes (odd sizes, transposes, epilogues) and compares with
+     * {@link #gemmReference}; one {@link KernelCheck} per shape, with the fast kernel's GFLOP/s.
+     */
+    public static List<KernelCheck> selfCheck(ExecutionContext ctx, long seed) {
+        record Case(int m, int n, int k, boolean ta, boolean tb, boolean acc, boolean bias, Activation act) {}
+        List<Case> cases = List.of(
+                new Case(65, 63, 129, false, false, false, false, Activation.NONE),
+                new Case(257, 129, 63, true, false, false, true, Activation.GELU_ERF),
+                new Case(31, 17, 300, false, true, true, true, Activation.RELU),
+                new Case(17, 100, 5, true, true, false, true, Activation.SILU),
+                new Case(128, 384, 384, false, false, false, true, Activation.GELU_TANH));
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<KernelCheck> out = new ArrayList<>();
+        for (Case cs : cases) {
+            int lda = cs.ta ? cs.m : cs.k, ldb = cs.tb ? cs.k : cs.n;
+            float[] a = MatrixChecks.random(rnd, (cs.ta ? cs.k : cs.m) * lda);
+            float[] b = MatrixChecks.random(rnd, (cs.tb ? cs.n : cs.k) * ldb);
+            float[] bias = cs.bias ? MatrixChecks.random(rnd, cs.n) : null;
+            float[] c0 = MatrixChecks.random(rnd, cs.m * cs.n);
+            float[] c = c0.clone(), ref = c0.clone();
+            gemm(ctx, cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb, c, 0, cs.n, cs.acc, bias, cs.act);
+            gemmReference(ctx, cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb, ref, 0, cs.n, cs.acc, bias, cs.act);
+            double err = MatrixChecks.gemmError(cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb,
+                    c, ref, 0, cs.n, cs.acc ? c0 : null, bias);
+            float[] scratch = new float[cs.m * cs.n];
+            int reps = 0;
+            long t0 = System.nanoTime(), t1;
+            do {
+                gemm(ctx, cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb, scratch, 0, cs.n, false, bias, cs.act);
+                reps++;
+                t1 = System.nanoTime();
+            } while (t1 - t0 < 20_000_000L && reps < 1000);
+            double gflops = 2.0 * cs.m * cs.n * cs.k * reps / (t1 - t0);
+            String name = "gemm " + cs.m + "x" + cs.n + "x" + cs.k + (cs.ta ? " A^T" : "") + (cs.tb ? " B^T" : "")
+                    + (cs.acc ? " +C" : "") + (cs.bias ? " +bias" : "") + (cs.act != Activation.NONE ? " " + cs.act : "");
+            out.add(new KernelCheck(name, err, TOLERANCE, "abs/(1+Σ|a·b|)", gflops));
+        }
+        return out;
+    }
+}
