@@ -63,7 +63,8 @@ final class SelfCheckCommand implements Callable<Integer> {
         List<KernelCheck> run(ExecutionContext ctx, long seed);
 
         static List<KernelSuite> all() {
-            return List.of(dev.heed.kernel.ElementwiseChecks::selfCheck,
+            return List.of(dev.heed.kernel.Gemm::selfCheck, dev.heed.kernel.Conv2d::selfCheck,
+                    dev.heed.kernel.ElementwiseChecks::selfCheck,
                     dev.heed.attention.AttentionChecks::selfCheck);
         }
     }
