@@ -1,0 +1,114 @@
+package dev.heed.vision;
+
+/**
+ * EXIF orientation (TIFF tag 0x0112): parsed from a JPEG's APP1 segment by hand and applied exactly as
+ * OpenCV's {@code ApplyExifOrientation}: values 5..8 transpose first, then 2..8 flip as the table says.
+ * Values outside 1..8, or a missing/garbled EXIF block, mean "leave the image as stored".
+ */
+final class Orientation {
+    private Orientation() {}
+
+    /** The orientation value 1..8 from the first {@code Exif\0\0} APP1 segment of a JPEG, or 1. */
+    static int jpegExifOrientation(byte[] b) {
+        if (b.length < 4 || (b[0] & 0xff) != 0xFF || (b[1] & 0xff) != 0xD8) return 1;
+        int p = 2;
+        while (p + 4 <= b.length) {
+            if ((b[p] & 0xff) != 0xFF) return 1;
+            int marker = b[p + 1] & 0xff;
+            if (marker == 0xFF) { p++; continue; }                   // fill byte
+            if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { p += 2; continue; }
+            if (marker == 0xDA || marker == 0xD9) return 1;            // start of scan / end: no EXIF before pixels
+            int len = u16(b, p + 2, true);
+            if (len < 2) return 1;
+            int start = p + 4, end = Math.min(b.length, p + 2 + len);
+            if (marker == 0xE1 && end - start >= 14 && b[start] == 'E' && b[start + 1] == 'x' && b[start + 2] == 'i'
+                    && b[start + 3] == 'f' && b[start + 4] == 0 && b[start + 5] == 0) {
+                int v = tiffOrientation(b, start + 6, end);
+                return v >= 1 && v <= 8 ? v : 1;
+            }
+            p += 2 + len;
+        }
+        return 1;
+    }
+
+    /** Reads tag 0x0112 from IFD0 of a TIFF block at {@code t} (bounded by {@code end}); 1 if absent. */
+    private static int tiffOrientation(byte[] b, int t, int end) {
+        if (t + 8 > end) return 1;
+        boolean big;
+        if (b[t] == 'M' && b[t + 1] == 'M') big = true;
+        else if (b[t] == 'I' && b[t + 1] == 'I') big = false;
+        else return 1;
+        if (u16(b, t + 2, big) != 42) return 1;
+        long ifd = u32(b, t + 4, big);
+        if (ifd < 8 || t + ifd + 2 > end) return 1;
+        int q = (int) (t + ifd);
+        int count = u16(b, q, big);
+        q += 2;
+        for (int i = 0; i < count && q + 12 <= end; i++, q += 12) {
+            if (u16(b, q, big) == 0x0112) {
+                int type = u16(b, q + 2, big);
+                if (type == 3) return u16(b, q + 8, big);              // SHORT, stored left-justified in the value field
+                if (type == 4) return (int) u32(b, q + 8, big);        // LONG (seen in the wild)
+                return 1;
+            }
+        }
+        return 1;
+    }
+
+    private static int u16(byte[] b, int i, boolean big) {
+        int x = b[i] & 0xff, y = b[i + 1] & 0xff;
+        return big ? (x << 8 | y) : (y << 8 | x);
+    }
+
+    private static long u32(byte[] b, int i, boolean big) {
+        long v = 0;
+        for (int k = 0; k < 4; k++) {
+            int byteAt = b[i + (big ? k : 3 - k)] & 0xff;
+            v = v << 8 | byteAt;
+        }
+        return v;
+    }
+
+    /** OpenCV's table: 2 flipH, 3 flip both, 4 flipV, 5 transpose, 6 transpose+flipH, 7 transpose+both, 8 transpose+flipV. */
+    static RgbImage apply(RgbImage img, int orientation) {
+        if (orientation <= 1 || orientation > 8) return img;
+        RgbImage t = orientation >= 5 ? transpose(img) : img;
+        return switch (orientation) {
+            case 2, 6 -> flip(t, true, false);
+            case 3, 7 -> flip(t, true, true);
+            case 4, 8 -> flip(t, false, true);
+            default -> t;                                             // 5: transpose only
+        };
+    }
+
+    private static RgbImage transpose(RgbImage s) {
+        int w = s.width(), h = s.height();
+        byte[] src = s.rgb(), dst = new byte[src.length];
+        // dst is [w, h, 3]: dst(y=x_s, x=y_s) = src(x_s, y_s)
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int si = (y * w + x) * 3, di = (x * h + y) * 3;
+                dst[di] = src[si];
+                dst[di + 1] = src[si + 1];
+                dst[di + 2] = src[si + 2];
+            }
+        }
+        return new RgbImage(h, w, dst);
+    }
+
+    private static RgbImage flip(RgbImage s, boolean horizontal, boolean vertical) {
+        int w = s.width(), h = s.height();
+        byte[] src = s.rgb(), dst = new byte[src.length];
+        for (int y = 0; y < h; y++) {
+            int sy = vertical ? h - 1 - y : y;
+            for (int x = 0; x < w; x++) {
+                int sx = horizontal ? w - 1 - x : x;
+                int si = (sy * w + sx) * 3, di = (y * w + x) * 3;
+                dst[di] = src[si];
+                dst[di + 1] = src[si + 1];
+                dst[di + 2] = src[si + 2];
+            }
+        }
+        return new RgbImage(w, h, dst);
+    }
+}
