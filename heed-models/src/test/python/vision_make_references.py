@@ -53,6 +53,8 @@ def synthetic():
     a = rng.integers(0, 256, size=(23, 37, 3), dtype=np.uint8)
     Image.fromarray(a, "RGB").save(os.path.join(OUT, "synth_37x23.png"))
     made["synth_37x23.png"] = a
+    # the same pixels as lossless WebP (read through the TwelveMonkeys plugin; must decode to the PNG's pixels)
+    Image.fromarray(a, "RGB").save(os.path.join(OUT, "synth_37x23_lossless.webp"), lossless=True)
     # 1000x333 gradient + structure + noise: a non-integer downscale.
     y, x = np.mgrid[0:333, 0:1000]
     b = np.stack([(x * 255 // 999), (y * 255 // 332), ((x * 7 + y * 13) % 256)], axis=-1)

@@ -127,9 +127,16 @@ public final class Images {
                 throw new HeedException(ErrorCode.MEMORY_LIMIT, "image: " + name + ": " + format + " declares " + w + "x" + h
                         + " = " + pixels + " pixels, more than the limit of " + limit + " (refused before decoding)");
             }
-            BufferedImage bi;
+            boolean jpeg = "jpeg".equalsIgnoreCase(format) || "jpg".equalsIgnoreCase(format);
+            JpegInfo info = jpeg ? JpegInfo.scan(head) : new JpegInfo(1, 0, -1);
+            // CMYK JPEG: OpenCV takes libjpeg's raw (Adobe-inverted) CMYK and applies its own formula, with no
+            // colour management; do the same from the plugin's raw raster. YCCK keeps the plugin's conversion.
+            boolean rawCmyk = jpeg && info.components() == 4 && info.adobeTransform() != 2;
+            Raster raw = null;
+            BufferedImage bi = null;
             try {
-                bi = reader.read(0);
+                if (rawCmyk) raw = reader.readRaster(0, null);
+                else bi = reader.read(0);
             } catch (IIOException e) {
                 throw malformed(name, format + " data is corrupt or truncated: " + message(e), e);
             } catch (IOException | RuntimeException e) {
@@ -141,14 +148,33 @@ public final class Images {
                     throw malformed(name, format + " data is truncated or corrupt (decoder warning: " + wmsg + ")");
                 }
             }
-            RgbImage img = toRgb(bi, name);
-            if ("jpeg".equalsIgnoreCase(format) || "jpg".equalsIgnoreCase(format)) {
-                img = Orientation.apply(img, Orientation.jpegExifOrientation(head));
-            }
+            RgbImage img = raw != null ? cmykLikeOpenCv(raw) : toRgb(bi, name);
+            if (jpeg) img = Orientation.apply(img, info.orientation());
             return img;
         } finally {
             reader.dispose();
         }
+    }
+
+    /**
+     * OpenCV's icvCvt_CMYK2BGR_8u_C4C3R on libjpeg's raw samples (Adobe CMYK is stored inverted, so these
+     * are 255 - ink): {@code r = k - ((255 - c) * k >> 8)}, likewise g from m and b from y.
+     */
+    static RgbImage cmykLikeOpenCv(Raster raw) {
+        int w = raw.getWidth(), h = raw.getHeight();
+        if (raw.getNumBands() != 4) throw new HeedException(ErrorCode.INTERNAL, "image: expected 4 CMYK bands, got " + raw.getNumBands());
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        int[] row = new int[w * 4];
+        for (int y = 0; y < h; y++) {
+            raw.getPixels(raw.getMinX(), raw.getMinY() + y, w, 1, row);
+            for (int x = 0, o = y * w * 3; x < w; x++, o += 3) {
+                int c = row[4 * x], m = row[4 * x + 1], ye = row[4 * x + 2], k = row[4 * x + 3];
+                out[o] = (byte) (k - ((255 - c) * k >> 8));
+                out[o + 1] = (byte) (k - ((255 - m) * k >> 8));
+                out[o + 2] = (byte) (k - ((255 - ye) * k >> 8));
+            }
+        }
+        return new RgbImage(w, h, out);
     }
 
     /**

@@ -10,25 +10,17 @@ final class Orientation {
 
     /** The orientation value 1..8 from the first {@code Exif\0\0} APP1 segment of a JPEG, or 1. */
     static int jpegExifOrientation(byte[] b) {
-        if (b.length < 4 || (b[0] & 0xff) != 0xFF || (b[1] & 0xff) != 0xD8) return 1;
-        int p = 2;
-        while (p + 4 <= b.length) {
-            if ((b[p] & 0xff) != 0xFF) return 1;
-            int marker = b[p + 1] & 0xff;
-            if (marker == 0xFF) { p++; continue; }                   // fill byte
-            if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { p += 2; continue; }
-            if (marker == 0xDA || marker == 0xD9) return 1;            // start of scan / end: no EXIF before pixels
-            int len = u16(b, p + 2, true);
-            if (len < 2) return 1;
-            int start = p + 4, end = Math.min(b.length, p + 2 + len);
-            if (marker == 0xE1 && end - start >= 14 && b[start] == 'E' && b[start + 1] == 'x' && b[start + 2] == 'i'
-                    && b[start + 3] == 'f' && b[start + 4] == 0 && b[start + 5] == 0) {
-                int v = tiffOrientation(b, start + 6, end);
-                return v >= 1 && v <= 8 ? v : 1;
-            }
-            p += 2 + len;
+        return JpegInfo.scan(b).orientation();
+    }
+
+    /** Orientation from an APP1 payload starting at {@code start} (after the length), or 0 if it is not EXIF. */
+    static int fromApp1(byte[] b, int start, int end) {
+        if (end - start >= 14 && b[start] == 'E' && b[start + 1] == 'x' && b[start + 2] == 'i'
+                && b[start + 3] == 'f' && b[start + 4] == 0 && b[start + 5] == 0) {
+            int v = tiffOrientation(b, start + 6, end);
+            return v >= 1 && v <= 8 ? v : 1;
         }
-        return 1;
+        return 0;
     }
 
     /** Reads tag 0x0112 from IFD0 of a TIFF block at {@code t} (bounded by {@code end}); 1 if absent. */
@@ -55,7 +47,7 @@ final class Orientation {
         return 1;
     }
 
-    private static int u16(byte[] b, int i, boolean big) {
+    static int u16(byte[] b, int i, boolean big) {
         int x = b[i] & 0xff, y = b[i + 1] & 0xff;
         return big ? (x << 8 | y) : (y << 8 | x);
     }
