@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * RT-DETR post-processing as the Ultralytics RT-DETR predictor does it (no NMS): for each of the queries of
  * {@code output0 [1, Q, 4 + nc]} (boxes cx, cy, w, h normalised to 0..1, then nc independent class scores)
- * score = max over classes, class = argmax (the lowest id wins a tie); keep {@code score > conf} (strictly;
+ * score = max over classes, class = argmax (the lowest id wins a tie; a NaN score makes the row NaN, as torch.max
+ * does); keep {@code score > conf} (strictly;
  * NaN never passes) and, when given, a class in {@code classes}; box → x1 = cx - w/2 ... in float32, x scaled
  * by the original width and y by the original height. Kept detections stay in query order; if more than
  * {@code maxDet} pass, the {@code maxDet} highest-scoring ones are kept (earlier query first on equal scores).
@@ -67,9 +68,9 @@ public record DetectionPostprocess(float conf, Set<Integer> classes, int maxDet)
             int base = i * d + 4;
             int best = 0;
             float score = out[base];
-            for (int c = 1; c < nc; c++) {
+            for (int c = 1; c < nc && !Float.isNaN(score); c++) {  // torch.max propagates NaN (first NaN's index)
                 float v = out[base + c];
-                if (v > score || (Float.isNaN(score) && !Float.isNaN(v))) { score = v; best = c; }
+                if (v > score || Float.isNaN(v)) { score = v; best = c; }
             }
             if (!(score > conf)) continue;
             if (classes != null && !classes.contains(best)) continue;
