@@ -79,6 +79,9 @@ def synthetic():
     exif = Image.Exif()
     exif[0x0112] = 6
     Image.fromarray(e, "RGB").save(os.path.join(OUT, "synth_exif6_120x80.jpg"), quality=95, exif=exif.tobytes())
+    # PNG with an eXIf chunk, orientation 6: OpenCV 4.6 applies it to PNGs as well
+    o = rng.integers(0, 256, size=(20, 30, 3), dtype=np.uint8)
+    Image.fromarray(o, "RGB").save(os.path.join(OUT, "synth_exif6_30x20.png"), exif=exif.tobytes())
     # CMYK JPEG (Pillow writes Adobe-inverted CMYK with an APP14 marker, as Photoshop does)
     c = np.zeros((48, 64, 4), dtype=np.uint8)
     c[:, :32, 0] = 200   # cyan left
@@ -109,6 +112,7 @@ def main():
     save("cv_synth_1280x1280_640x640.npy", cv_resized(os.path.join(OUT, "synth_1280x1280.png"), 640, 640))
     save("cv_synth_exif6_120x80_160x160.npy", cv_resized(os.path.join(OUT, "synth_exif6_120x80.jpg"), 160, 160))
     save("cvdec_synth_exif6_120x80.npy", cv_decoded(os.path.join(OUT, "synth_exif6_120x80.jpg")))
+    save("cvdec_synth_exif6_30x20.npy", cv_decoded(os.path.join(OUT, "synth_exif6_30x20.png")))
     save("cvdec_synth_cmyk_64x48.npy", cv_decoded(os.path.join(OUT, "synth_cmyk_64x48.jpg")))
     save("cvdec_synth_rgba_50x40.npy", cv_decoded(os.path.join(OUT, "synth_rgba_50x40.png")))
     save("cvdec_synth_gray_101x77.npy", cv_decoded(os.path.join(OUT, "synth_gray_101x77.png")))

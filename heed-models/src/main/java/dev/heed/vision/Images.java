@@ -31,8 +31,8 @@ import java.util.TreeSet;
  * pre-processing downstream sees the same pixels as the Python reference:
  * <ul>
  *   <li>JPEG, PNG, BMP, GIF through ImageIO; CMYK/YCCK JPEG and WebP through the TwelveMonkeys plugins;</li>
- *   <li>the EXIF orientation tag of a JPEG (APP1) is applied like OpenCV's {@code ApplyExifOrientation}
- *       (transpose and/or flips);</li>
+ *   <li>the EXIF orientation tag of a JPEG (APP1) or PNG ({@code eXIf} chunk) is applied like OpenCV 4.6's
+ *       {@code ApplyExifOrientation} (transpose and/or flips); WebP, BMP and GIF are left as stored, as OpenCV does;</li>
  *   <li>grayscale is replicated to three channels; alpha is dropped without compositing; 16-bit samples keep
  *       their high byte;</li>
  *   <li>the declared size is checked against a pixel limit <em>before</em> any pixel is decoded, so a
@@ -150,6 +150,7 @@ public final class Images {
             }
             RgbImage img = raw != null ? cmykLikeOpenCv(raw) : toRgb(bi, name);
             if (jpeg) img = Orientation.apply(img, info.orientation());
+            else if ("png".equalsIgnoreCase(format)) img = Orientation.apply(img, Orientation.pngExifOrientation(head));
             return img;
         } finally {
             reader.dispose();

@@ -1,7 +1,7 @@
 package dev.heed.vision;
 
 /**
- * EXIF orientation (TIFF tag 0x0112): parsed from a JPEG's APP1 segment by hand and applied exactly as
+ * EXIF orientation (TIFF tag 0x0112): parsed by hand from a JPEG's APP1 segment or a PNG's eXIf chunk and applied exactly as
  * OpenCV's {@code ApplyExifOrientation}: values 5..8 transpose first, then 2..8 flip as the table says.
  * Values outside 1..8, or a missing/garbled EXIF block, mean "leave the image as stored".
  */
@@ -11,6 +11,29 @@ final class Orientation {
     /** The orientation value 1..8 from the first {@code Exif\0\0} APP1 segment of a JPEG, or 1. */
     static int jpegExifOrientation(byte[] b) {
         return JpegInfo.scan(b).orientation();
+    }
+
+    /**
+     * The orientation from a PNG's {@code eXIf} chunk (raw TIFF) appearing before the first IDAT, or 1 —
+     * OpenCV 4.6 applies it to PNGs too.
+     */
+    static int pngExifOrientation(byte[] b) {
+        if (b.length < 8 || (b[0] & 0xff) != 0x89 || b[1] != 'P' || b[2] != 'N' || b[3] != 'G') return 1;
+        long p = 8;
+        while (p + 8 <= b.length) {
+            int q = (int) p;
+            long len = u32(b, q, true);
+            String type = new String(b, q + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (type.equals("IDAT") || type.equals("IEND")) break;
+            long end = p + 8 + len;
+            if (end > b.length) break;
+            if (type.equals("eXIf")) {
+                int v = tiffOrientation(b, q + 8, (int) end);
+                return v >= 1 && v <= 8 ? v : 1;
+            }
+            p = end + 4;                                               // skip the CRC
+        }
+        return 1;
     }
 
     /** Orientation from an APP1 payload starting at {@code start} (after the length), or 0 if it is not EXIF. */

@@ -192,6 +192,13 @@ class ImagesTest {
     }
 
     @Test
+    void pngExifOrientationLikeOpenCv() {
+        RgbImage img = Images.read(resource("synth_exif6_30x20.png"));
+        assertEquals(20, img.width());
+        assertWithin(referenceImage("cvdec_synth_exif6_30x20.npy"), img, 0, "png eXIf 6");
+    }
+
+    @Test
     void exifParsingBothByteOrders() {
         for (boolean big : new boolean[] {true, false}) {
             for (int o = 1; o <= 8; o++) assertEquals(o, Orientation.jpegExifOrientation(jpegWithExif(o, big)));
