@@ -93,10 +93,10 @@ final class LinearResize {
             int b0 = beta[dy * 2], b1 = beta[dy * 2 + 1];
             int o = dy * width;
             for (int x = 0; x < width; x++) {
-                int s0 = Math.clamp(h0[x] >> 4, Short.MIN_VALUE, Short.MAX_VALUE);
-                int s1 = Math.clamp(h1[x] >> 4, Short.MIN_VALUE, Short.MAX_VALUE);
-                int v = ((s0 * b0) >> 16) + ((s1 * b1) >> 16);
-                dst[o + x] = (byte) Math.clamp((v + 2) >> 2, 0, 255);
+                // h <= 255 * 2048, so h >> 4 <= 32640 fits the int16 lanes without saturating
+                int v = (((h0[x] >> 4) * b0) >> 16) + (((h1[x] >> 4) * b1) >> 16);
+                v = (v + 2) >> 2;
+                dst[o + x] = (byte) (v < 0 ? 0 : Math.min(v, 255));
             }
         }
         return dst;
@@ -109,8 +109,13 @@ final class LinearResize {
             int a0 = alpha[dx * 2], a1 = alpha[dx * 2 + 1];
             int p0 = base + sx * cn;
             int p1 = sx + 1 < srcW ? p0 + cn : p0;                    // the weight is 0 there anyway
-            for (int c = 0; c < cn; c++) {
-                out[dx * cn + c] = (src[p0 + c] & 0xff) * a0 + (src[p1 + c] & 0xff) * a1;
+            int o = dx * cn;
+            if (cn == 3) {
+                out[o] = (src[p0] & 0xff) * a0 + (src[p1] & 0xff) * a1;
+                out[o + 1] = (src[p0 + 1] & 0xff) * a0 + (src[p1 + 1] & 0xff) * a1;
+                out[o + 2] = (src[p0 + 2] & 0xff) * a0 + (src[p1 + 2] & 0xff) * a1;
+            } else {
+                for (int c = 0; c < cn; c++) out[o + c] = (src[p0 + c] & 0xff) * a0 + (src[p1 + c] & 0xff) * a1;
             }
         }
     }

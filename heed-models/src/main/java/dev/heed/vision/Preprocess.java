@@ -36,11 +36,13 @@ public final class Preprocess {
     public static Tensor toNchw(RgbImage image) {
         int w = image.width(), h = image.height(), plane = w * h;
         byte[] rgb = image.rgb();
+        float[] lut = new float[256];                                 // v / 255f exactly as a division rounds
+        for (int v = 0; v < 256; v++) lut[v] = v / 255f;
         float[] out = new float[3 * plane];                           // [1, 3, H, W]
         for (int i = 0; i < plane; i++) {
-            out[i] = (rgb[3 * i] & 0xff) / 255f;
-            out[plane + i] = (rgb[3 * i + 1] & 0xff) / 255f;
-            out[2 * plane + i] = (rgb[3 * i + 2] & 0xff) / 255f;
+            out[i] = lut[rgb[3 * i] & 0xff];
+            out[plane + i] = lut[rgb[3 * i + 1] & 0xff];
+            out[2 * plane + i] = lut[rgb[3 * i + 2] & 0xff];
         }
         return Tensor.of(out, 1, 3, h, w);
     }

@@ -61,4 +61,23 @@ class DetectionsTest {
         assertEquals(2, t.timings().inferenceMs());
         assertEquals(d.list(), t.list());
     }
+
+    @Test
+    void pipelineWithAFakeModel() {
+        RgbImage img = Images.read(VisionTestData.resource("synth_1000x333.png"));
+        float[] out = new float[2 * 84];
+        out[0] = 0.5f; out[1] = 0.5f; out[2] = 0.5f; out[3] = 0.5f; out[4 + 5] = 0.9f;   // a bus in the middle
+        RtDetrPipeline p = new RtDetrPipeline(640, DetectionPostprocess.defaults(), ClassNames.coco80());
+        int[] seen = new int[4];
+        Detections r = p.predict(img, images -> {
+            seen[0] = images.dim(0); seen[1] = images.dim(1); seen[2] = images.dim(2); seen[3] = images.dim(3);
+            return dev.heed.tensor.Tensor.of(out, 1, 2, 84);
+        });
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 3, 640, 640}, seen);
+        assertEquals(1, r.size());
+        assertEquals(250f, r.get(0).x1());
+        assertEquals(1000, r.imageWidth());
+        assertTrue(r.timings().preprocessMs() > 0);
+        assertTrue(r.summary("s.png", 640, 640).startsWith("s.png: 640x640 1 bus, "));
+    }
 }
