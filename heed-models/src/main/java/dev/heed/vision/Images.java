@@ -144,7 +144,8 @@ public final class Images {
             }
             for (String wmsg : warnings) {
                 String lw = wmsg.toLowerCase(java.util.Locale.ROOT);
-                if (lw.contains("premature") || lw.contains("truncat") || lw.contains("end of") || lw.contains("corrupt")) {
+                // only truncation is fatal: libjpeg's "Corrupt JPEG data: extraneous bytes" is common and OpenCV reads such files
+                if (lw.contains("premature") || lw.contains("truncat") || lw.contains("end of")) {
                     throw malformed(name, format + " data is truncated or corrupt (decoder warning: " + wmsg + ")");
                 }
             }
