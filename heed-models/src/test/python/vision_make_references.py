@@ -79,6 +79,10 @@ def synthetic():
     exif = Image.Exif()
     exif[0x0112] = 6
     Image.fromarray(e, "RGB").save(os.path.join(OUT, "synth_exif6_120x80.jpg"), quality=95, exif=exif.tobytes())
+    # lossy WebP of smooth content (TwelveMonkeys' VP8 decoder vs libwebp in OpenCV)
+    y, x = np.mgrid[0:48, 0:64]
+    lw = np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).astype(np.uint8)
+    Image.fromarray(lw, "RGB").save(os.path.join(OUT, "synth_lossy_64x48.webp"), quality=90)
     # PNG with an eXIf chunk, orientation 6: OpenCV 4.6 applies it to PNGs as well
     o = rng.integers(0, 256, size=(20, 30, 3), dtype=np.uint8)
     Image.fromarray(o, "RGB").save(os.path.join(OUT, "synth_exif6_30x20.png"), exif=exif.tobytes())
@@ -113,6 +117,7 @@ def main():
     save("cv_synth_exif6_120x80_160x160.npy", cv_resized(os.path.join(OUT, "synth_exif6_120x80.jpg"), 160, 160))
     save("cvdec_synth_exif6_120x80.npy", cv_decoded(os.path.join(OUT, "synth_exif6_120x80.jpg")))
     save("cvdec_synth_exif6_30x20.npy", cv_decoded(os.path.join(OUT, "synth_exif6_30x20.png")))
+    save("cvdec_synth_lossy_64x48.npy", cv_decoded(os.path.join(OUT, "synth_lossy_64x48.webp")))
     save("cvdec_synth_cmyk_64x48.npy", cv_decoded(os.path.join(OUT, "synth_cmyk_64x48.jpg")))
     save("cvdec_synth_rgba_50x40.npy", cv_decoded(os.path.join(OUT, "synth_rgba_50x40.png")))
     save("cvdec_synth_gray_101x77.npy", cv_decoded(os.path.join(OUT, "synth_gray_101x77.png")))
