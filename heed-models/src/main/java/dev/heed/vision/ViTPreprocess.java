@@ -17,8 +17,8 @@ import dev.heed.tensor.Tensor;
  */
 public final class ViTPreprocess {
     /** ImageNet channel means and standard deviations (R, G, B) used by torchvision's classification models. */
-    public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+    static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
 
     private final int resize;
     private final int crop;
@@ -96,4 +96,10 @@ public final class ViTPreprocess {
     public int resize() { return resize; }
 
     public int crop() { return crop; }
+
+    /** Per-channel (R, G, B) means (a copy). */
+    public float[] mean() { return mean.clone(); }
+
+    /** Per-channel (R, G, B) standard deviations (a copy). */
+    public float[] std() { return std.clone(); }
 }
