@@ -31,7 +31,7 @@ public final class OpRegistry {
         this.table = table;
     }
 
-    /** Every operator this module implements (data movement and shape ops, logic, Cast). */
+    /** Every operator this module implements: data movement and shape ops, logic, Cast, elementwise math, NN layers, reductions, resampling. */
     public static OpRegistry standard() {
         Builder b = builder();
         ConstantOps.register(b);
@@ -39,6 +39,10 @@ public final class OpRegistry {
         JoinOps.register(b);
         IndexOps.register(b);
         LogicOps.register(b);
+        MathOps.register(b);
+        NnOps.register(b);
+        ReduceOps.register(b);
+        SamplingOps.register(b);
         return b.build();
     }
 
