@@ -63,6 +63,7 @@ public final class Session implements AutoCloseable {
     private final List<ValueInfo> inputs;           // fed by the caller
     private final Map<String, ValueInfo> feedable;  // inputs + initializer-backed (overridable) inputs
     private final Map<String, Tensor> defaults;     // initializer values of overridable inputs
+    private final Set<String> unreliableSymbols;    // dim names an input repeats (e.g. ['batch', 'batch']): not enforced
     private final Map<String, Integer> slotOf;
     private final Tensor[] template;                // constants preloaded, everything else null
     private final Step[] steps;
@@ -111,6 +112,7 @@ public final class Session implements AutoCloseable {
         this.inputs = List.copyOf(ins);
         this.feedable = java.util.Collections.unmodifiableMap(feed);
         this.defaults = Map.copyOf(dflt);
+        this.unreliableSymbols = repeatedSymbols(feed.values());
         Map<String, Tensor> constants = new HashMap<>();
         inits.forEach((name, t) -> constants.put(name, t.toTensor()));
 
@@ -377,12 +379,27 @@ public final class Session implements AutoCloseable {
                 slots[slotOf.get(v.name())] = d;
                 continue;
             }
-            check(v, t, symbols, boundBy);
+            check(v, t, symbols, boundBy, unreliableSymbols);
             slots[slotOf.get(v.name())] = t;
         }
     }
 
-    private static void check(ValueInfo v, Tensor t, Map<String, Long> symbols, Map<String, String> boundBy) {
+    /**
+     * Symbolic dim names that one input uses for two of its axes. Some exporters name every dynamic axis alike
+     * (all-MiniLM-L6-v2 declares input_ids as ['batch', 'batch'] for [batch, sequence]); such a name says nothing
+     * about agreement, so it is not enforced anywhere (ONNX Runtime does not enforce symbolic names at all).
+     */
+    private static Set<String> repeatedSymbols(java.util.Collection<ValueInfo> values) {
+        Set<String> repeated = new HashSet<>();
+        for (ValueInfo v : values) {
+            if (v.dims() == null) continue;
+            Set<String> seen = new HashSet<>();
+            for (Dim d : v.dims()) if (d instanceof Dim.Symbolic s && !seen.add(s.name())) repeated.add(s.name());
+        }
+        return Set.copyOf(repeated);
+    }
+
+    private static void check(ValueInfo v, Tensor t, Map<String, Long> symbols, Map<String, String> boundBy, Set<String> unreliable) {
         DType want = v.elemType() == null ? null : v.elemType().heedType();
         String got = t.dtype() + t.shape().toString();
         if (want != null && t.dtype() != want) {
@@ -404,6 +421,7 @@ public final class Session implements AutoCloseable {
                                 + ": dimension " + i + " is " + size + ", not " + f.size());
                     }
                 }
+                case Dim.Symbolic s when unreliable.contains(s.name()) -> { }
                 case Dim.Symbolic s -> {
                     Long prev = symbols.putIfAbsent(s.name(), size);
                     if (prev == null) {

@@ -67,6 +67,18 @@ class SessionTest {
     }
 
     @Test
+    void aSymbolRepeatedWithinOneInputIsNotEnforced() {
+        // as all-MiniLM-L6-v2's export: input_ids ['batch', 'batch'] for [batch, sequence]
+        Model m = Fixtures.model(13, List.of(node("Concat", List.of("a", "b"), List.of("y"), i("axis", 1))),
+                List.of(value("a", ElemType.FLOAT, "batch", "batch"), value("b", ElemType.FLOAT, "batch", "batch")),
+                List.of(value("y", ElemType.FLOAT, "batch", "n")));
+        try (Session s = Session.open(m, SessionOptions.defaults(), OpRegistry.standard())) {
+            Tensor y = s.run(Map.of("a", Tensor.of(new float[6], 2, 3), "b", Tensor.of(new float[8], 2, 4))).get("y");
+            assertArrayEquals(new int[] {2, 7}, y.shape().dims());
+        }
+    }
+
+    @Test
     void symbolicDimsMustAgreeAcrossInputs() {
         Model m = Fixtures.model(13, List.of(node("Concat", List.of("a", "b"), List.of("y"), i("axis", 1))),
                 List.of(value("a", ElemType.FLOAT, "batch", 2), value("b", ElemType.FLOAT, "batch", 1)),
