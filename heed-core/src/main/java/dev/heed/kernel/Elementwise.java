@@ -31,8 +31,8 @@ public final class Elementwise {
     // ---------------------------------------------------------------- unary
 
     /**
-     * {@code op(x)} elementwise. Float32 for every op; {@link UnaryOp.Kind#NEG} and {@link UnaryOp.Kind#ABS}
-     * also take int64 and int32.
+     * {@code op(x)} elementwise. Float32 for every op; {@link UnaryOp.Kind#NEG}, {@link UnaryOp.Kind#ABS} and
+     * {@link UnaryOp.Kind#SIGN} also take int64 and int32.
      *
      * @throws HeedException DTYPE_MISMATCH for an unsupported dtype
      */
@@ -40,7 +40,7 @@ public final class Elementwise {
         DType dt = x.dtype();
         if (dt == DType.INT64 || dt == DType.INT32) {
             if (!op.acceptsIntegers()) {
-                throw dtype(op + ": expects float32, got " + describe(x) + " (only neg and abs take integers)");
+                throw dtype(op + ": expects float32, got " + describe(x) + " (only neg, abs and sign take integers)");
             }
             return integerUnary(op, heap(x));
         }
@@ -82,7 +82,11 @@ public final class Elementwise {
         StridedWalk w = StridedWalk.of(x.shape(), x);
         walkScalar(w, (i, pos) -> {
             long v = readLong(x, pos[0]);
-            long r = op.kind() == UnaryOp.Kind.NEG ? -v : Math.abs(v);
+            long r = switch (op.kind()) {
+                case NEG -> -v;
+                case ABS -> Math.abs(v);
+                default -> Long.signum(v);   // SIGN: acceptsIntegers() admits nothing else
+            };
             writeLong(out, i, r);
         });
         return out;
@@ -91,7 +95,8 @@ public final class Elementwise {
     // ---------------------------------------------------------------- binary
 
     /**
-     * {@code a op b} with NumPy broadcasting. Both operands must have the same dtype: float32, int64 or int32.
+     * {@code a op b} with NumPy broadcasting. Both operands must have the same dtype: float32, int64, int32 or
+     * uint8 (integer results wrap to the operand type, as in C).
      *
      * @throws HeedException SHAPE_MISMATCH if the shapes do not broadcast, DTYPE_MISMATCH if the dtypes differ
      */
@@ -100,9 +105,9 @@ public final class Elementwise {
         sameDtype(name, a, b);
         Shape shape = Shape.broadcast(name, a.shape(), b.shape());
         DType dt = a.dtype();
-        if (dt == DType.INT64 || dt == DType.INT32) return integerBinary(op, shape, heap(a), heap(b));
+        if (dt == DType.INT64 || dt == DType.INT32 || dt == DType.UINT8) return integerBinary(op, shape, heap(a), heap(b));
         if (dt != DType.FLOAT32) {
-            throw dtype(name + ": expects float32, int64 or int32 operands, got " + describe(a) + " and " + describe(b));
+            throw dtype(name + ": expects float32, int64, int32 or uint8 operands, got " + describe(a) + " and " + describe(b));
         }
         Tensor as = heap(a), bs = heap(b);
         float[] ad = ((Storage.FloatArray) as.storage()).data();

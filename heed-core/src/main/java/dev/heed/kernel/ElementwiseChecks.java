@@ -57,11 +57,24 @@ public final class ElementwiseChecks {
     /** hard-sigmoid / hard-swish: 1/6 is not a float, and alpha·x+beta may cancel. */
     static final Tol HARD = new Tol(2 * ULP, 1e-7);
 
+    /**
+     * elu / selu: Kahan's expm1 near 0 (relative, not absolute, accuracy), exp(x) − 1 beyond, times alpha (and gamma);
+     * e^x flushes to 0 below −87, where expm1 is −1 to within 1e-38.
+     */
+    static final Tol ELU = new Tol(6 * ULP, 0);
+    /** softplus: max(x, 0) + log1p(e^-|x|), both terms ≥ 0 so nothing cancels; e^-|x| flushes below 2.4e-38. */
+    static final Tol SOFTPLUS = new Tol(6 * ULP, 2.4e-38);
+    /** softsign: 1 + |x| and the division each round once. */
+    static final Tol SOFTSIGN = new Tol(2 * ULP, 0);
+
     /** The tolerance of a unary op. */
     static Tol tolerance(UnaryOp.Kind k) {
         return switch (k) {
-            case NEG, ABS, RELU, LEAKY_RELU, CLIP, FLOOR, CEIL, ROUND -> EXACT;
+            case NEG, ABS, SIGN, RELU, LEAKY_RELU, CLIP, FLOOR, CEIL, ROUND -> EXACT;
             case SQRT, RECIPROCAL, SIN, COS -> ROUNDED;
+            case ELU, SELU -> ELU;
+            case SOFTPLUS -> SOFTPLUS;
+            case SOFTSIGN -> SOFTSIGN;
             case EXP -> EXP;
             case LOG -> LOG;
             case TANH -> TANH;
@@ -77,7 +90,8 @@ public final class ElementwiseChecks {
     static Tol tolerance(BinaryOp op) {
         return switch (op) {
             case ADD, SUB, MUL, DIV, POW -> ROUNDED;
-            case MAX, MIN -> EXACT;
+            case MAX, MIN, FMOD, PRELU -> EXACT;   // fmod is exact in IEEE arithmetic; prelu is one product
+            case MOD -> ROUNDED;                   // fmod, then + b once when the signs differ
         };
     }
 

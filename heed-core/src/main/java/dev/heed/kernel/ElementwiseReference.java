@@ -23,6 +23,7 @@ final class ElementwiseReference {
         return switch (op.kind()) {
             case NEG -> -x;
             case ABS -> Math.abs(x);
+            case SIGN -> Math.signum(x);
             case EXP -> Math.exp(x);
             case LOG -> Math.log(x);
             case SQRT -> Math.sqrt(x);
@@ -43,6 +44,10 @@ final class ElementwiseReference {
             case ROUND -> Math.rint(x);
             case SIN -> Math.sin(x);
             case COS -> Math.cos(x);
+            case ELU -> x < 0 ? op.alpha() * Math.expm1(x) : x;
+            case SELU -> op.beta() * (x > 0 ? x : op.alpha() * Math.expm1(x));
+            case SOFTPLUS -> Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
+            case SOFTSIGN -> x / (1.0 + Math.abs(x));
         };
     }
 
@@ -55,10 +60,16 @@ final class ElementwiseReference {
             case POW -> Math.pow(a, b);
             case MAX -> Math.max(a, b);
             case MIN -> Math.min(a, b);
+            case MOD -> {
+                double r = a % b;
+                yield r != 0 && (r < 0) != (b < 0) ? r + b : r;
+            }
+            case FMOD -> a % b;
+            case PRELU -> a < 0 ? a * b : a;
         };
     }
 
-    /** Integer arithmetic as ONNX/C: division truncates toward zero; pow by repeated squaring. */
+    /** Integer arithmetic as ONNX/C: division truncates toward zero; pow by repeated squaring; mod by the divisor's sign, fmod by the dividend's. */
     static long apply(BinaryOp op, long a, long b) {
         return switch (op) {
             case ADD -> a + b;
@@ -71,6 +82,11 @@ final class ElementwiseReference {
             case POW -> ipow(a, b);
             case MAX -> Math.max(a, b);
             case MIN -> Math.min(a, b);
+            case MOD, FMOD -> {
+                if (b == 0) throw dev.heed.HeedException.invalid("mod", "integer modulo by zero");
+                yield op == BinaryOp.MOD ? Math.floorMod(a, b) : a % b;
+            }
+            case PRELU -> a < 0 ? a * b : a;
         };
     }
 

@@ -25,7 +25,10 @@ import jdk.incubator.vector.VectorSpecies;
  *         <li>{@link #erf}: {@code x·P(x²)} for {@code |x| < 1}; {@code 1 - e^{-x²}·R(|x|-2.46)} (degree 10)
  *             up to 3.92, 1 beyond. Fit error ≤ 1.6e-8 relative; float evaluation ≤ 3e-7 relative.</li>
  *       </ul></li>
- *   <li>sin, cos and pow with a non-special exponent run scalar {@code Math} calls (not hot in transformers).</li>
+ *   <li>{@link #expm1} (Kahan's {@code (u−1)·x/log u} near 0) for elu/selu and {@link #log1p} (Goldberg's
+ *       {@code log(u)·e/(u−1)}) for softplus, both built on the exp and log above.</li>
+ *   <li>sin, cos, mod/fmod and pow with a non-special exponent run scalar calls (not hot in transformers);
+ *       prelu is a vector blend.</li>
  * </ul>
  * Cost: one pass over the data; memory-bound for the arithmetic ops, ~10–30 flops/element for the
  * transcendental ones.
@@ -144,6 +147,25 @@ final class ElementwiseVector {
         return FloatVector.broadcast(F, 1f).div(exp(x.neg()).add(1f));
     }
 
+    /**
+     * e^x − 1, lanewise, without cancellation near 0: Kahan's {@code (u − 1)·x / log u} with {@code u = e^x}
+     * for {@code |x| < 0.5} (the rounding error of u cancels between numerator and denominator), {@code u − 1} beyond.
+     */
+    static FloatVector expm1(FloatVector x) {
+        FloatVector u = exp(x);
+        FloatVector um1 = u.sub(1f);
+        FloatVector small = um1.mul(x).div(log(u));
+        small = small.blend(x, u.compare(VectorOperators.EQ, 1f));
+        return um1.blend(small, x.abs().compare(VectorOperators.LT, 0.5f));
+    }
+
+    /** log(1 + e) for e ≥ 0, lanewise: {@code log(u)·e / (u − 1)} with {@code u = 1 + e} (Goldberg's trick), e itself when u rounds to 1. */
+    static FloatVector log1p(FloatVector e) {
+        FloatVector u = e.add(1f);
+        FloatVector r = log(u).mul(e).div(u.sub(1f));
+        return r.blend(e, u.compare(VectorOperators.EQ, 1f));
+    }
+
     /** Rounds half to even, lanewise ({@code |x| ≥ 2^23} and NaN pass through). */
     static FloatVector rint(FloatVector x) {
         FloatVector a = x.abs();
@@ -156,6 +178,7 @@ final class ElementwiseVector {
         return switch (op.kind()) {
             case NEG -> x.neg();
             case ABS -> x.abs();
+            case SIGN -> x.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f));
             case EXP -> exp(x);
             case LOG -> log(x);
             case SQRT -> x.sqrt();
@@ -183,6 +206,10 @@ final class ElementwiseVector {
                 yield t.blend(t.add(1f), t.compare(VectorOperators.LT, x));
             }
             case ROUND -> rint(x);
+            case ELU -> x.blend(expm1(x).mul(op.alpha()), x.compare(VectorOperators.LT, 0f));
+            case SELU -> x.blend(expm1(x).mul(op.alpha()), x.compare(VectorOperators.LE, 0f)).mul(op.beta());
+            case SOFTPLUS -> log1p(exp(x.abs().neg())).add(x.max(0f));
+            case SOFTSIGN -> x.div(x.abs().add(1f));
             case SIN, COS -> throw new IllegalStateException("scalar op " + op);
         };
     }
@@ -213,7 +240,7 @@ final class ElementwiseVector {
             case DIV -> VectorOperators.DIV;
             case MAX -> VectorOperators.MAX;
             case MIN -> VectorOperators.MIN;
-            case POW -> throw new IllegalStateException("pow has no vector op");
+            case POW, MOD, FMOD, PRELU -> throw new IllegalStateException(op + " has no vector op");
         };
     }
 
@@ -222,9 +249,11 @@ final class ElementwiseVector {
      * (0 = broadcast scalar).
      */
     static void binary(BinaryOp op, float[] a, int ao, int sa, float[] b, int bo, int sb, float[] y, int yo, int n) {
-        if (op == BinaryOp.POW) {
-            pow(a, ao, sa, b, bo, sb, y, yo, n);
-            return;
+        switch (op) {
+            case POW -> { pow(a, ao, sa, b, bo, sb, y, yo, n); return; }
+            case PRELU -> { prelu(a, ao, sa, b, bo, sb, y, yo, n); return; }
+            case MOD, FMOD -> { mod(op == BinaryOp.MOD, a, ao, sa, b, bo, sb, y, yo, n); return; }
+            default -> { }
         }
         VectorOperators.Binary v = vop(op);
         int i = 0;
@@ -254,6 +283,32 @@ final class ElementwiseVector {
         } else {
             float r = FloatVector.broadcast(F, a[ao]).lanewise(v, FloatVector.broadcast(F, b[bo])).lane(0);
             java.util.Arrays.fill(y, yo, yo + n, r);
+        }
+    }
+
+    /** PRelu {@code a < 0 ? a·b : a}; either operand may be a broadcast scalar (stride 0). */
+    private static void prelu(float[] a, int ao, int sa, float[] b, int bo, int sb, float[] y, int yo, int n) {
+        if (n <= 0) return;
+        FloatVector as = FloatVector.broadcast(F, a[ao]), bs = FloatVector.broadcast(F, b[bo]);
+        int i = 0;
+        int bound = F.loopBound(n);
+        for (; i < bound; i += L) {
+            FloatVector x = sa == 0 ? as : FloatVector.fromArray(F, a, ao + i);
+            FloatVector s = sb == 0 ? bs : FloatVector.fromArray(F, b, bo + i);
+            x.blend(x.mul(s), x.compare(VectorOperators.LT, 0f)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            float x = a[ao + i * sa];
+            y[yo + i] = x < 0 ? x * b[bo + i * sb] : x;
+        }
+    }
+
+    /** Mod (divisor's sign) or fmod (dividend's sign), scalar: Java's float {@code %} is C's fmod, exact. */
+    private static void mod(boolean floor, float[] a, int ao, int sa, float[] b, int bo, int sb, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) {
+            float d = b[bo + i * sb];
+            float r = a[ao + i * sa] % d;
+            y[yo + i] = floor && r != 0 && (r < 0) != (d < 0) ? r + d : r;
         }
     }
 

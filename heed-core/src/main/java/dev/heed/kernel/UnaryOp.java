@@ -11,8 +11,8 @@ package dev.heed.kernel;
  * }</pre>
  *
  * @param kind  which function
- * @param alpha first constant (leaky-relu slope, clip minimum, hard-sigmoid alpha); 0 when unused
- * @param beta  second constant (clip maximum, hard-sigmoid beta); 0 when unused
+ * @param alpha first constant (leaky-relu slope, clip minimum, hard-sigmoid / elu / selu alpha); 0 when unused
+ * @param beta  second constant (clip maximum, hard-sigmoid beta, selu gamma); 0 when unused
  */
 public record UnaryOp(Kind kind, float alpha, float beta) {
 
@@ -20,6 +20,7 @@ public record UnaryOp(Kind kind, float alpha, float beta) {
     public enum Kind {
         /** {@code -x} (int too). */ NEG,
         /** {@code |x|} (int too). */ ABS,
+        /** -1, 0 or 1 by the sign of x; ±0 and NaN pass through (int too). */ SIGN,
         EXP, LOG, SQRT,
         /** {@code 1/x}. */ RECIPROCAL,
         TANH, ERF,
@@ -34,7 +35,11 @@ public record UnaryOp(Kind kind, float alpha, float beta) {
         /** {@code min(max(x, alpha), beta)}; NaN stays NaN. */ CLIP,
         FLOOR, CEIL,
         /** Round half to even, as ONNX Round. */ ROUND,
-        SIN, COS
+        SIN, COS,
+        /** {@code x ≥ 0 ? x : alpha·(e^x − 1)} (ONNX Elu, default alpha 1). */ ELU,
+        /** {@code beta·(x > 0 ? x : alpha·(e^x − 1))}: beta is SELU's gamma (ONNX Selu). */ SELU,
+        /** {@code log(1 + e^x)}, evaluated as {@code max(x, 0) + log1p(e^-|x|)} so it neither overflows nor cancels. */ SOFTPLUS,
+        /** {@code x / (1 + |x|)}. */ SOFTSIGN
     }
 
     public static final UnaryOp NEG = of(Kind.NEG);
@@ -56,6 +61,12 @@ public record UnaryOp(Kind kind, float alpha, float beta) {
     public static final UnaryOp ROUND = of(Kind.ROUND);
     public static final UnaryOp SIN = of(Kind.SIN);
     public static final UnaryOp COS = of(Kind.COS);
+    public static final UnaryOp SIGN = of(Kind.SIGN);
+    public static final UnaryOp SOFTPLUS = of(Kind.SOFTPLUS);
+    public static final UnaryOp SOFTSIGN = of(Kind.SOFTSIGN);
+
+    /** ONNX Selu's default alpha and gamma (float32 constants of the spec). */
+    public static final float SELU_ALPHA = 1.67326319217681884765625f, SELU_GAMMA = 1.05070102214813232421875f;
 
     public UnaryOp {
         java.util.Objects.requireNonNull(kind, "kind");
@@ -67,6 +78,8 @@ public record UnaryOp(Kind kind, float alpha, float beta) {
             case LEAKY_RELU -> leakyRelu(0.01f);
             case HARD_SIGMOID -> hardSigmoid(0.2f, 0.5f);
             case CLIP -> clip(Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+            case ELU -> elu(1f);
+            case SELU -> selu(SELU_ALPHA, SELU_GAMMA);
             default -> new UnaryOp(kind, 0f, 0f);
         };
     }
@@ -86,9 +99,19 @@ public record UnaryOp(Kind kind, float alpha, float beta) {
         return new UnaryOp(Kind.CLIP, min, max);
     }
 
+    /** ELU with scale {@code alpha} for negative inputs (ONNX default 1). */
+    public static UnaryOp elu(float alpha) {
+        return new UnaryOp(Kind.ELU, alpha, 0f);
+    }
+
+    /** SELU: {@code gamma·(x > 0 ? x : alpha·(e^x − 1))} (ONNX defaults {@link #SELU_ALPHA}, {@link #SELU_GAMMA}). */
+    public static UnaryOp selu(float alpha, float gamma) {
+        return new UnaryOp(Kind.SELU, alpha, gamma);
+    }
+
     /** True when the op also accepts int64 / int32 tensors. */
     public boolean acceptsIntegers() {
-        return kind == Kind.NEG || kind == Kind.ABS;
+        return kind == Kind.NEG || kind == Kind.ABS || kind == Kind.SIGN;
     }
 
     @Override
@@ -98,6 +121,8 @@ public record UnaryOp(Kind kind, float alpha, float beta) {
             case LEAKY_RELU -> n + "(alpha=" + alpha + ")";
             case HARD_SIGMOID -> n + "(alpha=" + alpha + ", beta=" + beta + ")";
             case CLIP -> n + "(min=" + alpha + ", max=" + beta + ")";
+            case ELU -> n + "(alpha=" + alpha + ")";
+            case SELU -> n + "(alpha=" + alpha + ", gamma=" + beta + ")";
             default -> n;
         };
     }

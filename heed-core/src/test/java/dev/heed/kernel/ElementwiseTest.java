@@ -39,13 +39,16 @@ class ElementwiseTest {
             case LEAKY_RELU -> UnaryOp.leakyRelu(0.1f);
             case CLIP -> UnaryOp.clip(-0.7f, 1.3f);
             case HARD_SIGMOID -> UnaryOp.hardSigmoid(0.3f, 0.45f);
+            case ELU -> UnaryOp.elu(1.3f);
+            case SELU -> UnaryOp.selu(1.5f, 1.1f);
             default -> UnaryOp.of(k);
         };
     }
 
     static double scaleFor(UnaryOp.Kind k) {
         return switch (k) {
-            case EXP, SIGMOID, SILU -> 30;
+            case EXP, SIGMOID, SILU, SOFTPLUS -> 30;
+            case ELU, SELU -> 1;   // most values in the |x| < 0.5 expm1 branch; the specials cover the tails
             case ERF, TANH -> 2;
             case SIN, COS -> 10;
             default -> 4;
@@ -191,6 +194,32 @@ class ElementwiseTest {
         // strided int64 view
         Tensor t = Tensor.ofLongs(new long[] {1, 2, 3, 4, 5, 6}, 2, 3).transpose(0, 1);
         assertArrayEquals(new long[] {2, 5, 3, 6, 4, 7}, Elementwise.binary(ctx, BinaryOp.ADD, t, Tensor.ofLongs(new long[] {1})).toLongArray());
+    }
+
+    @Test
+    void integerModSignAndUint8Wrap() {
+        Tensor a = Tensor.ofLongs(new long[] {7, -7, 7, -7, 6, 0}, 6);
+        Tensor b = Tensor.ofLongs(new long[] {3, 3, -3, -3, 3, 5}, 6);
+        assertArrayEquals(new long[] {1, 2, -2, -1, 0, 0}, Elementwise.binary(ctx, BinaryOp.MOD, a, b).toLongArray());
+        assertArrayEquals(new long[] {1, -1, 1, -1, 0, 0}, Elementwise.binary(ctx, BinaryOp.FMOD, a, b).toLongArray());
+        assertArrayEquals(new long[] {7, -21, 7, 21, 6, 0}, Elementwise.binary(ctx, BinaryOp.PRELU, a, b).toLongArray());
+        assertArrayEquals(new long[] {1, -1, 1, -1, 1, 0}, Elementwise.unary(ctx, UnaryOp.SIGN, a).toLongArray());
+        HeedException e = assertThrows(HeedException.class,
+                () -> Elementwise.binary(ctx, BinaryOp.MOD, a, Tensor.ofLongs(new long[] {0})));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        Tensor i = Tensor.ofInts(new int[] {-5, 5}, 2);
+        assertArrayEquals(new long[] {1, 2}, Elementwise.binary(ctx, BinaryOp.MOD, i, Tensor.ofInts(new int[] {3}, 1)).toLongArray());
+        Tensor u = Tensor.ofUint8(new byte[] {(byte) 250, 3, 9}, 3), v = Tensor.ofUint8(new byte[] {10, 5, 2}, 3);
+        Tensor s = Elementwise.binary(ctx, BinaryOp.ADD, u, v);
+        assertEquals(DType.UINT8, s.dtype());
+        assertArrayEquals(new long[] {4, 8, 11}, s.toLongArray());             // 260 wraps to 4
+        assertArrayEquals(new long[] {25, 0, 4}, Elementwise.binary(ctx, BinaryOp.DIV, u, v).toLongArray());
+        assertArrayEquals(new long[] {240, 254, 7}, Elementwise.binary(ctx, BinaryOp.SUB, u, v).toLongArray());
+        // float mod / fmod on mixed signs, against the definitions
+        Tensor x = Tensor.of(new float[] {-4.3f, 7.2f, 5.0f, -5.0f, 3.0f}, 5), y = Tensor.of(new float[] {2.1f, -3.4f, 5f, 3f, Float.POSITIVE_INFINITY}, 5);
+        float[] m = Elementwise.binary(ctx, BinaryOp.MOD, x, y).toFloatArray(), f = Elementwise.binary(ctx, BinaryOp.FMOD, x, y).toFloatArray();
+        assertArrayEquals(new float[] {-4.3f % 2.1f + 2.1f, 7.2f % -3.4f - 3.4f, 0f, 1f, 3f}, m);
+        assertArrayEquals(new float[] {-4.3f % 2.1f, 7.2f % -3.4f, 0f, -2f, 3f}, f);
     }
 
     @Test
