@@ -1,7 +1,7 @@
 package dev.heed.kernel;
 
 /**
- * Reductions over a set of axes (ONNX ReduceSum, ReduceMean, ReduceMax, ReduceMin).
+ * Reductions over a set of axes (ONNX ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd).
  *
  * <pre>{@code
  * Tensor m = Reductions.reduce(ctx, ReduceOp.MEAN, x, new int[] {-1}, true);   // [B, L, E] -> [B, L, 1]
@@ -10,7 +10,8 @@ package dev.heed.kernel;
 public enum ReduceOp {
     SUM, MEAN,
     /** NaN propagates; an empty reduction gives -inf. */ MAX,
-    /** NaN propagates; an empty reduction gives +inf. */ MIN;
+    /** NaN propagates; an empty reduction gives +inf. */ MIN,
+    /** Product, accumulated in double; an empty reduction gives 1. */ PROD;
 
     @Override
     public String toString() {

@@ -10,16 +10,18 @@ import java.util.Arrays;
 /**
  * Reductions over any set of axes (sum, mean, max, min) and argmax / argmin along one axis, ONNX semantics.
  *
- * <p>Catalogue (float32 in, float32 out; arg* → int64):
+ * <p>Catalogue (float32 in, float32 out; int64 / int32 in, same type out, exact; arg* → int64):
  * <ul>
  *   <li>rows: reduced axes trailing in memory → {@code [K, R]} row reductions, vectorised
  *       ({@link ReductionsVector#reduceRows}); sums in float vector blocks of 256 then double.</li>
  *   <li>columns: reduced axes one contiguous block followed by kept axes ({@code [O, R, I]}, e.g. mean over
  *       L of {@code [B, L, E]}) → accumulate rows of {@code I} with vectors ({@link ReductionsVector#reduceColumns}).</li>
  *   <li>otherwise: one contiguous copy of the view permuted to {@code [kept…, reduced…]}, then rows.</li>
+ *   <li>prod: the scalar path, accumulated in double (no vector version).</li>
+ *   <li>int64 / int32: scalar, exact long arithmetic ({@link #reduceIntegers}).</li>
  *   <li>arg*: scalar, exact; ties → first index, or last with {@code selectLastIndex}; NaN wins (as NumPy).</li>
  * </ul>
- * An empty reduction gives 0 (sum), NaN (mean), -inf (max), +inf (min). Empty {@code axes} reduce all axes.
+ * An empty reduction gives 0 (sum), NaN (mean), -inf (max), +inf (min), 1 (prod). Empty {@code axes} reduce all axes.
  *
  * <pre>{@code
  * Tensor pooled = Reductions.reduce(ctx, ReduceOp.MEAN, h, new int[] {1}, false);    // [B, L, E] -> [B, E]
@@ -36,6 +38,7 @@ public final class Reductions {
      */
     public static Tensor reduce(ExecutionContext ctx, ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
         String name = "reduce_" + op;
+        if (x.dtype() == DType.INT64 || x.dtype() == DType.INT32) return reduceIntegers(op, x, axes, keepDims);
         requireFloat(name, x);
         boolean[] red = reducedAxes(name, x.shape(), axes);
         Shape outShape = outShape(x.shape(), red, keepDims);
@@ -85,6 +88,46 @@ public final class Reductions {
             }
         });
         return out;
+    }
+
+    /**
+     * int64 / int32 reductions, exact in long arithmetic (wrapping on overflow, as the ONNX reference's NumPy
+     * does), scalar: integer reductions are shape arithmetic and masks, never hot. MEAN truncates toward zero
+     * (NumPy's cast of the mean); an empty MEAN gives 0, an empty MAX / MIN the type's minimum / maximum.
+     */
+    private static Tensor reduceIntegers(ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
+        boolean[] red = reducedAxes("reduce_" + op, x.shape(), axes);
+        Shape outShape = outShape(x.shape(), red, keepDims);
+        int r = x.rank();
+        int[] perm = new int[r];
+        int k = 0;
+        long kept = 1, reduced = 1;
+        for (int a = 0; a < r; a++) if (!red[a]) { perm[k++] = a; kept *= x.dim(a); }
+        for (int a = 0; a < r; a++) if (red[a]) { perm[k++] = a; reduced *= x.dim(a); }
+        long[] v = kept == 0 ? new long[0] : x.permute(perm).toLongArray();   // [kept, reduced]
+        boolean i32 = x.dtype() == DType.INT32;
+        long[] y = new long[(int) kept];
+        int R = (int) reduced;
+        for (int i = 0; i < y.length; i++) {
+            long acc = switch (op) {
+                case SUM, MEAN -> 0;
+                case PROD -> 1;
+                case MAX -> i32 ? Integer.MIN_VALUE : Long.MIN_VALUE;
+                case MIN -> i32 ? Integer.MAX_VALUE : Long.MAX_VALUE;
+            };
+            for (int j = 0; j < R; j++) {
+                long e = v[i * R + j];
+                acc = switch (op) {
+                    case SUM, MEAN -> acc + e;
+                    case PROD -> acc * e;
+                    case MAX -> Math.max(acc, e);
+                    case MIN -> Math.min(acc, e);
+                };
+            }
+            y[i] = op == ReduceOp.MEAN ? (R == 0 ? 0 : acc / R) : acc;
+        }
+        Tensor out = Tensor.ofLongs(y, outShape.dims());
+        return i32 ? out.to(DType.INT32) : out;
     }
 
     /** Index of the largest element along {@code axis} as int64 (ONNX ArgMax). */

@@ -23,6 +23,7 @@ final class ReductionsReference {
             case SUM, MEAN -> 0;
             case MAX -> Double.NEGATIVE_INFINITY;
             case MIN -> Double.POSITIVE_INFINITY;
+            case PROD -> 1;
         };
         for (int i = 0; i < n; i++) {
             double v = x[off + i * stride];
@@ -30,6 +31,7 @@ final class ReductionsReference {
                 case SUM, MEAN -> acc + v;
                 case MAX -> Math.max(acc, v);
                 case MIN -> Math.min(acc, v);
+                case PROD -> acc * v;
             };
         }
         return op == ReduceOp.MEAN ? acc / n : acc;

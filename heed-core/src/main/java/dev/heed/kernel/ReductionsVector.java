@@ -52,11 +52,16 @@ final class ReductionsVector {
             case MEAN -> (float) (sum(x, off, n) / n);
             case MAX -> extreme(x, off, n, true);
             case MIN -> extreme(x, off, n, false);
+            case PROD -> ReductionsReference.reduceRow(op, x, off, n); // no blocked float product: double throughout
         };
     }
 
     /** {@code y[yo + j] = op over r of x[off + r·inner + j]}, {@code x} is {@code [R, inner]}, R ≥ 1. */
     static void reduceColumns(ReduceOp op, float[] x, int off, int rows, int inner, float[] y, int yo) {
+        if (op == ReduceOp.PROD) {
+            ReductionsReference.reduceColumns(op, x, off, rows, inner, y, yo);
+            return;
+        }
         if (op == ReduceOp.MAX || op == ReduceOp.MIN) {
             boolean max = op == ReduceOp.MAX;
             System.arraycopy(x, off, y, yo, inner);
