@@ -1,0 +1,90 @@
+package dev.heed.vision;
+
+import dev.heed.onnx.Session;
+
+import java.nio.file.Path;
+
+/**
+ * RT-DETR object detection over an ONNX model exported by Ultralytics ({@code yolo export model=rtdetr-l.pt
+ * format=onnx}): input {@code images [1, 3, S, S]} (S read from the model, 640 for the standard export), output
+ * {@code output0 [1, Q, 4 + nc]}; pre-processing, model and post-processing as in {@link RtDetrPipeline}; class
+ * names from the model's metadata {@code names}, else COCO-80. Thread-safe (the session is immutable, every call
+ * has its own buffers); close it to stop the session's worker threads.
+ *
+ * <pre>{@code
+ * try (Detector detector = Detector.open(Path.of("rtdetr-l.onnx"), DetectorOptions.defaults())) {
+ *     Detections r = detector.detect(Path.of("bus.jpg"));
+ *     System.out.println(r.summary("bus.jpg", detector.inputSize(), detector.inputSize()));
+ *     Files.writeString(Path.of("bus.json"), r.toJson());
+ * }
+ * }</pre>
+ */
+public final class Detector implements AutoCloseable {
+    private final VisionModel model;
+    private final RtDetrPipeline pipeline;
+    private final DetectorOptions options;
+
+    private Detector(Session session, DetectorOptions options) {
+        this.options = options;
+        this.model = VisionModel.of(session, "rtdetr", "images", "output0", imgszFromMetadata(session));
+        ClassNames names = options.names() != null ? options.names() : ClassNames.fromMetadata(session.metadata());
+        this.pipeline = new RtDetrPipeline(model.size, options.postprocess(), names);
+    }
+
+    /** Opens {@code model} (memory-mapped) with {@code options}. */
+    public static Detector open(Path model, DetectorOptions options) {
+        Session s = Session.open(model, options.session());
+        try {
+            return new Detector(s, options);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** Opens {@code model} with {@link DetectorOptions#defaults()}. */
+    public static Detector open(Path model) {
+        return open(model, DetectorOptions.defaults());
+    }
+
+    /** Detects objects in a decoded image; boxes in the image's pixels. */
+    public Detections detect(RgbImage image) {
+        return pipeline.predict(image, model::run);
+    }
+
+    /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and detects objects in it. */
+    public Detections detect(Path file) {
+        return detect(Images.read(file, options.maxPixels()));
+    }
+
+    /** The model's square input side (640 for the Ultralytics export). */
+    public int inputSize() { return model.size; }
+
+    /** The class names in use. */
+    public ClassNames names() { return pipeline.names(); }
+
+    public DetectorOptions options() { return options; }
+
+    /** The underlying session (for inspection; do not close it separately). */
+    public Session session() { return model.session; }
+
+    @Override
+    public void close() {
+        model.session.close();
+    }
+
+    /** Ultralytics writes {@code imgsz: "[640, 640]"}; used only when the input's spatial dims are symbolic. */
+    private static int imgszFromMetadata(Session s) {
+        String v = s.metadata().get("imgsz");
+        if (v != null) {
+            String[] parts = v.replaceAll("[\\[\\]\\s]", "").split(",");
+            try {
+                int n = Integer.parseInt(parts[0]);
+                if (n >= 1 && n <= 16384) return n;
+            } catch (NumberFormatException ignored) {
+                // malformed metadata: fall back to the standard size
+            }
+        }
+        return Preprocess.RTDETR_SIZE;
+    }
+}
