@@ -1,0 +1,307 @@
+package dev.heed.text;
+
+import dev.heed.ErrorCode;
+import dev.heed.HeedException;
+import dev.heed.onnx.RunResult;
+import dev.heed.onnx.Session;
+import dev.heed.onnx.SessionOptions;
+import dev.heed.onnx.ir.ValueInfo;
+import dev.heed.tensor.Tensor;
+import dev.heed.viz.AttentionMaps;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Sentence embeddings and attention maps from a BERT-style ONNX text encoder (all-MiniLM-L6-v2 by default):
+ * tokenise, run the model, mean-pool {@code last_hidden_state} over the real tokens (attention mask 1), L2-normalise.
+ * Thread-safe: the tokenizer and the sessions are immutable; {@link #embedAll} and {@link #attention} may be called
+ * from many threads at once.
+ *
+ * <pre>{@code
+ * try (TextEncoder enc = TextEncoder.defaultModel(TextEncoderOptions.defaults(cacheDir))) {
+ *     float[] a = enc.embed("A man is playing a guitar.");            // [384], unit length
+ *     List<float[]> all = enc.embedAll(List.of("first", "second"));   // batches of 32, padded per batch
+ *     double sim = TextEncoder.cosine(a, all.get(0));
+ *     AttentionMaps maps = enc.attention("The animal didn't cross the street because it was too tired");
+ * }
+ * }</pre>
+ *
+ * <p>Batching: {@link #embedAll} sorts the texts by token count and cuts them into batches of
+ * {@link TextEncoderOptions#batchSize()}, each padded only to its own longest text (dynamic padding); the results
+ * come back in input order. Padding never changes a result beyond float rounding, because the model masks padded
+ * keys out and the pooling skips padded positions.
+ *
+ * <p>Attention maps come from a second session, opened on first use, in which every fused attention node hands out
+ * its probabilities ({@link SessionOptions#captureAttention()}): one {@code [1, H, L, L]} tensor per layer.
+ */
+public final class TextEncoder implements AutoCloseable {
+    static final String INPUT_IDS = "input_ids";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String TOKEN_TYPE_IDS = "token_type_ids";
+    /** Truncation when neither the options nor the tokenizer.json set one: BERT's position-embedding count. */
+    static final int FALLBACK_MAX_TOKENS = 512;
+
+    private final Path modelFile;
+    private final String name;
+    private final TextEncoderOptions options;
+    private final Tokenizer tokenizer;      // no padding: TextEncoder pads each batch itself
+    private final int padId;
+    private final Session session;          // embeddings: no capture
+    private final boolean typeIds;          // the model declares token_type_ids
+    private final String hiddenOutput;      // [B, L, D]
+    private Session attentionSession;       // opened on first attention(); guarded by this
+
+    private TextEncoder(Path modelFile, String name, Tokenizer tokenizer, TextEncoderOptions options) {
+        this.modelFile = modelFile;
+        this.name = name;
+        this.options = options;
+        int max = options.maxTokens() > 0 ? options.maxTokens()
+                : tokenizer.truncation().map(TokenizerConfig.Truncation::maxLength).orElse(FALLBACK_MAX_TOKENS);
+        this.padId = tokenizer.padding().map(TokenizerConfig.Padding::padId)
+                .orElseGet(() -> tokenizer.tokenToId("[PAD]").orElse(0));
+        this.tokenizer = tokenizer.withPadding(null).withMaxLength(max);
+        this.session = Session.open(modelFile, sessionOptions(false));
+        try {
+            Set<String> declared = session.inputs().stream().map(ValueInfo::name).collect(Collectors.toSet());
+            for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
+                if (!declared.contains(required)) {
+                    throw HeedException.invalid("TextEncoder", "model " + modelFile + " has no input '" + required
+                            + "'; it declares " + session.inputs() + " (expected a BERT-style encoder: input_ids, "
+                            + "attention_mask, optionally token_type_ids)");
+                }
+            }
+            for (String in : declared) {
+                if (!Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS).contains(in)) {
+                    throw HeedException.unsupported("TextEncoder: model " + modelFile + " needs input '" + in
+                            + "', which a text encoder cannot feed", INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
+                }
+            }
+            this.typeIds = declared.contains(TOKEN_TYPE_IDS);
+            this.hiddenOutput = hiddenOutput(session, modelFile);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The bundled all-MiniLM-L6-v2 (384 dimensions): copied from the class path into
+     * {@link TextEncoderOptions#cacheDir()} once, verified by size and SHA-256 whenever it is reused, memory-mapped.
+     */
+    public static TextEncoder defaultModel(TextEncoderOptions options) {
+        Path model = BundledModel.modelFile(options.cacheDir());
+        Tokenizer tok;
+        try (InputStream in = BundledModel.tokenizer()) {
+            tok = Tokenizer.read(in);
+        } catch (IOException e) {
+            throw new HeedException(ErrorCode.IO, "TextEncoder.defaultModel: cannot read "
+                    + BundledModel.TOKENIZER_RESOURCE + ": " + e.getMessage(), e);
+        }
+        return new TextEncoder(model, "all-MiniLM-L6-v2", tok, options);
+    }
+
+    /** A model directory holding {@code model.onnx} and {@code tokenizer.json}, with default options. */
+    public static TextEncoder open(Path dir) {
+        return open(dir, TextEncoderOptions.defaults(null));
+    }
+
+    /** A model directory holding {@code model.onnx} and {@code tokenizer.json}. */
+    public static TextEncoder open(Path dir, TextEncoderOptions options) {
+        if (!Files.isDirectory(dir)) {
+            throw new HeedException(ErrorCode.IO, "TextEncoder.open: " + dir + " is not a directory (expected one with "
+                    + "model.onnx and tokenizer.json)");
+        }
+        Path model = dir.resolve("model.onnx");
+        Path tokenizer = dir.resolve("tokenizer.json");
+        List<String> missing = new ArrayList<>();
+        if (!Files.isRegularFile(model)) missing.add("model.onnx");
+        if (!Files.isRegularFile(tokenizer)) missing.add("tokenizer.json");
+        if (!missing.isEmpty()) {
+            throw new HeedException(ErrorCode.IO, "TextEncoder.open: " + dir + " has no " + String.join(" and no ", missing)
+                    + " (a text encoder directory needs model.onnx and tokenizer.json)");
+        }
+        String name = dir.toAbsolutePath().normalize().getFileName() == null ? dir.toString()
+                : dir.toAbsolutePath().normalize().getFileName().toString();
+        return new TextEncoder(model, name, Tokenizer.read(tokenizer), options);
+    }
+
+    private SessionOptions sessionOptions(boolean capture) {
+        return SessionOptions.defaults().withExecution(options.execution()).withAttention(options.attention())
+                .withCaptureAttention(capture);
+    }
+
+    /** {@code last_hidden_state} by name, else the first output declared with rank 3, else the first output. */
+    private static String hiddenOutput(Session s, Path modelFile) {
+        if (s.outputs().isEmpty()) throw HeedException.invalid("TextEncoder", "model " + modelFile + " has no outputs");
+        for (ValueInfo v : s.outputs()) if (v.name().equals("last_hidden_state")) return v.name();
+        for (ValueInfo v : s.outputs()) if (v.dims() != null && v.dims().size() == 3) return v.name();
+        return s.outputs().getFirst().name();
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** A short model name for titles ("all-MiniLM-L6-v2", or the model directory's name). */
+    public String name() { return name; }
+
+    /** The model file the sessions memory-map. */
+    public Path modelFile() { return modelFile; }
+
+    /** The options this encoder was opened with. */
+    public TextEncoderOptions options() { return options; }
+
+    /** The tokenizer as the encoder uses it: truncation in force, no padding. */
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    /** Whether the model declares (and is fed) {@code token_type_ids}. */
+    public boolean feedsTokenTypeIds() { return typeIds; }
+
+    /** The longest input, in tokens with special tokens, before truncation cuts it. */
+    public int maxTokens() { return tokenizer.truncation().orElseThrow().maxLength(); }
+
+    // ---------------------------------------------------------------- embeddings
+
+    /** The embedding of one text: mean of the token vectors, L2-normalised. */
+    public float[] embed(String text) {
+        if (text == null) throw HeedException.invalid("TextEncoder.embed", "text is null");
+        return run(List.of(tokenizer.encode(text))).getFirst();
+    }
+
+    /** The embeddings of many texts, in input order, computed in padded batches of the configured size. */
+    public List<float[]> embedAll(List<String> texts) {
+        if (texts == null) throw HeedException.invalid("TextEncoder.embedAll", "texts is null");
+        int n = texts.size();
+        Encoding[] enc = new Encoding[n];
+        for (int i = 0; i < n; i++) {
+            String t = texts.get(i);
+            if (t == null) throw HeedException.invalid("TextEncoder.embedAll", "text " + i + " is null");
+            enc[i] = tokenizer.encode(t);
+        }
+        // Similar lengths side by side, so each batch is padded little; results go back to input order.
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Integer.compare(enc[a].length(), enc[b].length()));
+        float[][] out = new float[n][];
+        int batch = options.batchSize();
+        for (int from = 0; from < n; from += batch) {
+            int to = Math.min(n, from + batch);
+            List<Encoding> chunk = new ArrayList<>(to - from);
+            for (int k = from; k < to; k++) chunk.add(enc[order[k]]);
+            List<float[]> vectors = run(chunk);
+            for (int k = from; k < to; k++) out[order[k]] = vectors.get(k - from);
+        }
+        return List.of(out);
+    }
+
+    /** Runs one padded batch and pools it. */
+    private List<float[]> run(List<Encoding> batch) {
+        Map<String, Tensor> feeds = feeds(batch);
+        Tensor hidden = session.run(feeds).get(hiddenOutput);       // [B, L, D]
+        int b = batch.size(), l = feeds.get(INPUT_IDS).dim(1);
+        if (hidden == null || hidden.rank() != 3 || hidden.dim(0) != b || hidden.dim(1) != l) {
+            throw HeedException.shape("TextEncoder.embed", "output '" + hiddenOutput + "'"
+                    + (hidden == null ? " missing" : hidden.shape().toString()) + " for input_ids[" + b + ", " + l
+                    + "]: expected [" + b + ", " + l + ", D]");
+        }
+        return Pooling.meanNormalised(hidden.toFloatArray(), feeds.get(ATTENTION_MASK).toLongArray(), b, l, hidden.dim(2));
+    }
+
+    /** input_ids, attention_mask (and token_type_ids if declared), each [B, L] int64, padded to the longest. */
+    private Map<String, Tensor> feeds(List<Encoding> batch) {
+        int b = batch.size();
+        int l = 0;
+        for (Encoding e : batch) l = Math.max(l, e.length());
+        long[] ids = new long[b * l];
+        long[] mask = new long[b * l];
+        long[] types = new long[b * l];
+        Arrays.fill(ids, padId);
+        for (int i = 0; i < b; i++) {
+            Encoding e = batch.get(i);
+            for (int t = 0; t < e.length(); t++) {
+                ids[i * l + t] = e.ids()[t];
+                mask[i * l + t] = e.attentionMask()[t];
+                types[i * l + t] = e.typeIds()[t];
+            }
+        }
+        Map<String, Tensor> feeds = new HashMap<>();
+        feeds.put(INPUT_IDS, Tensor.ofLongs(ids, b, l));
+        feeds.put(ATTENTION_MASK, Tensor.ofLongs(mask, b, l));
+        if (typeIds) feeds.put(TOKEN_TYPE_IDS, Tensor.ofLongs(types, b, l));
+        return feeds;
+    }
+
+    /**
+     * Cosine similarity of two vectors (their dot product when both are unit length, as embeddings are).
+     *
+     * @throws HeedException (SHAPE_MISMATCH) when the lengths differ; (INVALID_ARGUMENT) for a zero vector
+     */
+    public static double cosine(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw HeedException.shape("TextEncoder.cosine", "a[" + a.length + "] · b[" + b.length + "]: lengths differ");
+        }
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        if (na == 0 || nb == 0) throw HeedException.invalid("TextEncoder.cosine", "a zero vector has no direction");
+        return dot / Math.sqrt(na * nb);
+    }
+
+    /** All pairwise cosine similarities: {@code [n, n]}, 1 on the diagonal. */
+    public static double[][] cosineMatrix(List<float[]> vectors) {
+        int n = vectors.size();
+        double[][] m = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = i; j < n; j++) m[i][j] = m[j][i] = cosine(vectors.get(i), vectors.get(j));
+        }
+        return m;
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    /**
+     * Every layer's and head's attention probabilities for one text (no padding), labelled with its tokens:
+     * for all-MiniLM-L6-v2, 6 layers × 12 heads × L × L.
+     *
+     * @throws HeedException (UNSUPPORTED) when the model has no attention subgraph Heed can fuse and capture
+     */
+    public AttentionMaps attention(String text) {
+        if (text == null) throw HeedException.invalid("TextEncoder.attention", "text is null");
+        Encoding e = tokenizer.encode(text);
+        Session s = attentionSession();
+        RunResult r = s.runWithProfile(feeds(List.of(e)));
+        if (r.attention().isEmpty()) {
+            throw new HeedException(ErrorCode.UNSUPPORTED, "TextEncoder.attention: model " + modelFile + " captured no "
+                    + "attention probabilities (fused attention nodes: " + s.fusedAttention() + "); only attention "
+                    + "subgraphs Heed fuses can hand out their weights");
+        }
+        return AttentionMaps.ofLayers(Arrays.asList(e.tokens()), new ArrayList<>(r.attention().values()));
+    }
+
+    private synchronized Session attentionSession() {
+        if (attentionSession == null) attentionSession = Session.open(modelFile, sessionOptions(true));
+        return attentionSession;
+    }
+
+    /** Closes the sessions (their worker threads). */
+    @Override
+    public synchronized void close() {
+        session.close();
+        if (attentionSession != null) attentionSession.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TextEncoder[" + name + ", max " + maxTokens() + " tokens, batch " + options.batchSize() + "]";
+    }
+}
