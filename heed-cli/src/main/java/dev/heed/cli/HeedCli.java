@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = HeedCli.Version.class,
         description = "Heed: pure-Java self-attention and Transformer inference.",
-        subcommands = {SelfCheckCommand.class, InspectCommand.class, RunCommand.class, BenchCommand.class, DetectCommand.class, ClassifyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SelfCheckCommand.class, InspectCommand.class, RunCommand.class, BenchCommand.class, DetectCommand.class, ClassifyCommand.class, AttendCommand.class, EmbedCommand.class, SimilarityCommand.class, CommandLine.HelpCommand.class})
 public final class HeedCli implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,125 @@
+package dev.heed.cli;
+
+import dev.heed.text.TextEncoder;
+import dev.heed.viz.AttentionHtml;
+import dev.heed.viz.AttentionMaps;
+import dev.heed.viz.AttentionPng;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code heed attend "TEXT"}: runs the text encoder with attention capture and explains one word: the tokens it
+ * attends to most in each layer (mean over heads) and after attention rollout; writes the PNG and the
+ * self-contained HTML viewer.
+ *
+ * <pre>
+ * bin/heed attend "The animal didn't cross the street because it was too tired"
+ * bin/heed attend "The trophy didn't fit in the suitcase because it was too big" --focus trophy --html t.html
+ * </pre>
+ */
+@Command(name = "attend", mixinStandardHelpOptions = true,
+        description = "Shows what a word attends to in each layer of a text encoder; writes a PNG and an HTML viewer.")
+final class AttendCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "TEXT", description = "The text (quote it).")
+    String text;
+
+    @Option(names = "--focus", paramLabel = "WORD", description = "The word to explain (default: the last pronoun, else the last word).")
+    String focus;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "HTML viewer (default: attention.html in --output-dir).")
+    Path html;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "PNG image (default: attention.png in --output-dir).")
+    Path png;
+
+    @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = ".", description = "Where default file names go (default: current directory).")
+    Path outputDir;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "A model directory with model.onnx and tokenizer.json (default: the bundled all-MiniLM-L6-v2).")
+    Path model;
+
+    @Option(names = "--top", defaultValue = "3", description = "Tokens listed per layer (default ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--max-tokens", defaultValue = "512", description = "Truncate the text to this many tokens (default ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--threads", description = "Worker threads (default: all processors).")
+    Integer threads;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (top < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
+        long t0 = System.nanoTime();
+        try (TextEncoder enc = TextModels.open(model, threads, null, maxTokens)) {
+            long opened = System.nanoTime();
+            AttentionMaps maps = enc.attention(text);
+            long ran = System.nanoTime();
+            int n = maps.length();
+            int f = maps.focusIndex(focus);
+            String word = word(maps, f);
+            out.printf(Locale.ROOT, "%s: %d tokens%s, %d layers x %d heads (model ready in %.0f ms, run with attention capture %.0f ms)%n",
+                    enc.name(), n, n >= enc.maxTokens() ? " (truncated)" : "", maps.layers(), maps.heads(),
+                    (opened - t0) / 1e6, (ran - opened) / 1e6);
+            out.println("tokens: " + String.join(" ", maps.tokens()));
+            out.printf(Locale.ROOT, "focus: \"%s\" (token #%d)%s%n", word, f,
+                    focus == null ? " - the last pronoun, else the last word; choose another with --focus WORD" : "");
+            out.printf("what \"%s\" attends to most (mean over heads, [CLS]/[SEP] and itself left out):%n", word);
+            List<List<AttentionMaps.Attended>> perLayer = maps.topAttended(f, top, true);
+            for (int l = 0; l < perLayer.size(); l++) out.printf("  layer %d   %s%n", l, list(perLayer.get(l)));
+            out.printf("  rollout   %s   (attention flow through all %d layers)%n", list(maps.topAttendedRollout(f, top, true)), maps.layers());
+
+            int[] lh = strongestHead(maps, f);
+            Path pngFile = png != null ? png : outputDir.resolve("attention.png");
+            Path htmlFile = html != null ? html : outputDir.resolve("attention.html");
+            AttentionPng.render(maps, lh[0], lh[1], pngFile);
+            AttentionHtml.write(maps, enc.name() + ": " + text, htmlFile);
+            out.printf("wrote %s (all heads; layer %d head %d enlarged: where \"%s\" attends most strongly)%n", pngFile, lh[0], lh[1], word);
+            out.printf("wrote %s (open it in a browser: head, model and rollout views; works offline)%n", htmlFile);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The focus word as written in the tokens (WordPiece pieces joined). */
+    static String word(AttentionMaps maps, int index) {
+        for (AttentionMaps.Word w : maps.words()) if (w.first() == index) return w.text();
+        return maps.tokens().get(index);
+    }
+
+    static String list(List<AttentionMaps.Attended> items) {
+        return items.stream().map(a -> String.format(Locale.ROOT, "%-14s", a.token() + " " + String.format(Locale.ROOT, "%.2f", a.weight())))
+                .collect(Collectors.joining(" ")).stripTrailing();
+    }
+
+    /** {layer, head} where the focus token gives its largest weight to another, non-special token. */
+    static int[] strongestHead(AttentionMaps maps, int focusIndex) {
+        int[] best = {maps.layers() - 1, 0};
+        float bestWeight = -1;
+        for (int l = 0; l < maps.layers(); l++) {
+            for (int h = 0; h < maps.heads(); h++) {
+                for (int j = 0; j < maps.length(); j++) {
+                    if (j == focusIndex || AttentionMaps.isSpecial(maps.tokens().get(j))) continue;
+                    float w = maps.get(l, h, focusIndex, j);
+                    if (w > bestWeight) {
+                        bestWeight = w;
+                        best = new int[] {l, h};
+                    }
+                }
+            }
+        }
+        return best;
+    }
+}
