@@ -320,6 +320,33 @@ class ReduceSamplingOpsTest {
         assertClose("Upsample linear (asymmetric) vs float64 formula (tolerance 1e-6)", bilinear(x, 1, 2, 3, 4, 6, 2, 2, false), lin.toFloatArray(), 1e-6, 0);
     }
 
+    @Test
+    void resize10NearestRoundsDownWhenGrowingAndUpWhenShrinking() {
+        Tensor x = Tensor.of(new float[] {0, 1, 2, 3, 4, 5, 6, 7}, 1, 8);
+        // shrink 0.6: out floor(4.8) = 4, source o / 0.6 = 0, 1.67, 3.33, 5 -> ceil 0, 2, 4, 5 (ONNX Runtime's Resize-10 rule)
+        Tensor down = run1(10, node("Resize", List.of("x", "scales"), List.of("y")), feeds("x", x, "scales", Tensor.of(new float[] {1, 0.6f}, 2)));
+        assertArrayEquals(new float[] {0, 2, 4, 5}, down.toFloatArray());
+        // grow 1.5 on a 2-element axis: out 3, source 0, 0.67, 1.33 -> floor 0, 0, 1
+        Tensor up = run1(10, node("Resize", List.of("x", "scales"), List.of("y")),
+                feeds("x", Tensor.of(new float[] {10, 20}, 1, 2), "scales", Tensor.of(new float[] {1, 1.5f}, 2)));
+        assertArrayEquals(new float[] {10, 10, 20}, up.toFloatArray());
+    }
+
+    @Test
+    void resize19HalfPixelSymmetric() {
+        Tensor x = Tensor.of(new float[] {0, 10, 20, 30, 40}, 1, 5);
+        // in 5, scale 0.5 -> out 2; adjustment 2 / 2.5 = 0.8, offset 2.5 · 0.2 = 0.5: source 0.5 + (o + 0.5) / 0.5 - 0.5 = 1, 3
+        Tensor y = run1(19, node("Resize", List.of("x", "", "scales"), List.of("y"), s("mode", "linear"),
+                s("coordinate_transformation_mode", "half_pixel_symmetric")), feeds("x", x, "scales", Tensor.of(new float[] {1, 0.5f}, 2)));
+        assertClose("half_pixel_symmetric (tolerance 1e-5)", new double[] {10, 30}, y.toFloatArray(), 1e-5, 0);
+        // align_corners with a fractional resized length: ONNX uses in · scale = 2.4, source 1 · 3 / 1.4
+        Tensor a = run1(13, node("Resize", List.of("x", "", "scales"), List.of("y"), s("mode", "linear"),
+                s("coordinate_transformation_mode", "align_corners")), feeds("x", Tensor.of(new float[] {0, 10, 20, 30}, 1, 4),
+                "scales", Tensor.of(new float[] {1, 0.6f}, 2)));
+        double l = 4 * (double) 0.6f;
+        assertClose("align_corners, unfloored length (tolerance 1e-5)", new double[] {0, 10 * 3 / (l - 1)}, a.toFloatArray(), 1e-5, 0);
+    }
+
     // ---------------------------------------------------------------- GridSample
 
     /** PyTorch / ONNX grid_sample bilinear, zeros or border padding, in double, one output element at a time. */
