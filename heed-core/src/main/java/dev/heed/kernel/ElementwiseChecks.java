@@ -61,9 +61,9 @@ public final class ElementwiseChecks {
      * elu / selu: Kahan's expm1 near 0 (relative, not absolute, accuracy), exp(x) − 1 beyond, times alpha (and gamma);
      * e^x flushes to 0 below −87, where expm1 is −1 to within 1e-38.
      */
-    static final Tol ELU = new Tol(6 * ULP, 0);
+    static final Tol ELU = new Tol(4 * ULP, 0);
     /** softplus: max(x, 0) + log1p(e^-|x|), both terms ≥ 0 so nothing cancels; e^-|x| flushes below 2.4e-38. */
-    static final Tol SOFTPLUS = new Tol(6 * ULP, 2.4e-38);
+    static final Tol SOFTPLUS = new Tol(4 * ULP, 2.4e-38);
     /** softsign: 1 + |x| and the division each round once. */
     static final Tol SOFTSIGN = new Tol(2 * ULP, 0);
 
