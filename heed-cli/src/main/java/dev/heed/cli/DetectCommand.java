@@ -1,5 +1,6 @@
 package dev.heed.cli;
 
+import dev.heed.ErrorCode;
 import dev.heed.HeedException;
 import dev.heed.exec.ExecutionOptions;
 import dev.heed.onnx.Session;
@@ -40,6 +41,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "detect", mixinStandardHelpOptions = true,
         description = "Detects objects with an RT-DETR ONNX model (Ultralytics export): summary lines, annotated images, JSON.")
 final class DetectCommand implements Callable<Integer> {
+    private static final int BAR_WIDTH = 80;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files, or directories of images.")
     List<Path> sources;
 
@@ -68,7 +71,7 @@ final class DetectCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         ExecutionOptions exec = ExecutionOptions.defaults();
         if (threads != null) exec = exec.withThreads(threads);
@@ -84,10 +87,16 @@ final class DetectCommand implements Callable<Integer> {
         }
     }
 
-    private int run(Detector det, ImageSources.Listing listing, PrintWriter stdout, PrintWriter err) throws IOException {
+    private int run(Detector det, ImageSources.Listing listing, PrintWriter stdout, PrintWriter err) {
         List<Path> files = listing.files();
         boolean progress = listing.fromDirectory() && files.size() > 1;
-        if (out != null) Files.createDirectories(out);
+        if (out != null) {
+            try {
+                Files.createDirectories(out);
+            } catch (IOException e) {
+                throw new HeedException(ErrorCode.IO, "detect: cannot create the output directory " + out + ": " + e.getMessage(), e);
+            }
+        }
         int objects = 0, done = 0, failed = 0;
         try (ProgressBar bar = progress ? progressBar(files.size(), err) : null) {
             for (Path f : files) {
@@ -95,13 +104,15 @@ final class DetectCommand implements Callable<Integer> {
                 try {
                     RgbImage img = Images.read(f, det.options().maxPixels());
                     Detections r = det.detect(img);
+                    if (bar != null) clearLine(err);
                     stdout.println(r.summary(name, det.inputSize(), det.inputSize()));
                     if (out != null) Annotator.write(new Annotator().draw(img, r), out.resolve(annotatedName(f)));
-                    if (json && out != null) Files.writeString(out.resolve(ImageSources.stem(f) + ".json"), r.toJson());
+                    if (json && out != null) writeJson(out.resolve(ImageSources.stem(f) + ".json"), r.toJson());
                     else if (json) stdout.println(r.toJson());
                     objects += r.size();
                     done++;
                 } catch (HeedException e) {
+                    if (bar != null) clearLine(err);
                     err.println("heed: " + e.code() + ": " + e.getMessage());
                     failed++;
                 }
@@ -119,12 +130,26 @@ final class DetectCommand implements Callable<Integer> {
         return failed > 0 ? 2 : 0;
     }
 
+    private static void writeJson(Path file, String json) {
+        try {
+            Files.writeString(file, json);
+        } catch (IOException e) {
+            throw new HeedException(ErrorCode.IO, "detect: cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Blanks the progress bar's line so that a result line does not start in the middle of it. */
+    private static void clearLine(PrintWriter err) {
+        err.print("\r" + " ".repeat(BAR_WIDTH) + "\r");
+        err.flush();
+    }
+
     private static ProgressBar progressBar(int n, PrintWriter err) {
         return new ProgressBarBuilder().setTaskName("detect").setInitialMax(n).setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new DelegatingProgressBarConsumer(line -> {
                     err.print("\r" + line);
                     err.flush();
-                }, 80)).build();
+                }, BAR_WIDTH)).build();
     }
 
     /** The annotated copy keeps the file name; formats other than PNG/JPEG are written as JPEG. */
