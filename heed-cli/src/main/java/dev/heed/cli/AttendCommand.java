@@ -86,7 +86,8 @@ final class AttendCommand implements Callable<Integer> {
             Path htmlFile = html != null ? html : outputDir.resolve("attention.html");
             AttentionPng.render(maps, lh[0], lh[1], pngFile);
             AttentionHtml.write(maps, enc.name() + ": " + text, htmlFile);
-            out.printf("wrote %s (all heads; layer %d head %d enlarged: where \"%s\" attends most strongly)%n", pngFile, lh[0], lh[1], word);
+            out.printf("wrote %s (all heads; layer %d head %d enlarged: where \"%s\" attends most strongly to a word other than its neighbours)%n",
+                    pngFile, lh[0], lh[1], word);
             out.printf("wrote %s (open it in a browser: head, model and rollout views; works offline)%n", htmlFile);
         }
         out.flush();
@@ -104,14 +105,18 @@ final class AttendCommand implements Callable<Integer> {
                 .collect(Collectors.joining(" ")).stripTrailing();
     }
 
-    /** {layer, head} where the focus token gives its largest weight to another, non-special token. */
+    /**
+     * {layer, head} where the focus token gives its largest weight to a non-special token that is not its neighbour:
+     * neighbours are left out because early layers have "previous/next token" heads that attend there with weight
+     * near 1 and say nothing about meaning.
+     */
     static int[] strongestHead(AttentionMaps maps, int focusIndex) {
         int[] best = {maps.layers() - 1, 0};
         float bestWeight = -1;
         for (int l = 0; l < maps.layers(); l++) {
             for (int h = 0; h < maps.heads(); h++) {
                 for (int j = 0; j < maps.length(); j++) {
-                    if (j == focusIndex || AttentionMaps.isSpecial(maps.tokens().get(j))) continue;
+                    if (Math.abs(j - focusIndex) <= 1 || AttentionMaps.isSpecial(maps.tokens().get(j))) continue;
                     float w = maps.get(l, h, focusIndex, j);
                     if (w > bestWeight) {
                         bestWeight = w;
