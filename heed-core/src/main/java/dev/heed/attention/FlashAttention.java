@@ -65,7 +65,7 @@ final class FlashAttention {
 
     /** Per-worker scratch, pooled per call (never shared between concurrent tasks). */
     private static final class Scratch {
-        final float[] qs, o, m, l, sc;
+        final float[] qs, o, m, l, sc, mx;
 
         Scratch(int bq, int e, int ev, int bc) {
             qs = new float[bq * e];   // [Bq, E] scaled queries
@@ -73,6 +73,7 @@ final class FlashAttention {
             m = new float[bq];        // [Bq] running max
             l = new float[bq];        // [Bq] running sum
             sc = new float[4 * bc];   // [4, Bc] score strip
+            mx = new float[4];        // [4] the strip's row maxima
         }
     }
 
@@ -109,8 +110,8 @@ final class FlashAttention {
     private static void block(AttentionProblem p, TileKernels kern, float[] kt, int bc, int b, int h, int i0, int rows,
                               Scratch w, float[] out, float[] weights) {
         int e = p.e, ev = p.ev;
-        float[] qs = w.qs, o = w.o, m = w.m, l = w.l, sc = w.sc;
-        p.loadScaledQueries(b, h, i0, rows, qs);
+        float[] qs = w.qs, o = w.o, m = w.m, l = w.l, sc = w.sc, mx = w.mx;
+        loadQueriesLog2(p, b, h, i0, rows, qs);
         Arrays.fill(o, 0, rows * ev, 0f);
         Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
         Arrays.fill(l, 0, rows, 0f);
@@ -124,19 +125,27 @@ final class FlashAttention {
                     int gr = Math.min(4, rows - g);
                     // causal early stop / window start: skip a row group that sees nothing of this tile
                     if (p.hi(i0 + g + gr - 1) < j0 || p.lo(i0 + g) >= j0 + wd) continue;
-                    kern.scores(qs, g * e, e, gr, e, kt, ktb, bc, wp, sc, 0, bc);
+                    boolean fusedMax = wd == wp; // no zero-padded key columns: the fused row maxima are exact
+                    if (fusedMax) kern.scoresMax(qs, g * e, e, gr, e, kt, ktb, bc, wp, sc, 0, bc, mx, 0);
+                    else kern.scores(qs, g * e, e, gr, e, kt, ktb, bc, wp, sc, 0, bc);
                     for (int r = 0; r < gr; r++) {
                         int i = i0 + g + r, so = r * bc, row = g + r;
-                        if (!p.fullyVisible(i, j0, wd)) p.maskScores(sc, so, b, h, i, j0, wd);
+                        float tileMax;
+                        if (!p.fullyVisible(i, j0, wd)) {
+                            maskScoresLog2(p, sc, so, b, h, i, j0, wd);
+                            tileMax = kern.max(sc, so, wd);
+                        } else {
+                            tileMax = fusedMax ? mx[r] : kern.max(sc, so, wd);
+                        }
                         float mOld = m[row];
-                        float mNew = Math.max(mOld, kern.max(sc, so, wd));
+                        float mNew = Math.max(mOld, tileMax);
                         if (mNew == Float.NEGATIVE_INFINITY) { // nothing visible yet: contributes nothing
                             Arrays.fill(sc, so, so + wd, 0f);
                             continue;
                         }
-                        float sum = kern.expSum(sc, so, wd, mNew);
+                        float sum = kern.exp2Sum(sc, so, wd, mNew);
                         if (mNew != mOld) {
-                            float alpha = (float) Math.exp(mOld - mNew); // 0 when mOld = -inf
+                            float alpha = exp2(mOld - mNew); // 0 when mOld = -inf
                             l[row] = l[row] * alpha + sum;
                             kern.scale(o, row * ev, ev, alpha);
                             m[row] = mNew;
@@ -156,6 +165,42 @@ final class FlashAttention {
         if (weights != null && jHi >= jLo) captureWeights(p, kern, kt, bc, b, h, i0, rows, w, weights, jLo, jHi);
     }
 
+    /** log2 e: scores are kept in log2 units so that the softmax needs 2^x (no multiply by log2 e per score). */
+    static final double LOG2E = 1.4426950408889634;
+    private static final double LN2 = 0.6931471805599453;
+
+    /** 2^x in double precision, rounded to float (0 for -inf). */
+    static float exp2(float x) {
+        return (float) Math.exp(x * LN2);
+    }
+
+    /**
+     * Copies query rows {@code [i0, i0 + rows)} of (b, h) into {@code dst [rows, E]}, multiplied by
+     * scale · log2 e (one rounding, like the plain scale), so that q·k comes out in log2 units.
+     */
+    static void loadQueriesLog2(AttentionProblem p, int b, int h, int i0, int rows, float[] dst) {
+        float f = (float) (p.scale * LOG2E);
+        int src = p.qBase(b, h) + i0 * p.e;
+        for (int x = 0, n = rows * p.e; x < n; x++) dst[x] = p.q[src + x] * f;
+    }
+
+    /**
+     * {@link AttentionProblem#maskScores} for scores in log2 units: hidden keys become -inf (unit free) and the
+     * additive mask is added times log2 e.
+     */
+    static void maskScoresLog2(AttentionProblem p, float[] sc, int so, int b, int h, int i, int j0, int w) {
+        if (p.mask == null) {
+            p.maskScores(sc, so, b, h, i, j0, w);
+            return;
+        }
+        int lo = p.lo(i) - j0, hi = p.hi(i) - j0; // visible: lo <= j <= hi, tile-relative
+        if (lo > 0) Arrays.fill(sc, so, so + Math.min(lo, w), Float.NEGATIVE_INFINITY);
+        if (hi < w - 1) Arrays.fill(sc, so + Math.max(0, hi + 1), so + w, Float.NEGATIVE_INFINITY);
+        float f = (float) LOG2E;
+        int mr = p.maskRow(b, h, i) + j0;
+        for (int j = Math.max(0, lo), z = Math.min(w - 1, hi); j <= z; j++) sc[so + j] += p.mask[mr + j] * f;
+    }
+
     /** Recomputes the block's scores and writes p = exp(s - m) / l into weights [B, Hq, L, S]. */
     private static void captureWeights(AttentionProblem p, TileKernels kern, float[] kt, int bc, int b, int h, int i0,
                                        int rows, Scratch w, float[] weights, int jLo, int jHi) {
@@ -171,8 +216,8 @@ final class FlashAttention {
                 for (int r = 0; r < gr; r++) {
                     int i = i0 + g + r, so = r * bc, row = g + r;
                     if (l[row] == 0f) continue; // fully masked: stays 0
-                    if (!p.fullyVisible(i, j0, wd)) p.maskScores(sc, so, b, h, i, j0, wd);
-                    kern.expSum(sc, so, wd, m[row]);
+                    if (!p.fullyVisible(i, j0, wd)) maskScoresLog2(p, sc, so, b, h, i, j0, wd);
+                    kern.exp2Sum(sc, so, wd, m[row]);
                     kern.scale(sc, so, wd, 1f / l[row]);
                     System.arraycopy(sc, so, weights, (int) (wb + (long) i * p.s + j0), wd);
                 }

@@ -32,8 +32,25 @@ interface TileKernels {
     /** Largest of {@code a[off .. off + n)}; -inf when n = 0. */
     float max(float[] a, int off, int n);
 
+    /**
+     * {@link #scores} plus the row maxima: {@code rowMax[mOff + r] = max_c s[r·lds + c]} over c &lt; cols (the
+     * padding columns included, so callers use it only when every column is a real key).
+     */
+    default void scoresMax(float[] q, int qOff, int ldq, int rows, int e, float[] kt, int ktOff, int ldk, int cols,
+                           float[] s, int sOff, int lds, float[] rowMax, int mOff) {
+        scores(q, qOff, ldq, rows, e, kt, ktOff, ldk, cols, s, sOff, lds);
+        for (int r = 0; r < rows; r++) rowMax[mOff + r] = max(s, sOff + r * lds, cols);
+    }
+
     /** {@code a[i] = exp(a[i] - m)} over the range; returns their sum. {@code m} must be finite. */
     float expSum(float[] a, int off, int n, float m);
+
+    /**
+     * Base-2 twin of {@link #expSum} for scores kept in log2 units (scaled by log2 e):
+     * {@code a[i] = 2^(a[i] - m)}, returns their sum; {@code m} must be finite and at least every a[i].
+     * Results below 2^-126 may be flushed towards 0 (exactly 0 at or below 2^-127, so -inf gives 0).
+     */
+    float exp2Sum(float[] a, int off, int n, float m);
 
     /** {@code a[i] *= f} over the range. */
     void scale(float[] a, int off, int n, float f);

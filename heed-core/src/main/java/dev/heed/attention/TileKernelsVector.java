@@ -108,6 +108,52 @@ final class TileKernelsVector implements TileKernels {
         }
     }
 
+    /**
+     * Scores with the row maxima fused in: for 4 rows and whole 4-vector column blocks the maxima are kept in 4
+     * registers beside the 16 accumulators (no second pass over the strip); other shapes fall back to
+     * {@link #scores} and {@link #max}.
+     */
+    @Override
+    public void scoresMax(float[] q, int qOff, int ldq, int rows, int e, float[] kt, int ktOff, int ldk, int cols,
+                          float[] s, int sOff, int lds, float[] rowMax, int mOff) {
+        if (rows != 4 || cols == 0 || cols % (4 * LN) != 0) {
+            TileKernels.super.scoresMax(q, qOff, ldq, rows, e, kt, ktOff, ldk, cols, s, sOff, lds, rowMax, mOff);
+            return;
+        }
+        int q0 = qOff, q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq;
+        int s0 = sOff, s1 = s0 + lds, s2 = s1 + lds, s3 = s2 + lds;
+        FloatVector m0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
+        for (int c = 0; c < cols; c += 4 * LN) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                    a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+            int kp = ktOff + c;
+            for (int x = 0; x < e; x++, kp += ldk) {
+                FloatVector k0 = FloatVector.fromArray(F, kt, kp), k1 = FloatVector.fromArray(F, kt, kp + LN),
+                        k2 = FloatVector.fromArray(F, kt, kp + 2 * LN), k3 = FloatVector.fromArray(F, kt, kp + 3 * LN);
+                FloatVector b = FloatVector.broadcast(F, q[q0 + x]);
+                a00 = k0.fma(b, a00); a01 = k1.fma(b, a01); a02 = k2.fma(b, a02); a03 = k3.fma(b, a03);
+                b = FloatVector.broadcast(F, q[q1 + x]);
+                a10 = k0.fma(b, a10); a11 = k1.fma(b, a11); a12 = k2.fma(b, a12); a13 = k3.fma(b, a13);
+                b = FloatVector.broadcast(F, q[q2 + x]);
+                a20 = k0.fma(b, a20); a21 = k1.fma(b, a21); a22 = k2.fma(b, a22); a23 = k3.fma(b, a23);
+                b = FloatVector.broadcast(F, q[q3 + x]);
+                a30 = k0.fma(b, a30); a31 = k1.fma(b, a31); a32 = k2.fma(b, a32); a33 = k3.fma(b, a33);
+            }
+            a00.intoArray(s, s0 + c); a01.intoArray(s, s0 + c + LN); a02.intoArray(s, s0 + c + 2 * LN); a03.intoArray(s, s0 + c + 3 * LN);
+            a10.intoArray(s, s1 + c); a11.intoArray(s, s1 + c + LN); a12.intoArray(s, s1 + c + 2 * LN); a13.intoArray(s, s1 + c + 3 * LN);
+            a20.intoArray(s, s2 + c); a21.intoArray(s, s2 + c + LN); a22.intoArray(s, s2 + c + 2 * LN); a23.intoArray(s, s2 + c + 3 * LN);
+            a30.intoArray(s, s3 + c); a31.intoArray(s, s3 + c + LN); a32.intoArray(s, s3 + c + 2 * LN); a33.intoArray(s, s3 + c + 3 * LN);
+            m0 = m0.max(a00.max(a01).max(a02.max(a03)));
+            m1 = m1.max(a10.max(a11).max(a12.max(a13)));
+            m2 = m2.max(a20.max(a21).max(a22.max(a23)));
+            m3 = m3.max(a30.max(a31).max(a32.max(a33)));
+        }
+        rowMax[mOff] = m0.reduceLanes(VectorOperators.MAX);
+        rowMax[mOff + 1] = m1.reduceLanes(VectorOperators.MAX);
+        rowMax[mOff + 2] = m2.reduceLanes(VectorOperators.MAX);
+        rowMax[mOff + 3] = m3.reduceLanes(VectorOperators.MAX);
+    }
+
     private static void scalarScores(float[] q, int qOff, int ldq, int rows, int e, float[] kt, int ktOff, int ldk,
                                      int c0, int c1, float[] s, int sOff, int lds) {
         for (int r = 0; r < rows; r++) {
@@ -241,6 +287,64 @@ final class TileKernelsVector implements TileKernels {
             sum += x;
         }
         return sum;
+    }
+
+    @Override
+    public float exp2Sum(float[] a, int off, int n, float m) {
+        int i = 0;
+        float sum = 0;
+        if (n >= LN) {
+            FloatVector mv = FloatVector.broadcast(F, m);
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            for (; i + 2 * LN <= n; i += 2 * LN) {
+                FloatVector x0 = exp2(FloatVector.fromArray(F, a, off + i).sub(mv));
+                FloatVector x1 = exp2(FloatVector.fromArray(F, a, off + i + LN).sub(mv));
+                x0.intoArray(a, off + i);
+                x1.intoArray(a, off + i + LN);
+                acc0 = acc0.add(x0);
+                acc1 = acc1.add(x1);
+            }
+            for (; i + LN <= n; i += LN) {
+                FloatVector x = exp2(FloatVector.fromArray(F, a, off + i).sub(mv));
+                x.intoArray(a, off + i);
+                acc0 = acc0.add(x);
+            }
+            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float x = (float) Math.exp((double) (a[off + i] - m) * 0.6931471805599453);
+            a[off + i] = x;
+            sum += x;
+        }
+        return sum;
+    }
+
+    /** Minimax coefficients of 2^f on [-1/2, 1/2] (relative error 2.0e-9 before rounding), degree 1 .. 6. */
+    private static final float E2_1 = 0.6931471824645996f, E2_2 = 0.24022647738456726f, E2_3 = 0.055503323674201965f,
+            E2_4 = 0.00961843691766262f, E2_5 = 0.001339887734502554f, E2_6 = 0.00015353370690718293f;
+    /** Below this 2^x is exactly 0 (the clamp gives f = 0, p = 1 and an exponent field of 0). */
+    static final float EXP2_MIN = -127f;
+
+    /**
+     * 2^x for x ≤ 127 in 6 FMAs + 5 cheap ops, no multiply by ln 2 and no Cody–Waite step: x = n + f with
+     * n = round(x) (the 1.5·2^23 trick, exact) and |f| ≤ 1/2 (exact), 2^f by a degree-6 minimax polynomial, and
+     * 2^n added into the exponent bits with an integer add. Relative error ≤ 2 ulp for x ≥ -126 (tested
+     * against Math.pow in TileKernelsExp2Test); for -127 &lt; x &lt; -126 the result is subnormal-range with an
+     * absolute error below 2^-126; x ≤ -127 and -inf give exactly +0; NaN stays NaN.
+     */
+    static FloatVector exp2(FloatVector x) {
+        FloatVector xc = x.max(EXP2_MIN);
+        FloatVector t = xc.add(MAGIC);                 // round(x) in the low mantissa bits
+        FloatVector f = xc.sub(t.sub(MAGIC));          // x - round(x), in [-1/2, 1/2]
+        FloatVector p = FloatVector.broadcast(F, E2_6).fma(f, FloatVector.broadcast(F, E2_5));
+        p = p.fma(f, FloatVector.broadcast(F, E2_4));
+        p = p.fma(f, FloatVector.broadcast(F, E2_3));
+        p = p.fma(f, FloatVector.broadcast(F, E2_2));
+        p = p.fma(f, FloatVector.broadcast(F, E2_1));
+        p = p.fma(f, FloatVector.broadcast(F, 1f));
+        // (bits(t) << 23) == round(x) << 23 because the magic's own low 9 bits are 0
+        jdk.incubator.vector.IntVector e = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
+        return p.reinterpretAsInts().add(e).reinterpretAsFloats();
     }
 
     private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;

@@ -122,6 +122,35 @@ class AttentionTest {
     }
 
     @Test
+    void flashFusedScoreMaxPathMatchesReference() {
+        // whole 64-key column blocks and 4-row groups: the fused scores + row max path, in log2 units, with every
+        // option that makes a tile partially visible (mask values are rescaled by log2 e there)
+        Random r = new Random(19);
+        Case c = new Case(1, 2, 1, 70, 256, 64, 64);
+        Tensor q = randn(r, c.b, c.hq, c.l, c.e), k = randn(r, c.b, c.hkv, c.s, c.e), v = randn(r, c.b, c.hkv, c.s, c.ev);
+        int runs = 0;
+        for (CausalAlignment ca : CausalAlignment.values()) {
+            for (Tensor mask : masks(r, c)) {
+                for (int window : new int[] {0, 100}) {
+                    AttentionSpec spec = AttentionSpec.defaults().withCausal(ca).withMask(mask).withWindow(window)
+                            .withCaptureWeights(true);
+                    AttentionResult want = AttentionReference.compute(q, k, v, spec);
+                    AttentionProblem p = new AttentionProblem("test", q, k, v, spec);
+                    for (int bc : new int[] {64, 128, 256}) {
+                        String what = ca + " mask=" + (mask == null ? "none" : mask.dtype() + "" + mask.shape())
+                                + " window=" + window + " bc=" + bc;
+                        AttentionResult got = FlashAttention.compute(ctx, p, TileKernels.best(), true, bc, 32);
+                        assertTrue(relError(got.output(), want.output()) <= TOLERANCE, "flash output " + what + ": " + relError(got.output(), want.output()));
+                        assertTrue(relError(got.weights(), want.weights()) <= TOLERANCE, "flash weights " + what);
+                        runs++;
+                    }
+                }
+            }
+        }
+        assertEquals(3 * 4 * 2 * 3, runs);
+    }
+
+    @Test
     void fullyMaskedRowsAreZeroEverywhere() {
         Random r = new Random(3);
         // bottom-right with L > S: the first L - S queries see no key
