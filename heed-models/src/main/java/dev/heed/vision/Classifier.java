@@ -28,7 +28,8 @@ public final class Classifier implements AutoCloseable {
 
     private Classifier(Session session, ClassifierOptions options) {
         this.options = options;
-        this.model = VisionModel.of(session, "classifier", "pixel_values", "logits", 224);
+        this.model = VisionModel.of(session, "classifier", "pixel_values", "logits", 224)
+                .requireOutputRank("classifier", 2, "logits [1, nc]");
         ViTPreprocess p = options.preprocess();
         if (p == null) {
             p = model.size == 224 ? ViTPreprocess.imagenet()

@@ -26,7 +26,8 @@ public final class Detector implements AutoCloseable {
 
     private Detector(Session session, DetectorOptions options) {
         this.options = options;
-        this.model = VisionModel.of(session, "rtdetr", "images", "output0", imgszFromMetadata(session));
+        this.model = VisionModel.of(session, "rtdetr", "images", "output0", imgszFromMetadata(session))
+                .requireOutputRank("rtdetr", 3, "output0 [1, Q, 4 + nc]");
         ClassNames names = options.names() != null ? options.names() : ClassNames.fromMetadata(session.metadata());
         this.pipeline = new RtDetrPipeline(model.size, options.postprocess(), names);
     }

@@ -49,6 +49,15 @@ final class VisionModel {
         return new VisionModel(s, in.name(), out.name(), size);
     }
 
+    /** Checks the declared rank of the chosen output (when the model declares a shape); {@code layout} names it. */
+    VisionModel requireOutputRank(String what, int rank, String layout) {
+        ValueInfo v = session.outputs().stream().filter(o -> o.name().equals(output)).findFirst().orElseThrow();
+        if (v.dims() != null && v.dims().size() != rank) {
+            throw HeedException.shape(what, "model output " + v + " has rank " + v.dims().size() + "; expected " + layout);
+        }
+        return this;
+    }
+
     /** Runs the model on one {@code [1, 3, S, S]} image tensor and returns the chosen output. */
     Tensor run(Tensor image) {
         Map<String, Tensor> outs = session.run(Map.of(input, image));

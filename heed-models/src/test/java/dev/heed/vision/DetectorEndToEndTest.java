@@ -182,8 +182,14 @@ class DetectorEndToEndTest {
 
     @Test
     void aModelThatIsNotADetectorIsRefused() {
-        HeedException e = assertThrows(HeedException.class, () -> Detector.open(MODELS.resolve("mha_opset17.onnx")));
-        assertTrue(e.getMessage().contains("rtdetr"), e.getMessage());
+        HeedException mha = assertThrows(HeedException.class, () -> Detector.open(MODELS.resolve("mha_opset17.onnx")));
+        assertTrue(mha.getMessage().startsWith("rtdetr: ") && mha.getMessage().contains("images"), mha.getMessage());
+        HeedException vit = assertThrows(HeedException.class, () -> Detector.open(MODELS.resolve("vit_opset17.onnx")));
+        assertEquals(ErrorCode.SHAPE_MISMATCH, vit.code());
+        assertTrue(vit.getMessage().contains("logits: float[batch, 1000]") && vit.getMessage().contains("[1, Q, 4 + nc]"), vit.getMessage());
+        HeedException asClassifier = assertThrows(HeedException.class, () -> Classifier.open(MODELS.resolve("rtdetr_tiny_opset17.onnx")));
+        assertTrue(asClassifier.getMessage().contains("output0: float[1, 300, 84]") && asClassifier.getMessage().contains("logits [1, nc]"),
+                asClassifier.getMessage());
     }
 
     static double maxAbsDiff(Tensor a, Tensor b) {
