@@ -382,6 +382,25 @@ class NnOpsTest {
     }
 
     @Test
+    void patchifyingConvIsOneGemm() {
+        SplittableRandom rnd = new SplittableRandom(10);
+        // stride = kernel, no padding: the ViT stem path; 9x13 leaves a remainder the windows never reach
+        for (int[] hw : new int[][] {{8, 12}, {9, 13}}) {
+            Tensor x = random(rnd, 2, 3, hw[0], hw[1]), w = random(rnd, 5, 3, 4, 4), b = random(rnd, 5);
+            Tensor y = run(11, node("Conv", List.of("x", "w", "b"), List.of("y"), ints("strides", 4, 4), ints("kernel_shape", 4, 4)),
+                    feeds("x", x, "w", w, "b", b), "y").get("y");
+            int oh = hw[0] / 4, ow = hw[1] / 4;
+            assertArrayEquals(new int[] {2, 5, oh, ow}, y.shape().dims());
+            double[][] ref = convRef(x, w, b, new int[] {4, 4}, new int[] {0, 0, 0, 0}, new int[] {1, 1}, 1, oh, ow);
+            assertClose(ref[0], ref[1], y, "patch conv " + Arrays.toString(hw));
+        }
+        Tensor x1 = random(rnd, 1, 2, 10), w1 = random(rnd, 3, 2, 5);
+        Tensor y1 = run(11, node("Conv", List.of("x", "w"), List.of("y"), ints("strides", 5)), feeds("x", x1, "w", w1), "y").get("y");
+        double[][] r1 = convRef(x1.reshape(1, 2, 1, 10), w1.reshape(3, 2, 1, 5), null, new int[] {1, 5}, new int[4], new int[] {1, 1}, 1, 1, 2);
+        assertClose(r1[0], r1[1], y1, "1-D patch conv");
+    }
+
+    @Test
     void convErrorsNameTheNodeAndShapes() {
         Node c = node("Conv", List.of("x", "w"), List.of("y"), i("group", 2));
         HeedException ch = assertThrows(HeedException.class,

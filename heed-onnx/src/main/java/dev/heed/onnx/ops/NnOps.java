@@ -25,7 +25,8 @@ import java.util.Arrays;
  * Gemm               v7 · v9 · v11 (C optional) · v13   alpha·op(A)·op(B) + beta·C, C broadcast to [M, N];
  *                                    a row-vector C rides the GEMM bias epilogue; transposed views read in place
  * Conv               v1 · v11        1-D (as 2-D with H = 1) and 2-D, group, strides, dilations, pads, auto_pad,
- *                                    bias fused (Conv2d: implicit-im2col GEMM, 1×1 GEMM, depthwise direct)
+ *                                    bias fused (Conv2d: implicit-im2col GEMM, 1×1 GEMM, depthwise direct);
+ *                                    stride = kernel without padding (ViT patch embedding): explicit im2col + one GEMM
  * ConvTranspose      v1 · v11        1-D…3-D, output_padding, output_shape, auto_pad, group (direct scatter)
  * BatchNormalization v7 (spatial) · v9 · v14 · v15 (training_mode: batch statistics and running outputs)
  * LayerNormalization v17             axis, epsilon, optional bias; optional Mean / InvStdDev outputs
@@ -311,9 +312,60 @@ final class NnOps {
                     ? new Conv2d.Params(1, s.strides[0], 0, pads[0], 0, pads[1], 1, s.dilations[0], group)
                     : new Conv2d.Params(s.strides[0], s.strides[1], pads[0], pads[1], pads[2], pads[3], s.dilations[0], s.dilations[1], group);
             Tensor x4 = k == 1 ? x.unsqueeze(2) : x, w4 = k == 1 ? w.unsqueeze(2) : w;
-            Tensor y = Conv2d.conv2d(ctx, x4, w4, bias, p, Activation.NONE);
+            Tensor y = isPatchify(p, w4)
+                    ? patchConv(ctx, op, x4, w4, bias)
+                    : Conv2d.conv2d(ctx, x4, w4, bias, p, Activation.NONE);
             return new Tensor[] {k == 1 ? y.reshape(y.dim(0), y.dim(1), y.dim(3)) : y};
         };
+    }
+
+    /** Non-overlapping windows (stride = kernel, no padding, no dilation, one group): the ViT patch embedding. */
+    private static boolean isPatchify(Conv2d.Params p, Tensor w) {
+        int kh = w.dim(2), kw = w.dim(3);
+        return p.groups() == 1 && p.dilationH() == 1 && p.dilationW() == 1 && p.strideH() == kh && p.strideW() == kw
+                && p.padTop() == 0 && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0 && kh * kw > 1;
+    }
+
+    /**
+     * A patchifying convolution as one GEMM: every input element lies in at most one window, so the explicit
+     * im2col matrix {@code patches [N·OH·OW, C·kH·kW]} is no larger than x. {@code y' [N·OH·OW, M] = patches · wᵀ
+     * + bias} (bias in the GEMM epilogue), then y' is transposed into {@code y [N, M, OH, OW]}. Faster than the
+     * implicit-im2col path for ViT stems (large K, few output positions).
+     */
+    private static Tensor patchConv(ExecutionContext ctx, String op, Tensor x, Tensor w, Tensor bias) {
+        int n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), m = w.dim(0), kh = w.dim(2), kw = w.dim(3);
+        if (h < kh || wd < kw) {
+            throw HeedException.shape(op, "X" + x.shape() + " · W" + w.shape() + ": the kernel " + kh + "x" + kw
+                    + " is larger than the input " + h + "x" + wd);
+        }
+        int oh = h / kh, ow = wd / kw, pos = oh * ow, kdim = c * kh * kw;
+        limit(ctx, op, n, m, oh, ow);
+        Tensor xc = x.contiguous(), wc = w.contiguous();
+        float[] xd = xc.floatArrayOrNull(), wdat = wc.floatArrayOrNull();
+        int xo = (int) xc.offset();
+        float[] patches = new float[n * pos * kdim];   // [N·OH·OW, C·kH·kW], row (n, oy, ox), column (c, ky, kx)
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ky = 0; ky < kh; ky++) {
+                        int src = xo + ((b * c + ch) * h + oy * kh + ky) * wd;
+                        int dst = ((b * oh + oy) * ow) * kdim + (ch * kh + ky) * kw;
+                        for (int ox = 0; ox < ow; ox++) System.arraycopy(xd, src + ox * kw, patches, dst + ox * kdim, kw);
+                    }
+                }
+            }
+        }
+        float[] yt = new float[n * pos * m];           // [N·OH·OW, M]
+        Gemm.gemm(ctx, false, true, n * pos, m, kdim, patches, 0, kdim, wdat, (int) wc.offset(), kdim, yt, 0, Math.max(1, m),
+                false, bias == null ? null : bias.toFloatArray(), Activation.NONE);
+        float[] y = new float[yt.length];               // [N, M, OH·OW]
+        for (int b = 0; b < n; b++) {
+            for (int q = 0; q < pos; q++) {
+                int row = (b * pos + q) * m;
+                for (int co = 0; co < m; co++) y[(b * m + co) * pos + q] = yt[row + co];
+            }
+        }
+        return Tensor.of(y, n, m, oh, ow);
     }
 
     private static Op convTranspose(Node node, int opset) {
