@@ -26,7 +26,9 @@ class DetectClassifyCommandTest {
     static final Path MODELS = Path.of("../heed-onnx/src/test/resources/models");
     static final Path RTDETR = MODELS.resolve("rtdetr_tiny_opset17.onnx");
     static final Path VIT = MODELS.resolve("vit_opset17.onnx");
-    static final Path IMAGES = Path.of("/work/shared/data/images");
+    /** The shared sample images: ../../shared/data/images from heed-cli/ (the repository's sibling), else /work/shared. */
+    static final Path IMAGES = Files.isDirectory(Path.of("../../shared/data/images")) ? Path.of("../../shared/data/images")
+            : Path.of("/work/shared/data/images");
     static final Path BUS = IMAGES.resolve("bus.jpg");
     static final Path ZIDANE = IMAGES.resolve("zidane.jpg");
     /** bus.jpg: 640x640 15 toasters, 541.6ms */

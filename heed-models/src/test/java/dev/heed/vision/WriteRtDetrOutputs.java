@@ -11,7 +11,10 @@ import java.nio.file.Path;
  * run it by hand from heed-models/ after changing the fixture, then the Python script, then commit both:
  *
  * <pre>
- * java -cp "$(cat target/test.classpath):target/classes:target/test-classes" dev.heed.vision.WriteRtDetrOutputs
+ * ./mvnw -o -q -pl heed-models test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test
+ * cd heed-models && java --add-modules jdk.incubator.vector \
+ *     -cp "$(cat target/test.classpath):target/classes:target/test-classes" dev.heed.vision.WriteRtDetrOutputs
+ * cd .. && /usr/bin/python3 heed-models/src/test/python/rtdetr_golden.py
  * </pre>
  */
 final class WriteRtDetrOutputs {
