@@ -181,6 +181,17 @@ class NnOpsTest {
     }
 
     @Test
+    void outputsOverTheMemoryLimitAreRefusedBeforeAllocation() {
+        // [4097, 1] · [1, 4097] would need 4097² · 4 bytes > the 64 MiB limit of run()
+        HeedException e = assertThrows(HeedException.class, () -> run(13, node("MatMul", List.of("a", "b"), List.of("y")),
+                feeds("a", Tensor.of(new float[4097], 4097, 1), "b", Tensor.of(new float[4097], 1, 4097)), "y"));
+        assertEquals(ErrorCode.MEMORY_LIMIT, e.code());
+        HeedException c = assertThrows(HeedException.class, () -> run(11, node("Conv", List.of("x", "w"), List.of("y"), ints("pads", 3000, 3000, 3000, 3000)),
+                feeds("x", Tensor.of(new float[4], 1, 1, 2, 2), "w", Tensor.of(new float[1], 1, 1, 1, 1)), "y"));
+        assertEquals(ErrorCode.MEMORY_LIMIT, c.code());
+    }
+
+    @Test
     void memoryMappedWeightsAreReadCorrectlyOnEveryRun() {
         SplittableRandom rnd = new SplittableRandom(3);
         Tensor w = random(rnd, 6, 5);

@@ -104,7 +104,7 @@ final class NnOps {
     /** Refuses an output over the per-tensor memory limit before a kernel allocates it. */
     private static void limit(ExecutionContext ctx, String op, int... dims) {
         long n = 1;
-        for (int d : dims) n = Math.multiplyExact(n, Math.max(d, 0));
+        for (int d : dims) n = n > Long.MAX_VALUE / 8 / Math.max(d, 1) ? Long.MAX_VALUE / 8 : n * Math.max(d, 0);
         if (n * 4 > ctx.options().memoryLimitBytes()) {
             throw new HeedException(ErrorCode.MEMORY_LIMIT, op + ": output float32" + Arrays.toString(dims) + " needs "
                     + n * 4 + " bytes, over the memory limit of " + ctx.options().memoryLimitBytes());
@@ -312,6 +312,9 @@ final class NnOps {
                     ? new Conv2d.Params(1, s.strides[0], 0, pads[0], 0, pads[1], 1, s.dilations[0], group)
                     : new Conv2d.Params(s.strides[0], s.strides[1], pads[0], pads[1], pads[2], pads[3], s.dilations[0], s.dilations[1], group);
             Tensor x4 = k == 1 ? x.unsqueeze(2) : x, w4 = k == 1 ? w.unsqueeze(2) : w;
+            long oh = (x4.dim(2) + p.padTop() + p.padBottom() - (long) p.dilationH() * (w4.dim(2) - 1) - 1) / p.strideH() + 1;
+            long ow = (x4.dim(3) + p.padLeft() + p.padRight() - (long) p.dilationW() * (w4.dim(3) - 1) - 1) / p.strideW() + 1;
+            if (oh > 0 && ow > 0) limit(ctx, op, x.dim(0), w.dim(0), (int) Math.min(oh, Integer.MAX_VALUE), (int) Math.min(ow, Integer.MAX_VALUE));
             Tensor y = isPatchify(p, w4)
                     ? patchConv(ctx, op, x4, w4, bias)
                     : Conv2d.conv2d(ctx, x4, w4, bias, p, Activation.NONE);
