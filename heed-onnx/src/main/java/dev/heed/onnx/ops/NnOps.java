@@ -596,7 +596,7 @@ final class NnOps {
             if (coerce) {
                 // opset 1/11: x is viewed as [prod(d[:axis]), prod(d[axis:])] and normalised along the second axis
                 long a = axis < 0 ? axis + d.length : axis;
-                if (a < 0 || a > d.length) throw HeedException.invalid(op, "axis " + axis + " is out of range for rank " + d.length);
+                if (a < 0 || a >= d.length) throw HeedException.invalid(op, "axis " + axis + " is out of range for rank " + d.length);
                 rows = x.reshape(prod(d, 0, (int) a), prod(d, (int) a, d.length));
                 ax = 1;
             } else {
