@@ -41,6 +41,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "30", description = "Timed runs (default: ${DEFAULT-VALUE}).")
     int iterations;
 
+    @Option(names = "--profile", description = "After the timed runs, one profiled run: time per operator type, largest first.")
+    boolean profile;
+
+    @Option(names = "--no-fusion", description = "Run the graph as exported, without attention fusion.")
+    boolean noFusion;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -53,7 +59,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         ExecutionOptions exec = ExecutionOptions.defaults();
         if (threads != null) exec = exec.withThreads(threads);
-        try (Session s = Session.open(model, SessionOptions.defaults().withExecution(exec))) {
+        SessionOptions so = SessionOptions.defaults().withExecution(exec).withProfile(profile).withAttentionFusion(!noFusion);
+        try (Session s = Session.open(model, so)) {
             Map<String, Tensor> feeds = ModelInputs.read(ModelInputs.pairs(inputs, "--input"), exec.memoryLimitBytes());
             ModelInputs.fillRandom(s.inputs(), feeds, ModelInputs.pairs(dims, "--dim"), 1);
             for (int i = 0; i < warmup; i++) s.run(feeds);
@@ -68,9 +75,26 @@ final class BenchCommand implements Callable<Integer> {
             feeds.forEach((k, v) -> out.printf("  input %-20s %s%s%n", k, v.dtype(), v.shape()));
             out.printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  min %.3f  max %.3f%n",
                     pct(ms, 50), pct(ms, 90), pct(ms, 99), ms[0], ms[ms.length - 1]);
+            if (profile) printProfile(out, s.runWithProfile(feeds));
         }
         out.flush();
         return 0;
+    }
+
+    /** Time per operator type of one run, largest first, with node counts and shares. */
+    static void printProfile(PrintWriter out, dev.heed.onnx.RunResult r) {
+        Map<String, long[]> byOp = new java.util.TreeMap<>(); // op type -> {nanos, nodes}
+        long total = 0;
+        for (var t : r.profile()) {
+            long[] a = byOp.computeIfAbsent(t.opType(), k -> new long[2]);
+            a[0] += t.nanos();
+            a[1]++;
+            total += t.nanos();
+        }
+        out.printf("profile of one run: %.3f ms in %d nodes%n", total / 1e6, r.profile().size());
+        long all = Math.max(1, total);
+        byOp.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0], x.getValue()[0])).forEach(e ->
+                out.printf("  %-22s %4d nodes %9.3f ms %5.1f%%%n", e.getKey(), e.getValue()[1], e.getValue()[0] / 1e6, 100.0 * e.getValue()[0] / all));
     }
 
     /** Nearest-rank percentile of sorted values. */
