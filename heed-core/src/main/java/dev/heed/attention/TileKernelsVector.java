@@ -333,19 +333,22 @@ final class TileKernelsVector implements TileKernels {
      * absolute error below 2^-126; x ≤ -127 and -inf give exactly +0; NaN stays NaN.
      */
     static FloatVector exp2(FloatVector x) {
-        FloatVector xc = x.max(EXP2_MIN);
-        FloatVector t = xc.add(MAGIC);                 // round(x) in the low mantissa bits
-        FloatVector f = xc.sub(t.sub(MAGIC));          // x - round(x), in [-1/2, 1/2]
-        FloatVector p = FloatVector.broadcast(F, E2_6).fma(f, FloatVector.broadcast(F, E2_5));
-        p = p.fma(f, FloatVector.broadcast(F, E2_4));
-        p = p.fma(f, FloatVector.broadcast(F, E2_3));
-        p = p.fma(f, FloatVector.broadcast(F, E2_2));
-        p = p.fma(f, FloatVector.broadcast(F, E2_1));
-        p = p.fma(f, FloatVector.broadcast(F, 1f));
+        FloatVector xc = x.blend(V_EXP2_MIN, x.compare(VectorOperators.LT, V_EXP2_MIN)); // cheaper than max(); NaN stays NaN
+        FloatVector t = xc.add(V_MAGIC);               // round(x) in the low mantissa bits
+        FloatVector f = xc.sub(t.sub(V_MAGIC));        // x - round(x), in [-1/2, 1/2]
+        FloatVector p = V_E2_6.fma(f, V_E2_5).fma(f, V_E2_4).fma(f, V_E2_3).fma(f, V_E2_2).fma(f, V_E2_1).fma(f, V_ONE);
         // (bits(t) << 23) == round(x) << 23 because the magic's own low 9 bits are 0
         jdk.incubator.vector.IntVector e = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
         return p.reinterpretAsInts().add(e).reinterpretAsFloats();
     }
+
+    // the constants as vectors: fewer Vector API calls per exp2, which keeps the fused kernels under C2's
+    // inlining node budget (past it, calls are not inlined and every vector is boxed)
+    private static final FloatVector V_E2_1 = FloatVector.broadcast(F, E2_1), V_E2_2 = FloatVector.broadcast(F, E2_2),
+            V_E2_3 = FloatVector.broadcast(F, E2_3), V_E2_4 = FloatVector.broadcast(F, E2_4),
+            V_E2_5 = FloatVector.broadcast(F, E2_5), V_E2_6 = FloatVector.broadcast(F, E2_6),
+            V_ONE = FloatVector.broadcast(F, 1f), V_MAGIC = FloatVector.broadcast(F, 12582912f),
+            V_EXP2_MIN = FloatVector.broadcast(F, EXP2_MIN);
 
     private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     private static final float MAGIC = 12582912f; // 1.5·2^23: adding it rounds to an integer in the low mantissa bits
