@@ -15,6 +15,7 @@ import dev.heed.onnx.ops.OpRegistry;
 import dev.heed.onnx.optimize.AttentionFusion;
 import dev.heed.onnx.optimize.ConstantFolder;
 import dev.heed.onnx.ops.FusedAttentionOp;
+import dev.heed.onnx.optimize.GraphFusion;
 import dev.heed.onnx.optimize.GraphPasses;
 import dev.heed.onnx.reader.OnnxReader;
 import dev.heed.tensor.DType;
@@ -59,6 +60,7 @@ public final class Session implements AutoCloseable {
     private final ExecutionContext ctx;
     private final ModelInfo info;
     private final List<String> fusedAttention;      // Softmax names of fused attention nodes, graph order
+    private final Map<String, Integer> graphFusions; // fusion name -> how often it fired (GraphFusion.Result#counts)
     private final int[] probabilitySlots;             // their probability outputs when capture is on
     private final List<ValueInfo> inputs;           // fed by the caller
     private final Map<String, ValueInfo> feedable;  // inputs + initializer-backed (overridable) inputs
@@ -154,6 +156,14 @@ public final class Session implements AutoCloseable {
                 this.fusedAttention = fr.fused().stream().map(n -> n.attrString("softmax", n.name())).toList();
             } else {
                 this.fusedAttention = List.of();
+            }
+            if (options.graphFusion()) {
+                GraphFusion.Result gr = GraphFusion.fuse(order, constants, new HashSet<>(outNames));
+                order = gr.nodes();
+                ops.putAll(gr.ops());
+                this.graphFusions = gr.counts();
+            } else {
+                this.graphFusions = Map.of();
             }
 
             // 4. slots and lifetimes
@@ -303,6 +313,12 @@ public final class Session implements AutoCloseable {
 
     /** The attention subgraphs replaced by Heed's kernels, named by their Softmax node, in graph order. */
     public List<String> fusedAttention() { return fusedAttention; }
+
+    /**
+     * How often each graph fusion fired at load time, e.g. {@code {gelu=6, layer_norm=13, matmul_bias=36,
+     * matmul_bias_gelu_erf=6}} for all-MiniLM-L6-v2; empty with {@link SessionOptions#graphFusion()} off.
+     */
+    public Map<String, Integer> graphFusions() { return graphFusions; }
 
     public SessionOptions options() { return options; }
 

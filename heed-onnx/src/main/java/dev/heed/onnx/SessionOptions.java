@@ -18,9 +18,12 @@ import dev.heed.exec.ExecutionOptions;
  * @param attentionFusion    replace exported attention subgraphs by Heed's attention kernels (on by default)
  * @param captureAttention   return every fused attention's probabilities in {@link RunResult#attention()}
  * @param attention          which attention kernel fused nodes use ({@link AttentionImpl#AUTO} by default)
+ * @param graphFusion        fuse MatMul + bias (+ activation), decomposed LayerNorm and erf-GELU subgraphs into
+ *                           single kernels (on by default; see {@code dev.heed.onnx.optimize.GraphFusion})
  */
 public record SessionOptions(ExecutionOptions execution, boolean profile, boolean constantFolding,
-                             boolean attentionFusion, boolean captureAttention, AttentionImpl attention) {
+                             boolean attentionFusion, boolean captureAttention, AttentionImpl attention,
+                             boolean graphFusion) {
     public SessionOptions {
         if (execution == null) execution = ExecutionOptions.defaults();
         if (attention == null) attention = AttentionImpl.AUTO;
@@ -30,38 +33,49 @@ public record SessionOptions(ExecutionOptions execution, boolean profile, boolea
         }
     }
 
-    /** The first three options; fusion on, capture off, automatic kernel choice. */
-    public SessionOptions(ExecutionOptions execution, boolean profile, boolean constantFolding) {
-        this(execution, profile, constantFolding, true, false, AttentionImpl.AUTO);
+    /** The first six options; graph fusion on. */
+    public SessionOptions(ExecutionOptions execution, boolean profile, boolean constantFolding,
+                          boolean attentionFusion, boolean captureAttention, AttentionImpl attention) {
+        this(execution, profile, constantFolding, attentionFusion, captureAttention, attention, true);
     }
 
-    /** Default execution options, no profile, constant folding and attention fusion on. */
+    /** The first three options; fusion on, capture off, automatic kernel choice. */
+    public SessionOptions(ExecutionOptions execution, boolean profile, boolean constantFolding) {
+        this(execution, profile, constantFolding, true, false, AttentionImpl.AUTO, true);
+    }
+
+    /** Default execution options, no profile, constant folding, attention fusion and graph fusion on. */
     public static SessionOptions defaults() {
         return new SessionOptions(ExecutionOptions.defaults(), false, true);
     }
 
     public SessionOptions withExecution(ExecutionOptions e) {
-        return new SessionOptions(e, profile, constantFolding, attentionFusion, captureAttention, attention);
+        return new SessionOptions(e, profile, constantFolding, attentionFusion, captureAttention, attention, graphFusion);
     }
 
     public SessionOptions withProfile(boolean p) {
-        return new SessionOptions(execution, p, constantFolding, attentionFusion, captureAttention, attention);
+        return new SessionOptions(execution, p, constantFolding, attentionFusion, captureAttention, attention, graphFusion);
     }
 
     public SessionOptions withConstantFolding(boolean f) {
-        return new SessionOptions(execution, profile, f, attentionFusion, captureAttention, attention);
+        return new SessionOptions(execution, profile, f, attentionFusion, captureAttention, attention, graphFusion);
     }
 
     public SessionOptions withAttentionFusion(boolean f) {
-        return new SessionOptions(execution, profile, constantFolding, f, captureAttention, attention);
+        return new SessionOptions(execution, profile, constantFolding, f, captureAttention, attention, graphFusion);
     }
 
     /** Capture implies fusion: only fused nodes can hand out their probabilities. */
     public SessionOptions withCaptureAttention(boolean c) {
-        return new SessionOptions(execution, profile, constantFolding, attentionFusion || c, c, attention);
+        return new SessionOptions(execution, profile, constantFolding, attentionFusion || c, c, attention, graphFusion);
     }
 
     public SessionOptions withAttention(AttentionImpl impl) {
-        return new SessionOptions(execution, profile, constantFolding, attentionFusion, captureAttention, impl);
+        return new SessionOptions(execution, profile, constantFolding, attentionFusion, captureAttention, impl, graphFusion);
+    }
+
+    /** Graph fusion on or off (MatMul + bias + activation, LayerNorm, GELU); attention fusion is separate. */
+    public SessionOptions withGraphFusion(boolean f) {
+        return new SessionOptions(execution, profile, constantFolding, attentionFusion, captureAttention, attention, f);
     }
 }
