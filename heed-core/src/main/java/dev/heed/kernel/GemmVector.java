@@ -8,27 +8,32 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GEMM, fast version (Vector API): packed, cache-blocked, register-blocked, after Goto &amp; van de Geijn,
+ * GEMM, fast version (Vector API): cache-blocked, register-blocked, after Goto &amp; van de Geijn,
  * "Anatomy of High-Performance Matrix Multiplication" (TOMS 2008) and the BLIS loop nest (Van Zee &amp; van de
  * Geijn, TOMS 2015).
  *
  * <p>Catalogue:
  * <ul>
- *   <li>micro-kernel {@link #kernel} / {@link #kernelAdd}: an {@code MR×NR = 6×(2·lanes)} tile of C held in 12 vector registers
- *       (6×32 on AVX-512); per k step two vector loads of packed B, six broadcasts of packed A, twelve FMAs.</li>
- *   <li>packing: op(B) into {@code NR}-wide panels ({@code [panel][k][NR]}), op(A) into {@code MR}-tall panels
- *       ({@code [panel][k][MR]}), zero-padded, so the kernel never sees a tail, a stride or a transpose.
- *       B may come from any {@link BSource} — a dense matrix or an implicit im2col of a convolution
- *       ({@link Conv2dVector}).</li>
- *   <li>blocking: {@code KC} rows of the shared dimension per packed block; the A block {@code MC×KC}
- *       (≤ 192 KB) is packed once per task and K block and stays in L2; each B micro-panel {@code KC×NR}
- *       (32 KB) is packed right before the column of kernels that uses it and stays in L1.</li>
- *   <li>parallelism: C is cut into {@code MC×NB} task blocks handed out dynamically; every worker packs its own
- *       blocks into its own scratch (allocated per call, never shared).</li>
+ *   <li>micro-kernel {@link #kernel} / {@link #kernelAdd}: an {@code MR×NR = 8×(2·lanes)} tile of C held in 16
+ *       vector registers (8×32 on AVX-512); per k step two vector loads of packed B, eight broadcasts of A,
+ *       sixteen FMAs. A is read through two strides, so the same kernel takes a packed A panel
+ *       ({@code [k][MR]}) or eight rows of a row-major A read in place.</li>
+ *   <li>A: a non-transposed dense A is read in place (no packing; the {@code mc×KC} block stays in L2); a
+ *       transposed A, a row tail and any other {@link ASource} are packed into {@code MR}-tall zero-padded
+ *       panels.</li>
+ *   <li>B: packed into {@code NR}-wide panels ({@code [k][NR]}, zero-padded) right before the column of kernels
+ *       that uses it (one {@code KC×NR} micro-panel in L1), from any {@link BSource} — a dense matrix or an
+ *       implicit im2col of a convolution ({@link Conv2dVector}); or read straight from a {@link PackedB} that
+ *       the caller packed once (constant weights), so a call does no B packing at all.</li>
+ *   <li>blocking: {@code KC} rows of the shared dimension per block, the same for every path and thread count,
+ *       so results are bitwise independent of both.</li>
+ *   <li>parallelism: C is cut into {@code mb×nb} task blocks handed out dynamically; when M is small the cut
+ *       goes through N so that every thread works and no B panel is packed twice.</li>
  *   <li>epilogue: accumulate into C, bias (per column, or per row for convolutions) and the activation,
  *       applied to each tile while it is in L1.</li>
  * </ul>
- * Cost {@code 2·M·N·K} flops plus {@code O(M·K·⌈N/NB⌉ + K·N·⌈M/MC⌉)} packing copies.
+ * Cost {@code 2·M·N·K} flops plus {@code K·N·⌈M/mb⌉} B packing copies (none with {@link PackedB}) and
+ * {@code M·K·⌈N/nb⌉} A copies only for transposed A.
  */
 final class GemmVector {
     private GemmVector() {}
@@ -36,13 +41,13 @@ final class GemmVector {
     private static final VectorSpecies<Float> F = VectorShapes.F;
     private static final int L = F.length();
     /** Rows of the register tile. */
-    static final int MR = 6;
+    static final int MR = 8;
     /** Columns of the register tile: two vectors. */
     static final int NR = 2 * L;
-    /** Depth of a packed block (shared dimension). */
+    /** Depth of a block of the shared dimension. */
     static final int KC = 256;
-    /** Rows of op(A) per task block (multiple of MR). */
-    static final int MC = 192;
+    /** Largest number of rows of A per task block (multiple of MR). */
+    static final int MC = 256;
     /** Largest column count per task block (multiple of NR). */
     static final int NC = 1024;
 
@@ -73,9 +78,10 @@ final class GemmVector {
                 if (mr < MR) java.util.Arrays.fill(dst, d, d + kc * MR, 0f);
                 if (trans) {                       // op(A)[i][p] = a[off + p·ld + i]: MR contiguous per p
                     int src = off + p0 * ld + i0 + ib;
-                    for (int p = 0; p < kc; p++, src += ld) {
-                        int o = d + p * MR;
-                        for (int r = 0; r < mr; r++) dst[o + r] = a[src + r];
+                    if (mr == MR) {
+                        for (int p = 0; p < kc; p++, src += ld) System.arraycopy(a, src, dst, d + p * MR, MR);
+                    } else {
+                        for (int p = 0; p < kc; p++, src += ld) System.arraycopy(a, src, dst, d + p * MR, mr);
                     }
                 } else {                           // op(A)[i][p] = a[off + i·ld + p]: row r read contiguously
                     for (int r = 0; r < mr; r++) {
@@ -118,54 +124,113 @@ final class GemmVector {
         }
     }
 
+    /**
+     * op(B)[K, N] packed once into the kernel's panel layout, for a B used by many calls (a constant weight).
+     * K is cut into the blocks {@code [p0, p0+kc)} of {@link #KC}; block {@code p0} holds its {@code ⌈N/NR⌉}
+     * panels {@code [kc][NR]} one after the other from {@code p0·panels·NR}, the last panel zero-padded.
+     * Immutable after {@link #pack}; shared freely between threads.
+     */
+    record PackedB(float[] data, int k, int n, int panels) {
+        static PackedB pack(BSource src, int k, int n) {
+            int panels = (n + NR - 1) / NR;
+            float[] data = new float[Math.multiplyExact(Math.multiplyExact(k, panels), NR)];
+            float[] buf = new float[Math.min(KC, k) * NR];
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0);
+                for (int q = 0; q < panels; q++) {
+                    int j0 = q * NR, cols = Math.min(NR, n - j0);
+                    src.packB(p0, kc, j0, cols, buf);
+                    System.arraycopy(buf, 0, data, p0 * panels * NR + q * kc * NR, kc * NR);
+                }
+            }
+            return new PackedB(data, k, n, panels);
+        }
+
+        /** Start of panel {@code q} of the K block starting at {@code p0} (of depth {@code kc}). */
+        int offset(int p0, int kc, int q) {
+            return p0 * panels * NR + q * kc * NR;
+        }
+
+        /** Element {@code op(B)[p][j]} (for the reference path and tests). */
+        float get(int p, int j) {
+            int p0 = p / KC * KC, kc = Math.min(KC, k - p0);
+            return data[offset(p0, kc, j / NR) + (p - p0) * NR + j % NR];
+        }
+    }
+
     /** Entry for the dense case, arguments validated by the facade, {@code k > 0}. */
     static void gemm(ExecutionContext ctx, boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate,
                      float[] bias, int biasOff, boolean biasPerRow, Activation act) {
-        run(ctx, m, n, k, new DenseA(transA, a, aOff, lda), new DenseB(transB, b, bOff, ldb),
+        run(ctx, m, n, k, new DenseA(transA, a, aOff, lda), new DenseB(transB, b, bOff, ldb), null,
                 c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
     }
 
-    /**
-     * The blocked driver: {@code C[M,N] = op(A)·op(B) (+C) (+bias)}, then {@code act}. {@code ctx == null} runs
-     * on the calling thread only. Requires {@code m, n, k > 0}.
-     */
+    /** Entry for a pre-packed B, arguments validated by the facade, {@code k > 0}. */
+    static void gemmPacked(ExecutionContext ctx, boolean transA, int m, float[] a, int aOff, int lda, PackedB b,
+                           float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
+        run(ctx, m, b.n(), b.k(), new DenseA(transA, a, aOff, lda), null, b, c, cOff, ldc, accumulate,
+                bias, 0, false, act);
+    }
+
+    /** {@link #run(ExecutionContext, int, int, int, ASource, BSource, PackedB, float[], int, int, boolean, float[], int, boolean, Activation)} from a {@link BSource}. */
     static void run(ExecutionContext ctx, int m, int n, int k, ASource a, BSource b,
                     float[] c, int cOff, int ldc, boolean accumulate,
                     float[] bias, int biasOff, boolean biasPerRow, Activation act) {
+        run(ctx, m, n, k, a, b, null, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
+    }
+
+    /** What one call computes; shared read-only by its workers. */
+    private record Job(int m, int n, int k, ASource a, DenseA direct, BSource b, PackedB packed,
+                       float[] c, int cOff, int ldc, boolean accumulate,
+                       float[] bias, int biasOff, boolean biasPerRow, Activation act) {}
+
+    /**
+     * The blocked driver: {@code C[M,N] = op(A)·op(B) (+C) (+bias)}, then {@code act}, with B from {@code b} or,
+     * when {@code b == null}, from {@code packed}. {@code ctx == null} runs on the calling thread only.
+     * Requires {@code m, n, k > 0}.
+     */
+    static void run(ExecutionContext ctx, int m, int n, int k, ASource a, BSource b, PackedB packed,
+                    float[] c, int cOff, int ldc, boolean accumulate,
+                    float[] bias, int biasOff, boolean biasPerRow, Activation act) {
+        DenseA direct = a instanceof DenseA d && !d.trans() ? d : null;
+        Job job = new Job(m, n, k, a, direct, b, packed, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
         int threads = ctx == null ? 1 : ctx.threads();
         int nPanels = (n + NR - 1) / NR;
         int mTiles = (m + MR - 1) / MR;
-        // Task grid: column blocks of ≤ NC, a multiple of the thread count when there are enough panels;
-        // row blocks of ≤ MC; then split rows further until every thread has at least two tasks.
-        int nBlocks = Math.min(nPanels, ceilDiv(n, NC));
-        if (threads > 1) nBlocks = Math.min(nPanels, ceilDiv(nBlocks, threads) * threads);
-        int mBlocks = Math.min(mTiles, ceilDiv(m, MC));
         long flops = 2L * m * n * k;
-        if (threads > 1 && flops > 4_000_000L) {
-            while (mBlocks * nBlocks < 2 * threads && mBlocks < mTiles) mBlocks++;
+        int workers = threads > 1 && flops > 400_000L ? threads : 1;
+        // Task grid. Rows: blocks of at most MC, balanced. Columns: blocks of at most NC; with several
+        // workers and few row blocks, cut N further (not M) until there are two tasks per worker, so that
+        // each B panel is still packed once and every core gets work even for M = 8.
+        int mBlocks = ceilDiv(mTiles, ceilDiv(MC, MR));
+        int nBlocks = Math.min(nPanels, ceilDiv(n, NC));
+        if (workers > 1 && mBlocks * nBlocks < 2 * workers) {
+            nBlocks = Math.min(nPanels, Math.max(nBlocks, ceilDiv(2 * workers, mBlocks)));
+            if (mBlocks * nBlocks < 2 * workers) mBlocks = Math.min(mTiles, ceilDiv(2 * workers, nBlocks));
         }
-        int nb = ceilDiv(nPanels, nBlocks) * NR;
-        nBlocks = ceilDiv(n, nb);
         int mb = ceilDiv(mTiles, mBlocks) * MR;
         mBlocks = ceilDiv(m, mb);
-        int kcMax = Math.min(KC, k);
+        int nb = ceilDiv(nPanels, nBlocks) * NR;
+        nBlocks = ceilDiv(n, nb);
         int tasks = mBlocks * nBlocks;
-        int workers = (threads > 1 && flops > 200_000L) ? Math.min(threads, tasks) : 1;
-        int fmb = mBlocks, fmb2 = mb, fnb2 = nb;
+        workers = Math.min(workers, tasks);
+        int kcMax = Math.min(KC, k);
+        int fmBlocks = mBlocks, fmb = mb, fnb = nb;
         AtomicInteger next = new AtomicInteger();
         Runnable worker = () -> {
-            float[] pa = new float[fmb2 * kcMax];          // [mb/MR][kc][MR]
-            float[] pb = new float[NR * kcMax];            // [kc][NR]: one micro-panel
-            float[] tile = new float[MR * NR];             // [MR, NR] edge tiles
+            // per-worker scratch, sized to this call: packed A rows (only when A is not read in place),
+            // one B micro-panel (only when B is not pre-packed), one edge tile
+            float[] pa = new float[(direct == null ? fmb : MR) * kcMax];   // [rows/MR][kc][MR]
+            float[] pb = packed == null ? new float[NR * kcMax] : null;     // [kc][NR]
+            float[] tile = new float[MR * NR];                              // [MR, NR]
             int t;
             while ((t = next.getAndIncrement()) < tasks) {
-                int mi = t % fmb, ni = t / fmb;            // consecutive tasks share a B block
-                int i0 = mi * fmb2, mc = Math.min(fmb2, m - i0);
-                int j0 = ni * fnb2, nc = Math.min(fnb2, n - j0);
-                block(m, n, k, a, b, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act,
-                        i0, mc, j0, nc, pa, pb, tile);
+                int mi = t % fmBlocks, ni = t / fmBlocks;   // consecutive tasks share a B block
+                int i0 = mi * fmb, mc = Math.min(fmb, m - i0);
+                int j0 = ni * fnb, nc = Math.min(fnb, n - j0);
+                block(job, i0, mc, j0, nc, pa, pb, tile);
             }
         };
         if (workers <= 1) worker.run();
@@ -177,34 +242,58 @@ final class GemmVector {
     }
 
     /** One task block: rows {@code [i0, i0+mc)}, columns {@code [j0, j0+nc)} of C, all of K. */
-    private static void block(int m, int n, int k, ASource a, BSource b, float[] c, int cOff, int ldc,
-                              boolean accumulate, float[] bias, int biasOff, boolean biasPerRow, Activation act,
-                              int i0, int mc, int j0, int nc, float[] pa, float[] pb, float[] tile) {
+    private static void block(Job job, int i0, int mc, int j0, int nc, float[] pa, float[] pb, float[] tile) {
+        int k = job.k, ldc = job.ldc;
+        float[] c = job.c;
+        DenseA direct = job.direct;
+        PackedB packed = job.packed;
+        boolean epi = job.bias != null || job.act != Activation.NONE;
+        int fullRows = direct == null ? 0 : mc / MR * MR;      // rows read in place; the rest is packed
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
-            boolean add = accumulate || p0 > 0;
+            boolean add = job.accumulate || p0 > 0;
             boolean last = p0 + kc == k;
-            a.packA(i0, mc, p0, kc, pa);
+            if (fullRows < mc) job.a.packA(i0 + fullRows, mc - fullRows, p0, kc, pa);
             for (int jb = 0; jb < nc; jb += NR) {
                 int nr = Math.min(NR, nc - jb);
-                b.packB(p0, kc, j0 + jb, nr, pb);       // one micro-panel, packed right before use: stays in L1
-                int pbOff = 0;
+                float[] bArr;
+                int bOff;
+                if (packed != null) {
+                    bArr = packed.data;
+                    bOff = packed.offset(p0, kc, (j0 + jb) / NR);
+                } else {
+                    job.b.packB(p0, kc, j0 + jb, nr, pb);   // one micro-panel, packed right before use: stays in L1
+                    bArr = pb;
+                    bOff = 0;
+                }
                 for (int ib = 0; ib < mc; ib += MR) {
                     int mr = Math.min(MR, mc - ib);
-                    int paOff = (ib / MR) * kc * MR;
-                    int cij = cOff + (i0 + ib) * ldc + j0 + jb;
-                    if (mr == MR && nr == NR) {
-                        if (add) kernelAdd(kc, pa, paOff, pb, pbOff, c, cij, ldc);
-                        else kernel(kc, pa, paOff, pb, pbOff, c, cij, ldc);
+                    float[] aArr;
+                    int aOff, rs, ps;
+                    if (ib < fullRows) {
+                        aArr = direct.a;
+                        aOff = direct.off + (i0 + ib) * direct.ld + p0;
+                        rs = direct.ld;
+                        ps = 1;
                     } else {
-                        kernel(kc, pa, paOff, pb, pbOff, tile, 0, NR);
+                        aArr = pa;
+                        aOff = (ib - fullRows) / MR * kc * MR;
+                        rs = 1;
+                        ps = MR;
+                    }
+                    int cij = job.cOff + (i0 + ib) * ldc + j0 + jb;
+                    if (mr == MR && nr == NR) {
+                        if (add) kernelAdd(kc, aArr, aOff, rs, ps, bArr, bOff, c, cij, ldc);
+                        else kernel(kc, aArr, aOff, rs, ps, bArr, bOff, c, cij, ldc);
+                    } else {
+                        kernel(kc, aArr, aOff, rs, ps, bArr, bOff, tile, 0, NR);
                         for (int r = 0; r < mr; r++) {
                             int crow = cij + r * ldc;
                             for (int j = 0; j < nr; j++) c[crow + j] = add ? c[crow + j] + tile[r * NR + j] : tile[r * NR + j];
                         }
                     }
-                    if (last && (bias != null || act != Activation.NONE)) {
-                        epilogue(c, cij, ldc, mr, nr, bias, biasOff, biasPerRow, i0 + ib, j0 + jb, act);
+                    if (last && epi) {
+                        epilogue(c, cij, ldc, mr, nr, job.bias, job.biasOff, job.biasPerRow, i0 + ib, j0 + jb, job.act);
                     }
                 }
             }
@@ -213,33 +302,41 @@ final class GemmVector {
 
     // The micro-kernel comes in two copies, set and add, with every store written out inline: C2 gives up
     // inlining beyond a node budget (NodeCountInliningCutoff), and a vector passed to a method that is not
-    // inlined gets boxed, which made the kernel three times slower. Twelve accumulators are locals (not an
-    // array) so that they stay in vector registers.
+    // inlined gets boxed, which made the kernel three times slower. Sixteen accumulators are locals (not an
+    // array) so that they stay in vector registers. A[r][p] is at a[a0 + r·rs + p·ps]: rs = 1, ps = MR for a
+    // packed panel, rs = lda, ps = 1 for rows read in place; the row offsets are loop invariants.
 
-    /** {@code C[6, NR] = Apanel[kc][6] · Bpanel[kc][NR]} (C overwritten). */
-    static void kernel(int kc, float[] pa, int pa0, float[] pb, int pb0, float[] c, int c0, int ldc) {
+    /** {@code C[8, NR] = A[8][kc] · Bpanel[kc][NR]} (C overwritten). */
+    static void kernel(int kc, float[] a, int a0, int rs, int ps, float[] pb, int pb0, float[] c, int c0, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
         FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        int ia = pa0, ib = pb0;
-        for (int p = 0; p < kc; p++, ia += MR, ib += NR) {
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
+        int ia = a0, ib = pb0;
+        for (int p = 0; p < kc; p++, ia += ps, ib += NR) {
             FloatVector b0 = FloatVector.fromArray(F, pb, ib);
             FloatVector b1 = FloatVector.fromArray(F, pb, ib + L);
-            FloatVector av = FloatVector.broadcast(F, pa[ia]);
+            FloatVector av = FloatVector.broadcast(F, a[ia]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, pa[ia + 1]);
+            av = FloatVector.broadcast(F, a[ia + r1]);
             c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, pa[ia + 2]);
+            av = FloatVector.broadcast(F, a[ia + r2]);
             c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, pa[ia + 3]);
+            av = FloatVector.broadcast(F, a[ia + r3]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, pa[ia + 4]);
+            av = FloatVector.broadcast(F, a[ia + r4]);
             c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, pa[ia + 5]);
+            av = FloatVector.broadcast(F, a[ia + r5]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(F, a[ia + r6]);
+            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(F, a[ia + r7]);
+            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
         }
         c00.intoArray(c, c0); c01.intoArray(c, c0 + L);
         c10.intoArray(c, c0 + ldc); c11.intoArray(c, c0 + ldc + L);
@@ -247,32 +344,41 @@ final class GemmVector {
         c30.intoArray(c, c0 + 3 * ldc); c31.intoArray(c, c0 + 3 * ldc + L);
         c40.intoArray(c, c0 + 4 * ldc); c41.intoArray(c, c0 + 4 * ldc + L);
         c50.intoArray(c, c0 + 5 * ldc); c51.intoArray(c, c0 + 5 * ldc + L);
+        c60.intoArray(c, c0 + 6 * ldc); c61.intoArray(c, c0 + 6 * ldc + L);
+        c70.intoArray(c, c0 + 7 * ldc); c71.intoArray(c, c0 + 7 * ldc + L);
     }
 
-    /** {@code C[6, NR] += Apanel[kc][6] · Bpanel[kc][NR]}. */
-    static void kernelAdd(int kc, float[] pa, int pa0, float[] pb, int pb0, float[] c, int c0, int ldc) {
+    /** {@code C[8, NR] += A[8][kc] · Bpanel[kc][NR]}. */
+    static void kernelAdd(int kc, float[] a, int a0, int rs, int ps, float[] pb, int pb0, float[] c, int c0, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, c, c0), c01 = FloatVector.fromArray(F, c, c0 + L);
         FloatVector c10 = FloatVector.fromArray(F, c, c0 + ldc), c11 = FloatVector.fromArray(F, c, c0 + ldc + L);
         FloatVector c20 = FloatVector.fromArray(F, c, c0 + 2 * ldc), c21 = FloatVector.fromArray(F, c, c0 + 2 * ldc + L);
         FloatVector c30 = FloatVector.fromArray(F, c, c0 + 3 * ldc), c31 = FloatVector.fromArray(F, c, c0 + 3 * ldc + L);
         FloatVector c40 = FloatVector.fromArray(F, c, c0 + 4 * ldc), c41 = FloatVector.fromArray(F, c, c0 + 4 * ldc + L);
         FloatVector c50 = FloatVector.fromArray(F, c, c0 + 5 * ldc), c51 = FloatVector.fromArray(F, c, c0 + 5 * ldc + L);
-        int ia = pa0, ib = pb0;
-        for (int p = 0; p < kc; p++, ia += MR, ib += NR) {
+        FloatVector c60 = FloatVector.fromArray(F, c, c0 + 6 * ldc), c61 = FloatVector.fromArray(F, c, c0 + 6 * ldc + L);
+        FloatVector c70 = FloatVector.fromArray(F, c, c0 + 7 * ldc), c71 = FloatVector.fromArray(F, c, c0 + 7 * ldc + L);
+        int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
+        int ia = a0, ib = pb0;
+        for (int p = 0; p < kc; p++, ia += ps, ib += NR) {
             FloatVector b0 = FloatVector.fromArray(F, pb, ib);
             FloatVector b1 = FloatVector.fromArray(F, pb, ib + L);
-            FloatVector av = FloatVector.broadcast(F, pa[ia]);
+            FloatVector av = FloatVector.broadcast(F, a[ia]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, pa[ia + 1]);
+            av = FloatVector.broadcast(F, a[ia + r1]);
             c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, pa[ia + 2]);
+            av = FloatVector.broadcast(F, a[ia + r2]);
             c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, pa[ia + 3]);
+            av = FloatVector.broadcast(F, a[ia + r3]);
             c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, pa[ia + 4]);
+            av = FloatVector.broadcast(F, a[ia + r4]);
             c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, pa[ia + 5]);
+            av = FloatVector.broadcast(F, a[ia + r5]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(F, a[ia + r6]);
+            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(F, a[ia + r7]);
+            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
         }
         c00.intoArray(c, c0); c01.intoArray(c, c0 + L);
         c10.intoArray(c, c0 + ldc); c11.intoArray(c, c0 + ldc + L);
@@ -280,6 +386,8 @@ final class GemmVector {
         c30.intoArray(c, c0 + 3 * ldc); c31.intoArray(c, c0 + 3 * ldc + L);
         c40.intoArray(c, c0 + 4 * ldc); c41.intoArray(c, c0 + 4 * ldc + L);
         c50.intoArray(c, c0 + 5 * ldc); c51.intoArray(c, c0 + 5 * ldc + L);
+        c60.intoArray(c, c0 + 6 * ldc); c61.intoArray(c, c0 + 6 * ldc + L);
+        c70.intoArray(c, c0 + 7 * ldc); c71.intoArray(c, c0 + 7 * ldc + L);
     }
 
     /** Bias and activation on the {@code rows×cols} tile of C at {@code c0} (global row {@code i}, column {@code j}). */
