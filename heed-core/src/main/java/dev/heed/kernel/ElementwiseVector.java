@@ -142,6 +142,17 @@ final class ElementwiseVector {
         return large.blend(small, a.compare(VectorOperators.LT, 1f));
     }
 
+    /** {@code 0.5·x·(1 + erf(x/√2))}, lanewise. */
+    static FloatVector gelu(FloatVector x) {
+        return erf(x.mul(0.70710678118654752f)).add(1f).mul(x.mul(0.5f));
+    }
+
+    /** {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}, lanewise. */
+    static FloatVector geluTanh(FloatVector x) {
+        FloatVector inner = x.mul(x).fma(0.044715f, 1f).mul(x).mul(0.79788456080286536f);
+        return tanh(inner).add(1f).mul(x.mul(0.5f));
+    }
+
     /** 1/(1+e^-x), lanewise. */
     static FloatVector sigmoid(FloatVector x) {
         return FloatVector.broadcast(F, 1f).div(exp(x.neg()).add(1f));
@@ -188,11 +199,8 @@ final class ElementwiseVector {
             case SIGMOID -> sigmoid(x);
             case RELU -> x.max(0f);
             case LEAKY_RELU -> x.blend(x.mul(op.alpha()), x.compare(VectorOperators.LT, 0f));
-            case GELU -> erf(x.mul(0.70710678118654752f)).add(1f).mul(x.mul(0.5f));
-            case GELU_TANH -> {
-                FloatVector inner = x.mul(x).fma(0.044715f, 1f).mul(x).mul(0.79788456080286536f);
-                yield tanh(inner).add(1f).mul(x.mul(0.5f));
-            }
+            case GELU -> gelu(x);
+            case GELU_TANH -> geluTanh(x);
             case SILU -> x.mul(sigmoid(x));
             case HARD_SIGMOID -> x.fma(op.alpha(), op.beta()).min(1f).max(0f);
             case HARD_SWISH -> x.mul(x.fma(1f / 6f, 0.5f).min(1f).max(0f));
@@ -216,37 +224,148 @@ final class ElementwiseVector {
 
     // ---------------------------------------------------------------- runs
 
-    /** {@code y[yo + i] = op(x[xo + i])} for {@code i < n}. */
+    /** One contiguous run {@code y[yo + i] = f(x[xo + i])}, {@code i < n}. */
+    @FunctionalInterface
+    private interface Run {
+        void run(float[] x, int xo, float[] y, int yo, int n);
+    }
+
+    /**
+     * {@code y[yo + i] = op(x[xo + i])} for {@code i < n}.
+     *
+     * <p>Why one small method per hot op, reached through an interface: C2 only keeps vectors in registers when
+     * the whole vector expression is inlined into one compilation unit, and the Vector API's templates are
+     * node-hungry (erf with its exp is ~10k IR nodes). A single loop with a switch over every op, or an op
+     * inlined twice (main loop + tail), hit {@code NodeCountInliningCutoff}; the rest of the unit is then left
+     * un-inlined and every vector is boxed (measured 0.15 vs 1+ Gelem/s). So each hot op has its own method
+     * with exactly one copy of its math, tails included (a masked load/store per iteration), and the
+     * dispatch call is usually megamorphic, so those methods compile on their own.
+     */
     static void unary(UnaryOp op, float[] x, int xo, float[] y, int yo, int n) {
+        if (n <= 0) return;
+        Run r = switch (op.kind()) {
+            case NEG -> ElementwiseVector::negRun;
+            case ABS -> ElementwiseVector::absRun;
+            case SQRT -> ElementwiseVector::sqrtRun;
+            case RELU -> ElementwiseVector::reluRun;
+            case EXP -> ElementwiseVector::expRun;
+            case LOG -> ElementwiseVector::logRun;
+            case TANH -> ElementwiseVector::tanhRun;
+            case ERF -> ElementwiseVector::erfRun;
+            case SIGMOID -> ElementwiseVector::sigmoidRun;
+            case SILU -> ElementwiseVector::siluRun;
+            case GELU -> ElementwiseVector::geluRun;
+            case GELU_TANH -> ElementwiseVector::geluTanhRun;
+            case SIN, COS -> null;
+            default -> null;
+        };
+        if (r != null) {
+            r.run(x, xo, y, yo, n);
+            return;
+        }
         if (op.kind() == UnaryOp.Kind.SIN || op.kind() == UnaryOp.Kind.COS) {
             boolean sin = op.kind() == UnaryOp.Kind.SIN;
             for (int i = 0; i < n; i++) y[yo + i] = (float) (sin ? Math.sin(x[xo + i]) : Math.cos(x[xo + i]));
             return;
         }
-        int i = 0;
-        int bound = F.loopBound(n);
-        for (; i < bound; i += L) apply(op, FloatVector.fromArray(F, x, xo + i)).intoArray(y, yo + i);
-        if (i < n) {
+        genericRun(op, x, xo, y, yo, n);
+    }
+
+    /** The less common ops: one loop through {@link #apply} (boxes when apply is not inlined; correct either way). */
+    private static void genericRun(UnaryOp op, float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = F.indexInRange(i, n);
             apply(op, FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
         }
     }
 
-    private static VectorOperators.Binary vop(BinaryOp op) {
-        return switch (op) {
-            case ADD -> VectorOperators.ADD;
-            case SUB -> VectorOperators.SUB;
-            case MUL -> VectorOperators.MUL;
-            case DIV -> VectorOperators.DIV;
-            case MAX -> VectorOperators.MAX;
-            case MIN -> VectorOperators.MIN;
-            case POW, MOD, FMOD, PRELU -> throw new IllegalStateException(op + " has no vector op");
-        };
+    // Cheap ops: an unmasked main loop and one masked tail (both tiny).
+    private static void negRun(float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) FloatVector.fromArray(F, x, xo + i).neg().intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = -x[xo + i];
+    }
+
+    private static void absRun(float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) FloatVector.fromArray(F, x, xo + i).abs().intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = Math.abs(x[xo + i]);
+    }
+
+    private static void sqrtRun(float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) FloatVector.fromArray(F, x, xo + i).sqrt().intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = (float) Math.sqrt(x[xo + i]);   // sqrt of a float, rounded once: IEEE sqrt
+    }
+
+    private static void reluRun(float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) FloatVector.fromArray(F, x, xo + i).max(0f).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = Math.max(x[xo + i], 0f);
+    }
+
+    // Transcendental ops: one masked loop, so the math is inlined once (the mask costs ~1 op of ~40).
+    private static void expRun(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            exp(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+        }
+    }
+
+    private static void logRun(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            log(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+        }
+    }
+
+    private static void tanhRun(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            tanh(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+        }
+    }
+
+    private static void erfRun(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            erf(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+        }
+    }
+
+    private static void sigmoidRun(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            sigmoid(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+        }
+    }
+
+    private static void siluRun(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            v.mul(sigmoid(v)).intoArray(y, yo + i, m);
+        }
+    }
+
+    private static void geluRun(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            gelu(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+        }
+    }
+
+    private static void geluTanhRun(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            geluTanh(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+        }
     }
 
     /**
      * One run of {@code n} outputs: {@code y[yo+i] = a[ao + i·sa] op b[bo + i·sb]} with {@code sa, sb ∈ {0, 1}}
-     * (0 = broadcast scalar).
+     * (0 = broadcast scalar). Each (op, layout) pair has its own loop with a constant vector operator (a
+     * non-constant {@code VectorOperators.Binary} is not intrinsified and runs ~50× slower).
      */
     static void binary(BinaryOp op, float[] a, int ao, int sa, float[] b, int bo, int sb, float[] y, int yo, int n) {
         switch (op) {
@@ -255,35 +374,74 @@ final class ElementwiseVector {
             case MOD, FMOD -> { mod(op == BinaryOp.MOD, a, ao, sa, b, bo, sb, y, yo, n); return; }
             default -> { }
         }
-        VectorOperators.Binary v = vop(op);
+        if (n <= 0) return;
+        if (sa == 1 && sb == 1) vv(op, a, ao, b, bo, y, yo, n);
+        else if (sa == 1) vs(op, a, ao, b[bo], y, yo, n);
+        else if (sb == 1) sv(op, a[ao], b, bo, y, yo, n);
+        else java.util.Arrays.fill(y, yo, yo + n, scalar(op, a[ao], b[bo]));
+    }
+
+    /** The float result of an arithmetic op, as the vector lanes compute it (IEEE-rounded; max/min as {@link Math#max}). */
+    static float scalar(BinaryOp op, float a, float b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MAX -> Math.max(a, b);
+            case MIN -> Math.min(a, b);
+            case POW, MOD, FMOD, PRELU -> throw new IllegalStateException(op + " has no plain run");
+        };
+    }
+
+    /** {@code y = a op b}, both contiguous. */
+    private static void vv(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
         int i = 0;
         int bound = F.loopBound(n);
-        if (sa == 1 && sb == 1) {
-            for (; i < bound; i += L) {
-                FloatVector.fromArray(F, a, ao + i).lanewise(v, FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
-            }
-            if (i < n) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector.fromArray(F, a, ao + i, m).lanewise(v, FloatVector.fromArray(F, b, bo + i, m)).intoArray(y, yo + i, m);
-            }
-        } else if (sa == 1) {
-            FloatVector bs = FloatVector.broadcast(F, b[bo]);
-            for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).lanewise(v, bs).intoArray(y, yo + i);
-            if (i < n) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector.fromArray(F, a, ao + i, m).lanewise(v, bs).intoArray(y, yo + i, m);
-            }
-        } else if (sb == 1) {
-            FloatVector as = FloatVector.broadcast(F, a[ao]);
-            for (; i < bound; i += L) as.lanewise(v, FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
-            if (i < n) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                as.lanewise(v, FloatVector.fromArray(F, b, bo + i, m)).intoArray(y, yo + i, m);
-            }
-        } else {
-            float r = FloatVector.broadcast(F, a[ao]).lanewise(v, FloatVector.broadcast(F, b[bo])).lane(0);
-            java.util.Arrays.fill(y, yo, yo + n, r);
+        switch (op) {
+            case ADD -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case SUB -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case MUL -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).mul(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case DIV -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).div(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case MAX -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).max(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case MIN -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).min(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            default -> throw new IllegalStateException(op + " has no plain run");
         }
+        for (; i < n; i++) y[yo + i] = scalar(op, a[ao + i], b[bo + i]);
+    }
+
+    /** {@code y = a op s}: a contiguous, s a broadcast scalar (scalar operand, column broadcast). */
+    private static void vs(BinaryOp op, float[] a, int ao, float s, float[] y, int yo, int n) {
+        int i = 0;
+        int bound = F.loopBound(n);
+        FloatVector sv = FloatVector.broadcast(F, s);
+        switch (op) {
+            case ADD -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).add(sv).intoArray(y, yo + i); }
+            case SUB -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).sub(sv).intoArray(y, yo + i); }
+            case MUL -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).mul(sv).intoArray(y, yo + i); }
+            case DIV -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).div(sv).intoArray(y, yo + i); }
+            case MAX -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).max(sv).intoArray(y, yo + i); }
+            case MIN -> { for (; i < bound; i += L) FloatVector.fromArray(F, a, ao + i).min(sv).intoArray(y, yo + i); }
+            default -> throw new IllegalStateException(op + " has no plain run");
+        }
+        for (; i < n; i++) y[yo + i] = scalar(op, a[ao + i], s);
+    }
+
+    /** {@code y = s op b}: s a broadcast scalar, b contiguous. */
+    private static void sv(BinaryOp op, float s, float[] b, int bo, float[] y, int yo, int n) {
+        int i = 0;
+        int bound = F.loopBound(n);
+        FloatVector sv = FloatVector.broadcast(F, s);
+        switch (op) {
+            case ADD -> { for (; i < bound; i += L) sv.add(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case SUB -> { for (; i < bound; i += L) sv.sub(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case MUL -> { for (; i < bound; i += L) sv.mul(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case DIV -> { for (; i < bound; i += L) sv.div(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case MAX -> { for (; i < bound; i += L) sv.max(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            case MIN -> { for (; i < bound; i += L) sv.min(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i); }
+            default -> throw new IllegalStateException(op + " has no plain run");
+        }
+        for (; i < n; i++) y[yo + i] = scalar(op, s, b[bo + i]);
     }
 
     /** PRelu {@code a < 0 ? a·b : a}; either operand may be a broadcast scalar (stride 0). */
