@@ -47,6 +47,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-fusion", description = "Run the graph as exported, without attention fusion.")
     boolean noFusion;
 
+    @Option(names = "--no-graph-fusion", description = "Without the MatMul+bias+activation, LayerNorm and GELU fusions.")
+    boolean noGraphFusion;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -59,7 +62,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         ExecutionOptions exec = ExecutionOptions.defaults();
         if (threads != null) exec = exec.withThreads(threads);
-        SessionOptions so = SessionOptions.defaults().withExecution(exec).withProfile(profile).withAttentionFusion(!noFusion);
+        SessionOptions so = SessionOptions.defaults().withExecution(exec).withProfile(profile).withAttentionFusion(!noFusion)
+                .withGraphFusion(!noGraphFusion);
         try (Session s = Session.open(model, so)) {
             Map<String, Tensor> feeds = ModelInputs.read(ModelInputs.pairs(inputs, "--input"), exec.memoryLimitBytes());
             ModelInputs.fillRandom(s.inputs(), feeds, ModelInputs.pairs(dims, "--dim"), 1);

@@ -197,7 +197,7 @@ class GraphFusionTest {
     void layerNormNearMissesStayUnfused() {
         Map<String, Tensor> c = new LinkedHashMap<>();
         c.put("two", Tensor.of(new float[] {2}));
-        c.put("three", Tensor.of(new float[] {3}));
+        c.put("four", Tensor.of(new float[] {4}));
         c.put("eps", Tensor.of(new float[] {1e-5f}));
         c.put("gamma", random(2, 6));
         c.put("beta", random(3, 6));
@@ -205,9 +205,9 @@ class GraphFusionTest {
         Tensor x = random(4, 4, 6);
         // over axis 0, not the last axis
         assertUnfused(model(13, layerNormNodes(13, false, true, true, 0), in, List.of("y"), c), x, 9);
-        // Pow(d, 3) is not a variance
-        List<Node> pow3 = replace(layerNormNodes(13, false, true, true, -1), 2, n("Pow", "p", "d", "three"));
-        assertUnfused(model(13, pow3, in, List.of("y"), c), x, 9);
+        // Pow(d, 4) is not a variance
+        List<Node> pow4 = replace(layerNormNodes(13, false, true, true, -1), 2, n("Pow", "p", "d", "four"));
+        assertUnfused(model(13, pow4, in, List.of("y"), c), x, 9);
         // the centred values are a graph output
         assertUnfused(model(13, layerNormNodes(13, false, true, true, -1), in, List.of("y", "d"), c), x, 9);
     }
@@ -387,8 +387,8 @@ class GraphFusionTest {
         try (Session on = open(m, true); Session off = open(m, false)) {
             assertEquals(Map.of(), on.graphFusions(), "nothing may fuse");
             assertEquals(nodes, on.plannedNodes());
-            // not bit-exact: the unfused elementwise kernels themselves differ by a few ulp from run to run
-            // (observed on the LayerNorm chain: the Vector API's interpreted vs compiled paths)
+            // not bit-exact: the unfused Pow kernel is not bit-reproducible from run to run (observed: two runs of one
+            // unfused session differed by ~1e-5 relative after the mean of Pow(d, 3) cancelled)
             assertClose("unfused", off.run(Map.of("x", x)), on.run(Map.of("x", x)));
         }
     }
