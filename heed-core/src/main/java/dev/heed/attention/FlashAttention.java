@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /*
  * Flash attention on the CPU — catalogue.
- *   v1 (this file): exact softmax attention tiled over keys with an online softmax (running row max m and
+ *   v1: exact softmax attention tiled over keys with an online softmax (running row max m and
  *       running sum l; when m grows the partial output and l are rescaled by exp(m_old - m_new)), after
  *       Dao et al., "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness" (2022),
  *       Algorithm 1, with the loop order of FlashAttention-2 (queries outside, keys inside, one final
@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *   Parallel over B × Hq × query blocks with dynamic scheduling (causal rows are uneven).
  *   Weights capture: after a block's output is final, its scores are recomputed tile by tile and
  *       normalised with the saved row max and sum: p = 2^(s - m) / l (s, m in log2 units, see v2).
- *   v2: the softmax in base 2. Queries are pre-multiplied by scale·log2 e (one rounding, as before with the
+ *   v2 (this file): the softmax in base 2. Queries are pre-multiplied by scale·log2 e (one rounding, as before with the
  *       scale alone) and mask values by log2 e, so scores come out in log2 units and p = 2^(s - m): the
  *       exponential needs no multiply by log2 e and no Cody–Waite step (TileKernelsVector.exp2: round-to-
  *       integer by the 1.5·2^23 trick, degree-6 minimax polynomial for 2^f, |f| ≤ 1/2, 2^n added into the
@@ -31,11 +31,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       medians of 3 runs alternating v1 / v2 on the shared, loaded 2-core AMD EPYC Zen 4, AVX-512): 1 thread
  *       L = 2048 68 → 86 GFLOP/s, L = 4096 76 → 93 GFLOP/s (+22–26%); in a quiet moment, same JVM,
  *       interleaved: 1 thread L = 2048 79 → 93, 2 threads 149 → 175 GFLOP/s (1.9× one thread).
- *       What is left: Q·Kᵀ runs at ~100 and P·V at ~115 GFLOP/s of a measured ~114 GFLOP/s FMA peak
- *       (one 512-bit FMA per cycle); 2^x and the bookkeeping are ~10%. Tried and dropped: 2^x fused into
- *       P·V (software-pipelined so the exponentials overlap the FMAs) — C2 exceeds its inlining node budget
- *       and boxes the vectors (5× slower), and the variant that stays inlined was ~5% slower than two
- *       passes; other key tiles (64 … 512) and query blocks (64, 256) are within noise.
+ *       What is left (1 thread, L = 2048): Q·Kᵀ runs at ~100 and P·V at ~110 GFLOP/s in isolation against a
+ *       measured FMA peak of ~114 GFLOP/s (one 512-bit FMA per cycle); 2^x takes ~10% of the time, the key
+ *       transpose, allocation and bookkeeping ~5–7%. Tried and dropped: 2^x fused into P·V (software-
+ *       pipelined so that the exponentials overlap the FMAs) — C2 exceeds its inlining node budget and boxes
+ *       the vectors (5× slower), and the variant that stays inlined was ~5% slower than two passes; an 8 × 2
+ *       register block for Q·Kᵀ (slower than 4 × 4); key tiles 64 … 512, a chunk-major key layout, padded
+ *       key rows and query blocks 64 / 256 (all within noise).
  */
 final class FlashAttention {
     private FlashAttention() {}
