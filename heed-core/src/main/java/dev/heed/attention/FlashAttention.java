@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *   Parallel over B × Hq × query blocks with dynamic scheduling (causal rows are uneven).
  *   Weights capture: after a block's output is final, its scores are recomputed tile by tile and
  *       normalised with the saved row max and sum: p = 2^(s - m) / l (s, m in log2 units, see v2).
- *   v2 (this file): the softmax in base 2. Queries are pre-multiplied by scale·log2 e (one rounding, as before with the
- *       scale alone) and mask values by log2 e, so scores come out in log2 units and p = 2^(s - m): the
+ *   v2 (this file): the softmax in base 2. Queries are pre-multiplied by scale·log2 e (one rounding, as
+ *       before with the scale alone) and mask values by log2 e, so scores come out in log2 units and p = 2^(s - m): the
  *       exponential needs no multiply by log2 e and no Cody–Waite step (TileKernelsVector.exp2: round-to-
  *       integer by the 1.5·2^23 trick, degree-6 minimax polynomial for 2^f, |f| ≤ 1/2, 2^n added into the
  *       exponent bits; ≤ 1 ulp of 1.0 relative error on [-126, 0], exactly 0 at or below -127 and for -inf;
