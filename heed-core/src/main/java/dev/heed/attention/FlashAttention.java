@@ -21,11 +21,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *   Weights capture: after a block's output is final, its scores are recomputed tile by tile and
  *       normalised with the saved row max and sum: p = 2^(s - m) / l (s, m in log2 units, see v2).
  *   v2 (this file): the softmax in base 2. Queries are pre-multiplied by scale·log2 e (one rounding, as
- *       before with the scale alone) and mask values by log2 e, so scores come out in log2 units and p = 2^(s - m): the
- *       exponential needs no multiply by log2 e and no Cody–Waite step (TileKernelsVector.exp2: round-to-
- *       integer by the 1.5·2^23 trick, degree-6 minimax polynomial for 2^f, |f| ≤ 1/2, 2^n added into the
- *       exponent bits; ≤ 1 ulp of 1.0 relative error on [-126, 0], exactly 0 at or below -127 and for -inf;
- *       tested in TileKernelsExp2Test). The row max of a strip is fused into the score kernel
+ *       before with the scale alone) and mask values by log2 e, so scores come out in log2 units and
+ *       p = 2^(s - m): the exponential needs no multiply by log2 e and no Cody–Waite step (TileKernelsVector.exp2:
+ *       round-to-integer by the 1.5·2^23 trick, degree-6 minimax polynomial for 2^f, |f| ≤ 1/2, 2^n added
+ *       into the exponent bits; ≤ 1 ulp of 1.0 relative error on [-126, 0], exactly 0 at or below -127 and
+ *       for -inf; tested in TileKernelsExp2Test). The row max of a strip is fused into the score kernel
  *       (TileKernels.scoresMax, 4 extra max registers) when the tile has no zero-padded key columns, so the
  *       separate max pass over the strip is gone. Measured (heed bench attention, 12 heads × 64, L = S,
  *       medians of 3 runs alternating v1 / v2 on the shared, loaded 2-core AMD EPYC Zen 4, AVX-512): 1 thread
@@ -33,11 +33,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       interleaved: 1 thread L = 2048 79 → 93, 2 threads 149 → 175 GFLOP/s (1.9× one thread).
  *       What is left (1 thread, L = 2048): Q·Kᵀ runs at ~100 and P·V at ~110 GFLOP/s in isolation against a
  *       measured FMA peak of ~114 GFLOP/s (one 512-bit FMA per cycle); 2^x takes ~10% of the time, the key
- *       transpose, allocation and bookkeeping ~5–7%. Tried and dropped: 2^x fused into P·V (software-
+ *       transpose, allocation and bookkeeping ~5–7%. Tried and dropped: 2^x fused into P·V (software
  *       pipelined so that the exponentials overlap the FMAs) — C2 exceeds its inlining node budget and boxes
  *       the vectors (5× slower), and the variant that stays inlined was ~5% slower than two passes; an 8 × 2
- *       register block for Q·Kᵀ (slower than 4 × 4); key tiles 64 … 512, a chunk-major key layout, padded
- *       key rows and query blocks 64 / 256 (all within noise).
+ *       register block for Q·Kᵀ (slower than 4 × 4); key tiles 64 … 512, a chunk-major key layout, padded key
+ *       rows and query blocks 64 / 256 (all within noise).
  */
 final class FlashAttention {
     private FlashAttention() {}
