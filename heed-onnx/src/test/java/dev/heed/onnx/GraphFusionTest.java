@@ -103,6 +103,13 @@ class GraphFusionTest {
     // ------------------------------------------------------------------ GELU variants
 
     static final DoubleUnaryOperator GELU = x -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+    static final DoubleUnaryOperator GELU_TANH = x -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+
+    /** The tanh form as HF gelu_new / GPT-2 write it: 0.5 * x * (1 + tanh(√(2/π) * (x + 0.044715 * x^3))). */
+    static List<Node> geluTanhNew(String x, String y) {
+        return List.of(n("Mul", "h", x, "half"), n("Pow", "p", x, "three"), n("Mul", "q", "kappa", "p"), n("Add", "s", x, "q"),
+                n("Mul", "t", "beta", "s"), n("Tanh", "th", "t"), n("Add", "a", "one", "th"), n("Mul", y, "h", "a"));
+    }
 
     static Stream<Arguments> geluVariants() {
         return Stream.of(
@@ -121,18 +128,25 @@ class GraphFusionTest {
                 // (x·0.5)·a
                 Arguments.of("(x·0.5)·a", List.of(
                         n("Mul", "h", "half", "x"), n("Div", "d", "x", "sqrt2"), n("Erf", "e", "d"),
-                        n("Add", "a", "e", "one"), n("Mul", "y", "h", "a"))));
+                        n("Add", "a", "e", "one"), n("Mul", "y", "h", "a"))),
+                Arguments.of("tanh, gelu_new", geluTanhNew("x", "y")),
+                // PyTorch nn.GELU(approximate='tanh') before opset 20: x·(x·x), 0.5·(x·(1+tanh))
+                Arguments.of("tanh, torch", List.of(
+                        n("Mul", "xx", "x", "x"), n("Mul", "c", "x", "xx"), n("Mul", "q", "c", "kappa"), n("Add", "s", "q", "x"),
+                        n("Mul", "t", "s", "beta"), n("Tanh", "th", "t"), n("Add", "a", "th", "one"), n("Mul", "m", "x", "a"),
+                        n("Mul", "y", "half", "m"))));
     }
 
     @ParameterizedTest(name = "gelu {0}")
     @MethodSource("geluVariants")
     void geluVariantsFuseToOneNode(String name, List<Node> nodes) {
         Tensor x = random(1, 3, 7, 16);
+        boolean tanh = name.startsWith("tanh");
         Model m = model(13, nodes, List.of(value("x", ElemType.FLOAT, "b", 7, 16)), List.of("y"), geluConstants());
         try (Session on = open(m, true); Session off = open(m, false)) {
-            assertEquals(Map.of("gelu", 1), on.graphFusions());
+            assertEquals(Map.of(tanh ? "gelu_tanh" : "gelu", 1), on.graphFusions());
             assertEquals(1, on.plannedNodes());
-            Tensor want = map(x, GELU);
+            Tensor want = map(x, tanh ? GELU_TANH : GELU);
             assertClose(name, Map.of("y", want), on.run(Map.of("x", x)));
             assertClose(name + " unfused", Map.of("y", want), off.run(Map.of("x", x)));
         }
@@ -153,6 +167,10 @@ class GraphFusionTest {
         assertUnfused(model(13, replace(base, 0, n("Div", "d", "x", "sqrt3")), in, List.of("y"), c), x, 5);
         // Add of a vector (not a scalar) of ones
         assertUnfused(model(13, replace(base, 2, n("Add", "a", "e", "onevec")), in, List.of("y"), c), x, 5);
+        // tanh form with 0.05 for 0.044715
+        c.put("kappa", Tensor.of(new float[] {0.05f}));
+        assertUnfused(model(13, geluTanhNew("x", "y"), in, List.of("y"), c), x, 8);
+        c.put("kappa", Tensor.of(new float[] {0.044715f}));
         // the intermediate (x·a) read by a second node
         List<Node> extra = new ArrayList<>(base);
         extra.add(n("Neg", "z", "m"));
@@ -246,7 +264,8 @@ class GraphFusionTest {
                 Arguments.of("Sigmoid", true, 1, (DoubleUnaryOperator) v -> 1 / (1 + Math.exp(-v))),
                 Arguments.of("Gelu", false, 1, GELU),
                 Arguments.of("none", true, 4, (DoubleUnaryOperator) v -> v),
-                Arguments.of("Gelu", true, 2, GELU));
+                Arguments.of("Gelu", true, 2, GELU),
+                Arguments.of("GeluTanh", true, 1, GELU_TANH));
     }
 
     @ParameterizedTest(name = "matmul + bias[{2} axes] + {0}, bias first {1}")
@@ -268,6 +287,7 @@ class GraphFusionTest {
             case "none" -> { }
             case "Gelu" -> nodes.addAll(List.of(n("Div", "d", yb, "sqrt2"), n("Erf", "e", "d"), n("Add", "a", "e", "one"),
                     n("Mul", "m", yb, "a"), n("Mul", "y", "m", "half")));
+            case "GeluTanh" -> nodes.addAll(geluTanhNew(yb, "y"));
             default -> nodes.add(n(act, "y", yb));
         }
         Model m = model(13, nodes, List.of(value("x", ElemType.FLOAT, "b", "l", k)), List.of("y"), c);
@@ -275,8 +295,14 @@ class GraphFusionTest {
         try (Session on = open(m, true); Session off = open(m, false)) {
             Map<String, Integer> want = new LinkedHashMap<>();
             if (act.equals("Gelu")) want.put("gelu", 1);
+            if (act.equals("GeluTanh")) want.put("gelu_tanh", 1);
             want.put("matmul_bias", 1);
-            if (!act.equals("none")) want.put("matmul_bias_" + (act.equals("Gelu") ? "gelu_erf" : act.toLowerCase(Locale.ROOT)), 1);
+            String epilogue = switch (act) {
+                case "Gelu" -> "gelu_erf";
+                case "GeluTanh" -> "gelu_tanh";
+                default -> act.toLowerCase(Locale.ROOT);
+            };
+            if (!act.equals("none")) want.put("matmul_bias_" + epilogue, 1);
             assertEquals(want, on.graphFusions());
             assertEquals(1, on.plannedNodes());
             Tensor ref = linearReference(x, w, bias, f);
@@ -357,6 +383,9 @@ class GraphFusionTest {
         c.put("invsqrt2", Tensor.of(new float[] {(float) (1 / Math.sqrt(2))}));
         c.put("one", Tensor.of(new float[] {1f}));
         c.put("half", Tensor.of(new float[] {0.5f}));
+        c.put("three", Tensor.of(new float[] {3f}));
+        c.put("kappa", Tensor.of(new float[] {0.044715f}));
+        c.put("beta", Tensor.of(new float[] {(float) Math.sqrt(2 / Math.PI)}));
         return c;
     }
 

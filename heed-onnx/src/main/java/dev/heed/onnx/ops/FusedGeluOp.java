@@ -10,14 +10,22 @@ import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
 
 /**
- * Runs a node made by {@code GeluFusion}: {@code 0.5·x·(1 + erf(x/√2))} elementwise on float32 x, one pass with
- * the unary GELU kernel ({@link UnaryOp#GELU}) in place of the five-node exported form.
+ * Runs a node made by {@code GeluFusion}: {@code 0.5·x·(1 + erf(x/√2))} (attribute approximate = "none",
+ * {@link UnaryOp#GELU}) or {@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))} ("tanh", {@link UnaryOp#GELU_TANH})
+ * elementwise on float32 x: one pass of the unary kernel in place of the five- to nine-node exported form.
  */
 public final class FusedGeluOp implements Op {
     private final String op;
+    private final UnaryOp kernel;
 
     public FusedGeluOp(Node node) {
         this.op = node.describe();
+        String approx = node.attrString("approximate", "none");
+        this.kernel = switch (approx) {
+            case "none" -> UnaryOp.GELU;
+            case "tanh" -> UnaryOp.GELU_TANH;
+            default -> throw HeedException.unsupported(op + ": approximate '" + approx + "'", "none", "tanh");
+        };
     }
 
     @Override
@@ -27,6 +35,6 @@ public final class FusedGeluOp implements Op {
         if (x.dtype() != DType.FLOAT32) {
             throw new HeedException(ErrorCode.DTYPE_MISMATCH, op + ": input 'X' " + x.dtype() + x.shape() + " must be float32");
         }
-        return new Tensor[] {Elementwise.unary(ctx, UnaryOp.GELU, x)};
+        return new Tensor[] {Elementwise.unary(ctx, kernel, x)};
     }
 }

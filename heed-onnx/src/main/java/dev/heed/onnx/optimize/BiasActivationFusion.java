@@ -79,7 +79,9 @@ public final class BiasActivationFusion {
     /** The epilogue activation a single-input node computes, or null. */
     private static Activation activationOf(Node n) {
         if (n == null || n.inputs().size() != 1) return null;
-        if (n.domain().equals(GraphFusion.DOMAIN) && n.opType().equals(GeluFusion.OP_TYPE)) return Activation.GELU_ERF;
+        if (n.domain().equals(GraphFusion.DOMAIN) && n.opType().equals(GeluFusion.OP_TYPE)) {
+            return GeluFusion.isTanh(n) ? Activation.GELU_TANH : Activation.GELU_ERF;
+        }
         if (!n.domain().isEmpty()) return null;
         return switch (n.opType()) {
             case "Relu" -> Activation.RELU;

@@ -19,7 +19,7 @@ import java.util.Set;
 /**
  * The load-time graph fusions after attention fusion (public for the Session; not a stable API), in order:
  * <pre>
- * GeluFusion            erf-GELU subgraph (5 nodes)            -> Gelu          (unary GELU kernel)
+ * GeluFusion            erf / tanh GELU subgraph (5–9 nodes)   -> Gelu          (unary GELU kernel)
  * LayerNormFusion       decomposed LayerNorm (7–9 nodes)       -> LayerNorm     (Norms.layerNorm)
  * BiasActivationFusion  MatMul + bias Add [+ Relu|Tanh|Sigmoid|Gelu] -> FusedMatMul (GEMM with bias/activation epilogue)
  * </pre>
@@ -42,9 +42,10 @@ public final class GraphFusion {
     /**
      * @param nodes  the rewritten node list
      * @param ops    the op of each fused node (identity-keyed)
-     * @param counts how often each fusion fired: {@code gelu} (every erf-GELU subgraph, including those then taken into
-     *               a MatMul epilogue), {@code layer_norm}, {@code matmul_bias} (every MatMul + bias) and, as subsets of
-     *               it, {@code matmul_bias_relu|tanh|sigmoid|gelu_erf}; fusions that never fired are absent
+     * @param counts how often each fusion fired: {@code gelu} / {@code gelu_tanh} (every erf / tanh GELU subgraph,
+     *               including those then taken into a MatMul epilogue), {@code layer_norm}, {@code matmul_bias} (every
+     *               MatMul + bias) and, as subsets of it, {@code matmul_bias_relu|tanh|sigmoid|gelu_erf|gelu_tanh};
+     *               fusions that never fired are absent
      */
     public record Result(List<Node> nodes, Map<Node, Op> ops, Map<String, Integer> counts) {}
 
@@ -52,7 +53,7 @@ public final class GraphFusion {
         Map<String, Integer> counts = new LinkedHashMap<>();
         Map<Node, Op> ops = new IdentityHashMap<>();
         GeluFusion.Result gelu = GeluFusion.fuse(order, constants, graphOutputs);
-        count(counts, "gelu", gelu.fused().size());
+        for (Node n : gelu.fused()) count(counts, GeluFusion.isTanh(n) ? "gelu_tanh" : "gelu", 1);
         LayerNormFusion.Result ln = LayerNormFusion.fuse(gelu.nodes(), constants, graphOutputs);
         count(counts, "layer_norm", ln.fused().size());
         for (Node n : ln.fused()) ops.put(n, new FusedLayerNormOp(n));
