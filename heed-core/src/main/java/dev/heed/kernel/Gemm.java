@@ -72,14 +72,7 @@ public final class Gemm {
                               float[] bias, int biasOff, boolean biasPerRow, Activation act) {
         if (m == 0 || n == 0) return;
         if (k == 0) {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    int ci = cOff + i * ldc + j;
-                    float v = accumulate ? c[ci] : 0f;
-                    if (bias != null) v += bias[biasOff + (biasPerRow ? i : j)];
-                    c[ci] = act.apply(v);
-                }
-            }
+            noDepth(m, n, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
             return;
         }
         if (VectorSupport.available()) {
@@ -91,6 +84,93 @@ public final class Gemm {
         }
     }
 
+    /** K = 0: {@code C = act((accumulate ? C : 0) + bias)}. */
+    private static void noDepth(int m, int n, float[] c, int cOff, int ldc, boolean accumulate,
+                                float[] bias, int biasOff, boolean biasPerRow, Activation act) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                int ci = cOff + i * ldc + j;
+                float v = accumulate ? c[ci] : 0f;
+                if (bias != null) v += bias[biasOff + (biasPerRow ? i : j)];
+                c[ci] = act.apply(v);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- packed B
+
+    /**
+     * Packs {@code op(B)[K, N]} ({@code op(B)[p,j] = transB ? b[bOff + j·ldb + p] : b[bOff + p·ldb + j]}) once for
+     * many {@link #gemm(ExecutionContext, boolean, int, float[], int, int, PackedMatrix, float[], int, int, boolean,
+     * float[], Activation) gemm} / {@link #matmul(ExecutionContext, Tensor, PackedMatrix) matmul} calls. Costs one
+     * pass over B; the result is an independent copy.
+     *
+     * @throws HeedException when a size, the leading dimension or the array length does not fit
+     */
+    public static PackedMatrix pack(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        if (k < 0 || n < 0) throw HeedException.invalid("gemm.pack", "sizes must be >= 0, got k=" + k + " n=" + n);
+        checkOperand("gemm.pack", "b", transB ? "B^T" : "B", transB ? n : k, transB ? k : n, b, bOff, ldb, "ldb");
+        if (VectorSupport.available() && k > 0 && n > 0) {
+            return PackedMatrix.ofPanels(k, n, GemmVector.PackedB.pack(new GemmVector.DenseB(transB, b, bOff, ldb), k, n));
+        }
+        float[] dense = new float[k * n];
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) dense[p * n + j] = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+        }
+        return PackedMatrix.ofDense(k, n, dense);
+    }
+
+    /**
+     * Packs a 2-D float32 tensor {@code b[K, N]} (any layout, heap or memory-mapped) as the B operand.
+     *
+     * @throws HeedException {@code SHAPE_MISMATCH} unless {@code b} is 2-D; {@code DTYPE_MISMATCH} unless float32
+     */
+    public static PackedMatrix pack(Tensor b) {
+        if (b.dtype() != DType.FLOAT32) {
+            throw new HeedException(ErrorCode.DTYPE_MISMATCH, "gemm.pack: b" + b.shape() + " must be float32, got " + b.dtype());
+        }
+        if (b.rank() != 2) throw HeedException.shape("gemm.pack", "b" + b.shape() + " must be 2-D [K, N]");
+        int k = b.dim(0), n = b.dim(1);
+        return pack(false, k, n, b.toFloatArray(), 0, Math.max(1, n));
+    }
+
+    /**
+     * {@link #gemm(ExecutionContext, boolean, boolean, int, int, int, float[], int, int, float[], int, int, float[],
+     * int, int, boolean, float[], Activation) gemm} with a pre-packed {@code op(B)}: {@code C[M,N] = op(A)[M,K] · B[K,N]
+     * (+ C) (+ bias[N])}, then {@code act}, with K and N taken from {@code b}. Bitwise equal to the unpacked call.
+     *
+     * @throws HeedException naming the operand when a size, leading dimension or array length does not fit
+     */
+    public static void gemm(ExecutionContext ctx, boolean transA, int m, float[] a, int aOff, int lda, PackedMatrix b,
+                            float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
+        if (b == null) throw HeedException.invalid("gemm", "packed b is null");
+        int n = b.n(), k = b.k();
+        if (m < 0) throw HeedException.invalid("gemm", "sizes must be >= 0, got m=" + m);
+        if (act == null) throw HeedException.invalid("gemm", "activation is null; use Activation.NONE");
+        checkOperand("gemm", "a", transA ? "A^T" : "A", transA ? k : m, transA ? m : k, a, aOff, lda, "lda");
+        checkOperand("gemm", "c", "C", m, n, c, cOff, ldc, "ldc");
+        if (bias != null && bias.length < n) {
+            throw HeedException.shape("gemm", "bias[" + bias.length + "] is shorter than n=" + n + " of " + b);
+        }
+        gemmPackedUnchecked(ctx, transA, m, a, aOff, lda, b, c, cOff, ldc, accumulate, bias, act);
+    }
+
+    private static void gemmPackedUnchecked(ExecutionContext ctx, boolean transA, int m, float[] a, int aOff, int lda,
+                                            PackedMatrix b, float[] c, int cOff, int ldc, boolean accumulate,
+                                            float[] bias, Activation act) {
+        int n = b.n(), k = b.k();
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            noDepth(m, n, c, cOff, ldc, accumulate, bias, 0, false, act);
+        } else if (b.panels() != null) {
+            GemmVector.gemmPacked(ctx, transA, m, a, aOff, lda, (GemmVector.PackedB) b.panels(), c, cOff, ldc,
+                    accumulate, bias, act);
+        } else {
+            GemmReference.gemm(ctx, transA, false, m, n, k, a, aOff, lda, b.dense(), 0, n, c, cOff, ldc,
+                    accumulate, bias, 0, false, act);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------- validation
 
     private static void check(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
@@ -99,25 +179,26 @@ public final class Gemm {
             throw HeedException.invalid("gemm", "sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
         }
         if (act == null) throw HeedException.invalid("gemm", "activation is null; use Activation.NONE");
-        checkOperand("a", transA ? "A^T" : "A", transA ? k : m, transA ? m : k, a, aOff, lda, "lda");
-        checkOperand("b", transB ? "B^T" : "B", transB ? n : k, transB ? k : n, b, bOff, ldb, "ldb");
-        checkOperand("c", "C", m, n, c, cOff, ldc, "ldc");
+        checkOperand("gemm", "a", transA ? "A^T" : "A", transA ? k : m, transA ? m : k, a, aOff, lda, "lda");
+        checkOperand("gemm", "b", transB ? "B^T" : "B", transB ? n : k, transB ? k : n, b, bOff, ldb, "ldb");
+        checkOperand("gemm", "c", "C", m, n, c, cOff, ldc, "ldc");
         if (bias != null && bias.length < n) {
             throw HeedException.shape("gemm", "bias[" + bias.length + "] is shorter than n=" + n);
         }
     }
 
     /** A stored matrix {@code [rows, cols]} at {@code off} with leading dimension {@code ld} must fit its array. */
-    private static void checkOperand(String name, String what, int rows, int cols, float[] arr, int off, int ld, String ldName) {
+    private static void checkOperand(String op, String name, String what, int rows, int cols, float[] arr, int off,
+                                     int ld, String ldName) {
         String shape = name + " stored as [" + rows + ", " + cols + "] (" + what + ")";
         if (ld < Math.max(1, cols)) {
-            throw HeedException.invalid("gemm", shape + ": " + ldName + "=" + ld + " must be >= max(1, " + cols + ")");
+            throw HeedException.invalid(op, shape + ": " + ldName + "=" + ld + " must be >= max(1, " + cols + ")");
         }
         if (rows == 0 || cols == 0) return;
-        if (arr == null) throw HeedException.invalid("gemm", shape + ": array is null");
+        if (arr == null) throw HeedException.invalid(op, shape + ": array is null");
         long end = (long) off + (long) (rows - 1) * ld + cols;
         if (off < 0 || end > arr.length) {
-            throw HeedException.shape("gemm", shape + " with offset " + off + " and " + ldName + "=" + ld + " needs "
+            throw HeedException.shape(op, shape + " with offset " + off + " and " + ldName + "=" + ld + " needs "
                     + end + " elements but the array has " + arr.length);
         }
     }
@@ -205,6 +286,49 @@ public final class Gemm {
         if (aVec) return out.reshape(dropAxis(outDims, outDims.length - 2));
         if (bVec) return out.reshape(dropAxis(outDims, outDims.length - 1));
         return out;
+    }
+
+    /**
+     * {@code MatMul} by a pre-packed constant: {@code a[..., M, K] · b[K, N] -> [..., M, N]} (a 1-D {@code a} is
+     * {@code [K] -> [N]}), bitwise equal to {@link #matmul(ExecutionContext, Tensor, Tensor)} with the unpacked
+     * {@code b}. All batch rows go through one GEMM when {@code a}'s rows are evenly strided (contiguous
+     * activations always are), so B is streamed once per call.
+     *
+     * @throws HeedException {@code SHAPE_MISMATCH} naming both shapes; {@code DTYPE_MISMATCH} for non-float32 a
+     */
+    public static Tensor matmul(ExecutionContext ctx, Tensor a, PackedMatrix b) {
+        String shapes = "a" + a.shape() + " · b" + Shape.of(b.k(), b.n()) + " (packed)";
+        if (a.dtype() != DType.FLOAT32) {
+            throw new HeedException(ErrorCode.DTYPE_MISMATCH, "matmul: " + shapes + ": a must be float32, got " + a.dtype());
+        }
+        if (a.rank() == 0) throw HeedException.shape("matmul", shapes + ": a must have rank >= 1");
+        boolean aVec = a.rank() == 1;
+        Tensor a2 = aVec ? a.unsqueeze(0) : a;
+        int m = a2.dim(-2), k = a2.dim(-1), n = b.n();
+        if (k != b.k()) throw HeedException.shape("matmul", shapes + ": a.dim(-1)=" + k + " != b.dim(0)=" + b.k());
+        int[] outDims = a2.shape().dims().clone();
+        outDims[outDims.length - 1] = n;
+        Tensor out = Tensor.zeros(DType.FLOAT32, outDims);
+        float[] c = out.floatArrayOrNull();
+        int[] batch = Arrays.copyOf(a2.shape().dims(), a2.rank() - 2);
+        int batchCount = (int) Shape.of(batch).numel();
+        if (batchCount > 0 && m > 0 && n > 0) {
+            Operand oa = operand(a2, batch.length, m, k);
+            if (!oa.trans && foldable(batch, oa, m)) {
+                gemmPackedUnchecked(ctx, false, batchCount * m, oa.data, (int) oa.offset, oa.ld, b, c, 0, n,
+                        false, null, Activation.NONE);
+            } else {
+                int[] idx = new int[batch.length];
+                for (int t = 0; t < batchCount; t++) {
+                    unravel(t, batch, idx);
+                    long ao = oa.offset;
+                    for (int d = 0; d < idx.length; d++) ao += (long) idx[d] * oa.batchStrides[d];
+                    gemmPackedUnchecked(ctx, oa.trans, m, oa.data, (int) ao, oa.ld, b, c, t * m * n, n,
+                            false, null, Activation.NONE);
+                }
+            }
+        }
+        return aVec ? out.reshape(n) : out;
     }
 
     /** How to read the last two axes {@code [rows, cols]} of {@code t} as a GEMM operand, copying if needed. */

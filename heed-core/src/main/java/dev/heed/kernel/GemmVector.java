@@ -45,7 +45,9 @@ final class GemmVector {
     /** Columns of the register tile: two vectors. */
     static final int NR = 2 * L;
     /** Depth of a block of the shared dimension. */
-    static final int KC = 256;
+    static final int KC = 512;
+    /** Up to this many rows of C, a non-transposed dense B is read in place (each panel is reused too little to pay for packing). */
+    static final int DIRECT_B_ROWS = 32;
     /** Largest number of rows of A per task block (multiple of MR). */
     static final int MC = 256;
     /** Largest column count per task block (multiple of NR). */
@@ -182,7 +184,7 @@ final class GemmVector {
     }
 
     /** What one call computes; shared read-only by its workers. */
-    private record Job(int m, int n, int k, ASource a, DenseA direct, BSource b, PackedB packed,
+    private record Job(int m, int n, int k, ASource a, DenseA direct, BSource b, DenseB directB, PackedB packed,
                        float[] c, int cOff, int ldc, boolean accumulate,
                        float[] bias, int biasOff, boolean biasPerRow, Activation act) {}
 
@@ -195,7 +197,8 @@ final class GemmVector {
                     float[] c, int cOff, int ldc, boolean accumulate,
                     float[] bias, int biasOff, boolean biasPerRow, Activation act) {
         DenseA direct = a instanceof DenseA d && !d.trans() ? d : null;
-        Job job = new Job(m, n, k, a, direct, b, packed, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
+        DenseB directB = m <= DIRECT_B_ROWS && b instanceof DenseB d && !d.trans() ? d : null;
+        Job job = new Job(m, n, k, a, direct, b, directB, packed, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
         int threads = ctx == null ? 1 : ctx.threads();
         int nPanels = (n + NR - 1) / NR;
         int mTiles = (m + MR - 1) / MR;
@@ -247,6 +250,7 @@ final class GemmVector {
         float[] c = job.c;
         DenseA direct = job.direct;
         PackedB packed = job.packed;
+        DenseB directB = job.directB;
         boolean epi = job.bias != null || job.act != Activation.NONE;
         int fullRows = direct == null ? 0 : mc / MR * MR;      // rows read in place; the rest is packed
         for (int p0 = 0; p0 < k; p0 += KC) {
@@ -257,10 +261,14 @@ final class GemmVector {
             for (int jb = 0; jb < nc; jb += NR) {
                 int nr = Math.min(NR, nc - jb);
                 float[] bArr;
-                int bOff;
+                int bOff, bs = NR;
                 if (packed != null) {
                     bArr = packed.data;
                     bOff = packed.offset(p0, kc, (j0 + jb) / NR);
+                } else if (directB != null && nr == NR) {
+                    bArr = directB.b;                       // few rows of A: B rows read in place, no packing
+                    bOff = directB.off + p0 * directB.ld + j0 + jb;
+                    bs = directB.ld;
                 } else {
                     job.b.packB(p0, kc, j0 + jb, nr, pb);   // one micro-panel, packed right before use: stays in L1
                     bArr = pb;
@@ -283,10 +291,10 @@ final class GemmVector {
                     }
                     int cij = job.cOff + (i0 + ib) * ldc + j0 + jb;
                     if (mr == MR && nr == NR) {
-                        if (add) kernelAdd(kc, aArr, aOff, rs, ps, bArr, bOff, c, cij, ldc);
-                        else kernel(kc, aArr, aOff, rs, ps, bArr, bOff, c, cij, ldc);
+                        if (add) kernelAdd(kc, aArr, aOff, rs, ps, bArr, bOff, bs, c, cij, ldc);
+                        else kernel(kc, aArr, aOff, rs, ps, bArr, bOff, bs, c, cij, ldc);
                     } else {
-                        kernel(kc, aArr, aOff, rs, ps, bArr, bOff, tile, 0, NR);
+                        kernel(kc, aArr, aOff, rs, ps, bArr, bOff, bs, tile, 0, NR);
                         for (int r = 0; r < mr; r++) {
                             int crow = cij + r * ldc;
                             for (int j = 0; j < nr; j++) c[crow + j] = add ? c[crow + j] + tile[r * NR + j] : tile[r * NR + j];
@@ -307,7 +315,8 @@ final class GemmVector {
     // packed panel, rs = lda, ps = 1 for rows read in place; the row offsets are loop invariants.
 
     /** {@code C[8, NR] = A[8][kc] · Bpanel[kc][NR]} (C overwritten). */
-    static void kernel(int kc, float[] a, int a0, int rs, int ps, float[] pb, int pb0, float[] c, int c0, int ldc) {
+    static void kernel(int kc, float[] a, int a0, int rs, int ps, float[] pb, int pb0, int bs,
+                   float[] c, int c0, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -318,7 +327,7 @@ final class GemmVector {
         FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
         int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
         int ia = a0, ib = pb0;
-        for (int p = 0; p < kc; p++, ia += ps, ib += NR) {
+        for (int p = 0; p < kc; p++, ia += ps, ib += bs) {
             FloatVector b0 = FloatVector.fromArray(F, pb, ib);
             FloatVector b1 = FloatVector.fromArray(F, pb, ib + L);
             FloatVector av = FloatVector.broadcast(F, a[ia]);
@@ -349,7 +358,8 @@ final class GemmVector {
     }
 
     /** {@code C[8, NR] += A[8][kc] · Bpanel[kc][NR]}. */
-    static void kernelAdd(int kc, float[] a, int a0, int rs, int ps, float[] pb, int pb0, float[] c, int c0, int ldc) {
+    static void kernelAdd(int kc, float[] a, int a0, int rs, int ps, float[] pb, int pb0, int bs,
+                   float[] c, int c0, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, c, c0), c01 = FloatVector.fromArray(F, c, c0 + L);
         FloatVector c10 = FloatVector.fromArray(F, c, c0 + ldc), c11 = FloatVector.fromArray(F, c, c0 + ldc + L);
         FloatVector c20 = FloatVector.fromArray(F, c, c0 + 2 * ldc), c21 = FloatVector.fromArray(F, c, c0 + 2 * ldc + L);
@@ -360,7 +370,7 @@ final class GemmVector {
         FloatVector c70 = FloatVector.fromArray(F, c, c0 + 7 * ldc), c71 = FloatVector.fromArray(F, c, c0 + 7 * ldc + L);
         int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
         int ia = a0, ib = pb0;
-        for (int p = 0; p < kc; p++, ia += ps, ib += NR) {
+        for (int p = 0; p < kc; p++, ia += ps, ib += bs) {
             FloatVector b0 = FloatVector.fromArray(F, pb, ib);
             FloatVector b1 = FloatVector.fromArray(F, pb, ib + L);
             FloatVector av = FloatVector.broadcast(F, a[ia]);
