@@ -5,9 +5,9 @@ import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.kernel.Activation;
 import dev.heed.kernel.Gemm;
+import dev.heed.kernel.PackedMatrix;
 import dev.heed.onnx.ir.Node;
 import dev.heed.tensor.DType;
-import dev.heed.tensor.Storage;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Locale;
@@ -17,15 +17,19 @@ import java.util.Locale;
  * {@link Gemm#gemm} over all leading rows (M = numel(x) / K), the bias and activation applied in the GEMM's
  * epilogue. Inputs {@code [x, W, b]}; attributes {@code activation} (an {@link Activation} name) and
  * {@code matmul} (the replaced MatMul, named in errors). Cost 2·M·N·K flops; no extra pass over the output.
- * A memory-mapped W is copied to the heap once (on first use) and reused; x is read in place when contiguous.
+ * W (a constant: the fusion only takes non-overridable initializers and folded values) is packed once, on first
+ * use, into the GEMM's panel layout ({@link Gemm#pack(Tensor)}) and reused by every later run; x is read in place
+ * when contiguous.
  * A bias of shape [1, …, 1, N] with more axes than the product gives the result those leading size-1 axes, as
  * the Add it replaces would.
  */
 public final class FusedMatMulOp implements Op {
     private final String op;
     private final Activation act;
-    private final NnOps.HeapCache weight = new NnOps.HeapCache();
+    private volatile WeightEntry weight;       // W packed for the GEMM, for the last constant seen (immutable record)
     private volatile BiasEntry bias;           // the bias values of the last constant seen (immutable record)
+
+    private record WeightEntry(Tensor key, PackedMatrix packed) {}
 
     private record BiasEntry(Tensor key, float[] values) {}
 
@@ -48,7 +52,7 @@ public final class FusedMatMulOp implements Op {
 
     @Override
     public Tensor[] apply(ExecutionContext ctx, Tensor[] in) {
-        Tensor x = float32(in[0], "A"), w = weight.of(float32(in[1], "B")), b = float32(in[2], "bias");
+        Tensor x = float32(in[0], "A"), w = float32(in[1], "B"), b = float32(in[2], "bias");
         if (x.rank() == 0 || w.rank() != 2) throw HeedException.shape(op, shapes(x, w, b) + ": A needs rank >= 1 and B rank 2");
         int k = w.dim(0), n = w.dim(1);
         if (x.dim(-1) != k) throw HeedException.shape(op, shapes(x, w, b) + ": A.dim(-1)=" + x.dim(-1) + " != B.dim(-2)=" + k);
@@ -67,21 +71,8 @@ public final class FusedMatMulOp implements Op {
         Tensor y = Data.alloc(ctx, op, DType.FLOAT32, outDims);
         if (m == 0 || n == 0) return new Tensor[] {y};
         Tensor xc = x.floatArrayOrNull() != null ? x : x.contiguous();
-        // W: contiguous [K, N] is read as is; a transposed view (strides [1, ≥K], e.g. a folded Transpose) as Wᵀ in place
-        float[] wd;
-        int wOff, ldw;
-        boolean transW;
-        int[] st = w.strides();
-        if (w.floatArrayOrNull() != null) {
-            wd = w.floatArrayOrNull(); wOff = (int) w.offset(); ldw = Math.max(1, n); transW = false;
-        } else if (w.storage() instanceof Storage.FloatArray fa && st[0] == 1 && st[1] >= Math.max(1, k)) {
-            wd = fa.data(); wOff = (int) w.offset(); ldw = st[1]; transW = true;
-        } else {
-            Tensor wc = w.contiguous();
-            wd = wc.floatArrayOrNull(); wOff = (int) wc.offset(); ldw = Math.max(1, n); transW = false;
-        }
-        Gemm.gemm(ctx, false, transW, m, n, k, xc.floatArrayOrNull(), (int) xc.offset(), Math.max(1, k),
-                wd, wOff, ldw, y.floatArrayOrNull(), 0, Math.max(1, n), false, biasValues(b), act);
+        Gemm.gemm(ctx, false, m, xc.floatArrayOrNull(), (int) xc.offset(), Math.max(1, k), packed(w),
+                y.floatArrayOrNull(), 0, Math.max(1, n), false, biasValues(b), act);
         return new Tensor[] {y};
     }
 
@@ -89,7 +80,16 @@ public final class FusedMatMulOp implements Op {
         return "A" + x.shape() + " · B" + w.shape() + " + bias" + b.shape();
     }
 
-    /** The bias as a float array from index 0; computed once per tensor (the fusion only takes non-overridable constants). */
+    /** W [K, N] packed into the GEMM's panel layout; packed once per tensor (any layout, heap or memory-mapped). */
+    private PackedMatrix packed(Tensor w) {
+        WeightEntry e = weight;
+        if (e != null && e.key == w) return e.packed;
+        PackedMatrix p = Gemm.pack(w);
+        weight = new WeightEntry(w, p);
+        return p;
+    }
+
+    /** The bias as a float array from index 0; computed once per tensor. */
     private float[] biasValues(Tensor b) {
         BiasEntry e = bias;
         if (e != null && e.key == b) return e.values;
