@@ -48,6 +48,8 @@ final class GemmVector {
     static final int KC = 512;
     /** Up to this many rows of C, a non-transposed dense B is read in place (each panel is reused too little to pay for packing). */
     static final int DIRECT_B_ROWS = 32;
+    /** Tasks per worker thread the grid aims at (dynamic hand-out balances them). */
+    static final int TASKS_PER_WORKER = 4;
     /** Largest number of rows of A per task block (multiple of MR). */
     static final int MC = 256;
     /** Largest column count per task block (multiple of NR). */
@@ -205,13 +207,15 @@ final class GemmVector {
         long flops = 2L * m * n * k;
         int workers = threads > 1 && flops > 400_000L ? threads : 1;
         // Task grid. Rows: blocks of at most MC, balanced. Columns: blocks of at most NC; with several
-        // workers and few row blocks, cut N further (not M) until there are two tasks per worker, so that
-        // each B panel is still packed once and every core gets work even for M = 8.
+        // workers and few row blocks, cut N further (not M) until there are TASKS_PER_WORKER tasks per worker:
+        // each B panel is still packed once (A is read in place, so a column cut costs nothing), every core
+        // gets work even for M = 8, and a worker that starts late (a busy machine) just takes fewer tasks.
         int mBlocks = ceilDiv(mTiles, ceilDiv(MC, MR));
         int nBlocks = Math.min(nPanels, ceilDiv(n, NC));
-        if (workers > 1 && mBlocks * nBlocks < 2 * workers) {
-            nBlocks = Math.min(nPanels, Math.max(nBlocks, ceilDiv(2 * workers, mBlocks)));
-            if (mBlocks * nBlocks < 2 * workers) mBlocks = Math.min(mTiles, ceilDiv(2 * workers, nBlocks));
+        int want = TASKS_PER_WORKER * workers;
+        if (workers > 1 && mBlocks * nBlocks < want) {
+            nBlocks = Math.min(nPanels, Math.max(nBlocks, ceilDiv(want, mBlocks)));
+            if (mBlocks * nBlocks < want) mBlocks = Math.min(mTiles, ceilDiv(want, nBlocks));
         }
         int mb = ceilDiv(mTiles, mBlocks) * MR;
         mBlocks = ceilDiv(m, mb);
