@@ -52,7 +52,7 @@ public final class Elementwise {
         StridedWalk w = StridedWalk.of(x.shape(), xs);
         boolean vec = VectorSupport.available();
         int sx = w.innerStride[0];
-        ctx.parallelFor(w.units(), w.grainUnits(), (s, e) -> {
+        ctx.parallelFor(w.units(), w.grainUnits(streaming(op) ? StridedWalk.GRAIN_ELEMENTS_STREAMING : StridedWalk.GRAIN_ELEMENTS), (s, e) -> {
             StridedWalk.Cursor c = w.cursor();
             c.jump(s / w.tilesPerRow);
             float[] tmp = sx == 1 ? null : new float[Math.min(w.inner, StridedWalk.TILE)];
@@ -75,6 +75,22 @@ public final class Elementwise {
             }
         });
         return out;
+    }
+
+    /** Ops that cost about one vector instruction per element: memory-bound, parallel only on large tensors. */
+    static boolean streaming(UnaryOp op) {
+        return switch (op.kind()) {
+            case NEG, ABS, SIGN, RELU, LEAKY_RELU, CLIP, HARD_SIGMOID, HARD_SWISH, FLOOR, CEIL, ROUND, SQRT, RECIPROCAL -> true;
+            default -> false;
+        };
+    }
+
+    /** Binary ops that are memory-bound (everything but pow with a general exponent and the scalar mod loops). */
+    static boolean streaming(BinaryOp op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, MAX, MIN, PRELU -> true;
+            case POW, MOD, FMOD -> false;
+        };
     }
 
     private static Tensor integerUnary(UnaryOp op, Tensor x) {
@@ -118,7 +134,8 @@ public final class Elementwise {
         boolean vec = VectorSupport.available();
         int sa = w.innerStride[0], sb = w.innerStride[1];
         boolean gatherA = sa != 0 && sa != 1, gatherB = sb != 0 && sb != 1;
-        ctx.parallelFor(w.units(), w.grainUnits(), (s, e) -> {
+        int grain = w.grainUnits(streaming(op) ? StridedWalk.GRAIN_ELEMENTS_STREAMING : StridedWalk.GRAIN_ELEMENTS);
+        ctx.parallelFor(w.units(), grain, (s, e) -> {
             StridedWalk.Cursor c = w.cursor();
             c.jump(s / w.tilesPerRow);
             int tile = Math.min(w.inner, StridedWalk.TILE);

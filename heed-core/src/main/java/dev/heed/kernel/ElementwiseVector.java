@@ -225,7 +225,7 @@ final class ElementwiseVector {
             case LEAKY_RELU -> x.blend(x.mul(op.alpha()), x.compare(VectorOperators.LT, 0f));
             case GELU -> gelu(x);
             case GELU_TANH -> geluTanh(x);
-            case SILU -> x.mul(sigmoid(x));
+            case SILU -> x.div(exp(x.neg()).add(1f));
             case HARD_SIGMOID -> x.fma(op.alpha(), op.beta()).min(1f).max(0f);
             case HARD_SWISH -> x.mul(x.fma(1f / 6f, 0.5f).min(1f).max(0f));
             case CLIP -> x.max(op.alpha()).min(op.beta());
@@ -328,7 +328,11 @@ final class ElementwiseVector {
         for (; i < n; i++) y[yo + i] = Math.max(x[xo + i], 0f);
     }
 
-    // Transcendental ops: one masked loop, so the math is inlined once (the mask costs ~1 op of ~40).
+    // Transcendental ops: one masked loop, so the math is inlined once (the mask costs ~1 op of ~40). Compositions
+    // (sigmoid, silu, gelu) are spelled out here and call exp / erf / tanh directly: a helper is usually C2-compiled
+    // on its own first (the interpreted loop calls it thousands of times), and C2 refuses to inline a callee whose
+    // own compiled code is big (InlineSmallCode), so one wrapper level more (gelu → erf) can leave the loop calling
+    // gelu with boxed vectors (measured 4× slower, depending on compile order).
     private static void expRun(float[] x, int xo, float[] y, int yo, int n) {
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = F.indexInRange(i, n);
@@ -360,7 +364,7 @@ final class ElementwiseVector {
     private static void sigmoidRun(float[] x, int xo, float[] y, int yo, int n) {
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = F.indexInRange(i, n);
-            sigmoid(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+            FloatVector.broadcast(F, 1f).div(exp(FloatVector.fromArray(F, x, xo + i, m).neg()).add(1f)).intoArray(y, yo + i, m);
         }
     }
 
@@ -368,21 +372,23 @@ final class ElementwiseVector {
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
-            v.mul(sigmoid(v)).intoArray(y, yo + i, m);
+            v.div(exp(v.neg()).add(1f)).intoArray(y, yo + i, m);
         }
     }
 
     private static void geluRun(float[] x, int xo, float[] y, int yo, int n) {
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = F.indexInRange(i, n);
-            gelu(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            erf(v.mul(0.70710678118654752f)).add(1f).mul(v.mul(0.5f)).intoArray(y, yo + i, m);
         }
     }
 
     private static void geluTanhRun(float[] x, int xo, float[] y, int yo, int n) {
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> m = F.indexInRange(i, n);
-            geluTanh(FloatVector.fromArray(F, x, xo + i, m)).intoArray(y, yo + i, m);
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, m);
+            tanh(v.mul(v).fma(0.044715f, 1f).mul(v).mul(0.79788456080286536f)).add(1f).mul(v.mul(0.5f)).intoArray(y, yo + i, m);
         }
     }
 
