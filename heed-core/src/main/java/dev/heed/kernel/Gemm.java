@@ -19,12 +19,15 @@ import java.util.SplittableRandom;
  * epilogue (accumulate, bias, {@link Activation}); {@link #matmul} is ONNX/NumPy {@code MatMul} on tensors.
  * The fast path ({@code GemmVector}: packed, cache- and register-blocked Vector API kernel) runs when
  * {@link VectorSupport#available()}; otherwise the float64 reference ({@link #gemmReference}) computes the
- * same contract.
+ * same contract. A B that many calls share (a constant weight) can be packed once with {@link #pack} into a
+ * {@link PackedMatrix}; the {@code gemm} / {@code matmul} overloads that take it skip all B packing.
  *
  * <pre>{@code
  * // y[128, 1536] = gelu(x[128, 384] · w[384, 1536] + b[1536])
  * Gemm.gemm(ctx, false, false, 128, 1536, 384, x, 0, 384, w, 0, 1536, y, 0, 1536, false, b, Activation.GELU_ERF);
  * Tensor scores = Gemm.matmul(ctx, q, k.transpose(-1, -2));   // [B, H, L, E] · [B, H, E, S] -> [B, H, L, S]
+ * PackedMatrix wp = Gemm.pack(false, 384, 1536, w, 0, 1536);   // once
+ * Gemm.gemm(ctx, false, 128, x, 0, 384, wp, y, 0, 1536, false, b, Activation.GELU_ERF);   // same y, no B packing
  * }</pre>
  */
 public final class Gemm {
@@ -32,8 +35,9 @@ public final class Gemm {
 
     /**
      * Tolerance of {@link #gemm} against {@link #gemmReference}: {@code |c - c_ref| / (1 + Σ_p |a_ip·b_pj| +
-     * |c_in| + |bias_j|)} per element. float32 FMA accumulation over blocks of at most 256 gives errors of a few
-     * 1e-7 of that scale; the activations' float32 approximations add at most ~2e-7.
+     * |c_in| + |bias_j|)} per element. float32 FMA accumulation along K (one chain per output, any K) gives errors of
+     * a few 1e-7 of that scale for the sizes tested (K up to 1100); the activations' float32 approximations add at
+     * most ~2e-7.
      */
     public static final double TOLERANCE = 1e-5;
 

@@ -48,6 +48,12 @@ final class GemmVector {
     static final int KC = 512;
     /** Up to this many rows of C, a non-transposed dense B is read in place (each panel is reused too little to pay for packing). */
     static final int DIRECT_B_ROWS = 32;
+    /**
+     * Smallest call (flops) that is spread over the context's threads: handing work to a pooled thread costs
+     * ~15-50 µs (a noop {@code parallelFor} measured on a busy 2-core machine), which a 6 MFLOP call (~60 µs on
+     * one core) only just earns back; 8×384·384×384 runs faster on one thread.
+     */
+    static final long PARALLEL_FLOPS = 6_000_000L;
     /** Tasks per worker thread the grid aims at (dynamic hand-out balances them). */
     static final int TASKS_PER_WORKER = 4;
     /** Largest number of rows of A per task block (multiple of MR). */
@@ -205,7 +211,7 @@ final class GemmVector {
         int nPanels = (n + NR - 1) / NR;
         int mTiles = (m + MR - 1) / MR;
         long flops = 2L * m * n * k;
-        int workers = threads > 1 && flops > 400_000L ? threads : 1;
+        int workers = threads > 1 && flops >= PARALLEL_FLOPS ? threads : 1;
         // Task grid. Rows: blocks of at most MC, balanced. Columns: blocks of at most NC; with several
         // workers and few row blocks, cut N further (not M) until there are TASKS_PER_WORKER tasks per worker:
         // each B panel is still packed once (A is read in place, so a column cut costs nothing), every core

@@ -153,6 +153,130 @@ class GemmTest {
         assertEquals(-0.9999999845827421, Activation.erfDouble(-4.0), 1e-15);
     }
 
+    // ------------------------------------------------------------------------------------------- packed B
+
+    static Stream<Arguments> packedShapes() {
+        int[][] shapes = {{1, 1, 1}, {3, 17, 5}, {8, 100, 600}, {63, 65, 129}, {129, 33, 1100}, {7, 257, 31},
+                {300, 70, 45}, {40, 1100, 300}, {8, 1536, 384}};
+        Stream.Builder<Arguments> s = Stream.builder();
+        for (int[] sh : shapes) {
+            for (int t = 0; t < 4; t++) s.add(Arguments.of(sh[0], sh[1], sh[2], (t & 1) != 0, (t & 2) != 0));
+        }
+        return s.build();
+    }
+
+    /**
+     * A packed B gives bitwise the result of the unpacked call (same blocking, same FMA order), on one and two
+     * threads, with accumulate, bias and an activation, padded leading dimensions and offsets; and that result is
+     * within {@link Gemm#TOLERANCE} of the float64 reference.
+     */
+    @ParameterizedTest(name = "{0}x{1}x{2} transA={3} transB={4}")
+    @MethodSource("packedShapes")
+    void packedBEqualsUnpackedBitwise(int m, int n, int k, boolean ta, boolean tb) {
+        SplittableRandom rnd = new SplittableRandom(m * 1000003L + n * 1009L + k);
+        int pad = 3, off = 2;
+        int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+        float[] a = MatrixChecks.random(rnd, off + (ta ? k : m) * lda);
+        float[] b = MatrixChecks.random(rnd, off + (tb ? n : k) * ldb);
+        float[] c0 = MatrixChecks.random(rnd, off + m * ldc);
+        float[] bias = MatrixChecks.random(rnd, n);
+        PackedMatrix pb = Gemm.pack(tb, k, n, b, off, ldb);
+        assertEquals(k, pb.k());
+        assertEquals(n, pb.n());
+        for (ExecutionContext ctx : new ExecutionContext[] {one, two}) {
+            for (boolean acc : new boolean[] {false, true}) {
+                Activation act = acc ? Activation.GELU_ERF : Activation.NONE;
+                float[] want = c0.clone(), got = c0.clone(), ref = c0.clone();
+                Gemm.gemm(ctx, ta, tb, m, n, k, a, off, lda, b, off, ldb, want, off, ldc, acc, acc ? bias : null, act);
+                Gemm.gemm(ctx, ta, m, a, off, lda, pb, got, off, ldc, acc, acc ? bias : null, act);
+                assertArrayEquals(want, got, "packed != unpacked, threads=" + ctx.threads() + " accumulate=" + acc);
+                Gemm.gemmReference(ctx, ta, tb, m, n, k, a, off, lda, b, off, ldb, ref, off, ldc, acc, acc ? bias : null, act);
+                double e = MatrixChecks.gemmError(ta, tb, m, n, k, a, off, lda, b, off, ldb, got, ref, off, ldc,
+                        acc ? c0 : null, acc ? bias : null);
+                assertTrue(e <= Gemm.TOLERANCE, "threads=" + ctx.threads() + " accumulate=" + acc + ": error " + e);
+            }
+        }
+    }
+
+    @Test
+    void packedIsACopyOfTheSource() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int m = 9, n = 40, k = 20;
+        float[] a = MatrixChecks.random(rnd, m * k), b = MatrixChecks.random(rnd, k * n);
+        PackedMatrix pb = Gemm.pack(false, k, n, b, 0, n);
+        float[] want = new float[m * n], got = new float[m * n];
+        Gemm.gemm(one, false, false, m, n, k, a, 0, k, b, 0, n, want, 0, n, false, null, Activation.NONE);
+        java.util.Arrays.fill(b, 7f);                     // changing the source afterwards has no effect
+        Gemm.gemm(one, false, m, a, 0, k, pb, got, 0, n, false, null, Activation.NONE);
+        assertArrayEquals(want, got);
+    }
+
+    /** The plain row-major form a PackedMatrix takes without the Vector API goes through the reference kernel. */
+    @Test
+    void packedReferenceFallback() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int m = 13, n = 21, k = 34;
+        float[] a = MatrixChecks.random(rnd, k * m), b = MatrixChecks.random(rnd, k * n), bias = MatrixChecks.random(rnd, n);
+        float[] got = new float[m * n], ref = new float[m * n];
+        Gemm.gemm(two, true, m, a, 0, m, PackedMatrix.ofDense(k, n, b.clone()), got, 0, n, false, bias, Activation.RELU);
+        Gemm.gemmReference(two, true, false, m, n, k, a, 0, m, b, 0, n, ref, 0, n, false, bias, Activation.RELU);
+        double e = MatrixChecks.gemmError(true, false, m, n, k, a, 0, m, b, 0, n, got, ref, 0, n, null, bias);
+        assertTrue(e <= Gemm.TOLERANCE, "error " + e);
+    }
+
+    @Test
+    void packedEmptyDepthAndRows() {
+        PackedMatrix z = Gemm.pack(false, 0, 3, new float[0], 0, 3);
+        float[] c = {9, 9, 9, 9, 9, 9};
+        Gemm.gemm(two, false, 2, new float[0], 0, 1, z, c, 0, 3, false, new float[] {-1, 0, 2}, Activation.RELU);
+        assertArrayEquals(new float[] {0, 0, 2, 0, 0, 2}, c);
+        PackedMatrix p = Gemm.pack(true, 4, 2, new float[8], 0, 4);
+        Gemm.gemm(one, false, 0, null, 0, 4, p, null, 0, 2, false, null, Activation.NONE);   // M = 0: nothing to do
+    }
+
+    @Test
+    void packedArgumentErrorsNameTheOperand() {
+        HeedException e = assertThrows(HeedException.class, () -> Gemm.pack(false, 4, 3, new float[11], 0, 3));
+        assertEquals(ErrorCode.SHAPE_MISMATCH, e.code());
+        assertTrue(e.getMessage().startsWith("gemm.pack: b stored as [4, 3] (B)"), e.getMessage());
+        e = assertThrows(HeedException.class, () -> Gemm.pack(true, 4, 3, new float[12], 0, 3));
+        assertTrue(e.getMessage().contains("ldb=3 must be >= max(1, 4)"), e.getMessage());
+        e = assertThrows(HeedException.class, () -> Gemm.pack(false, -1, 3, new float[12], 0, 3));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        PackedMatrix p = Gemm.pack(false, 4, 3, new float[12], 0, 3);
+        e = assertThrows(HeedException.class, () ->
+                Gemm.gemm(one, false, 2, new float[7], 0, 4, p, new float[6], 0, 3, false, null, Activation.NONE));
+        assertTrue(e.getMessage().startsWith("gemm: a stored as [2, 4] (A)"), e.getMessage());
+        e = assertThrows(HeedException.class, () ->
+                Gemm.gemm(one, false, 2, new float[8], 0, 4, p, new float[5], 0, 3, false, null, Activation.NONE));
+        assertTrue(e.getMessage().startsWith("gemm: c stored as [2, 3] (C)"), e.getMessage());
+        e = assertThrows(HeedException.class, () ->
+                Gemm.gemm(one, false, 2, new float[8], 0, 4, p, new float[6], 0, 3, false, new float[2], Activation.NONE));
+        assertTrue(e.getMessage().contains("bias[2] is shorter than n=3 of PackedMatrix[4, 3]"), e.getMessage());
+        e = assertThrows(HeedException.class, () ->
+                Gemm.gemm(one, false, 2, new float[8], 0, 4, null, new float[6], 0, 3, false, null, Activation.NONE));
+        assertTrue(e.getMessage().contains("packed b is null"), e.getMessage());
+        e = assertThrows(HeedException.class, () -> Gemm.pack(dev.heed.tensor.Tensor.zeros(dev.heed.tensor.DType.FLOAT32, 2, 3, 4)));
+        assertEquals(ErrorCode.SHAPE_MISMATCH, e.code());
+        assertTrue(e.getMessage().contains("b[2, 3, 4] must be 2-D [K, N]"), e.getMessage());
+    }
+
+    /** Few rows on two threads: the grid cuts N (B read in place for M <= 32); results match one thread bitwise. */
+    @Test
+    void smallMSplitsColumnsAcrossThreads() {
+        for (int[] sh : new int[][] {{8, 1536, 512}, {32, 1100, 300}, {40, 700, 600}, {5, 2000, 700}}) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            double e = run(two, m + n, m, n, k, false, false, false, true, Activation.GELU_TANH, 0, 0);
+            assertTrue(e <= Gemm.TOLERANCE, m + "x" + n + "x" + k + ": error " + e);
+            SplittableRandom rnd = new SplittableRandom(m);
+            float[] a = MatrixChecks.random(rnd, m * k), b = MatrixChecks.random(rnd, k * n);
+            float[] c1 = new float[m * n], c2 = new float[m * n];
+            Gemm.gemm(one, false, false, m, n, k, a, 0, k, b, 0, n, c1, 0, n, false, null, Activation.NONE);
+            Gemm.gemm(two, false, false, m, n, k, a, 0, k, b, 0, n, c2, 0, n, false, null, Activation.NONE);
+            assertArrayEquals(c1, c2, m + "x" + n + "x" + k);
+        }
+    }
+
     @Test
     void selfCheckPasses() {
         for (KernelCheck kc : Gemm.selfCheck(two, 42)) assertTrue(kc.passed(), kc.toString());

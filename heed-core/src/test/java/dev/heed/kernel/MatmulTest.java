@@ -133,4 +133,40 @@ class MatmulTest {
         e = assertThrows(HeedException.class, () -> Gemm.matmul(ctx, Tensor.ofLongs(new long[] {1, 2}, 1, 2), rand(2, 2, 3)));
         assertEquals(ErrorCode.DTYPE_MISMATCH, e.code());
     }
+    /** matmul by a packed constant equals matmul by the tensor bitwise, for folded, strided and 1-D a. */
+    @Test
+    void packedRightOperand() {
+        Tensor b = rand(20, 45, 70);
+        PackedMatrix pb = Gemm.pack(b);
+        Tensor[] as = {
+                rand(21, 2, 3, 37, 45),                           // batches fold into one GEMM of 222 rows
+                rand(22, 45, 37).transpose(0, 1),                 // A^T read in place
+                rand(23, 4, 45, 10).transpose(-1, -2),            // batched transposed views: one GEMM per batch
+                rand(24, 3, 30, 50).slice(2, 2, 47, 1),           // row stride 50, K = 45
+                rand(25, 45),                                     // 1-D: [45] -> [70]
+                rand(26, 1, 45)};
+        for (Tensor a : as) {
+            Tensor want = Gemm.matmul(ctx, a, b), got = Gemm.matmul(ctx, a, pb);
+            assertEquals(want.shape(), got.shape(), "shape for a" + a.shape());
+            assertArrayEquals(want.toFloatArray(), got.toFloatArray(), "a" + a.shape());
+            check(a, b, want.shape().dims());
+        }
+        Tensor bT = rand(27, 70, 45).transpose(0, 1);                  // pack(Tensor) takes any layout
+        assertArrayEquals(Gemm.matmul(ctx, as[0], bT).toFloatArray(), Gemm.matmul(ctx, as[0], Gemm.pack(bT)).toFloatArray());
+        assertEquals(Shape.of(0, 70), Gemm.matmul(ctx, rand(28, 0, 45), pb).shape());
+    }
+
+    @Test
+    void packedShapeErrors() {
+        PackedMatrix pb = Gemm.pack(rand(1, 4, 5));
+        HeedException e = assertThrows(HeedException.class, () -> Gemm.matmul(ctx, rand(2, 2, 3), pb));
+        assertEquals(ErrorCode.SHAPE_MISMATCH, e.code());
+        assertEquals("matmul: a[2, 3] · b[4, 5] (packed): a.dim(-1)=3 != b.dim(0)=4", e.getMessage());
+        e = assertThrows(HeedException.class, () -> Gemm.matmul(ctx, Tensor.scalar(1f), pb));
+        assertTrue(e.getMessage().contains("rank >= 1"), e.getMessage());
+        e = assertThrows(HeedException.class, () -> Gemm.matmul(ctx, Tensor.ofLongs(new long[] {1, 2, 3, 4}, 1, 4), pb));
+        assertEquals(ErrorCode.DTYPE_MISMATCH, e.code());
+        e = assertThrows(HeedException.class, () -> Gemm.pack(Tensor.ofLongs(new long[] {1, 2}, 1, 2)));
+        assertEquals(ErrorCode.DTYPE_MISMATCH, e.code());
+    }
 }
