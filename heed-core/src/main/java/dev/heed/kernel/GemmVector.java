@@ -109,7 +109,17 @@ final class GemmVector {
             int d = 0;
             for (int jb = 0; jb < cols; jb += NR, d += kc * NR) {
                 int nr = Math.min(NR, cols - jb);
-                if (trans) {                       // op(B)[p][j] = b[off + j·ld + p]
+                // op(B)[p][j] = b[off + j·ld + p]: a full panel gathers L rows per vector, unless ld is a multiple
+                // of 512 floats (2 KB), where the L rows share one or two L1 sets and the gathers thrash
+                if (trans && nr == NR && ld % 512 != 0) {
+                    int[] rows = new int[L];
+                    for (int j = 0; j < L; j++) rows[j] = j * ld;
+                    int src = off + (j0 + jb) * ld + p0, src2 = src + L * ld;
+                    for (int p = 0; p < kc; p++) {
+                        FloatVector.fromArray(F, b, src + p, rows, 0).intoArray(dst, d + p * NR);
+                        FloatVector.fromArray(F, b, src2 + p, rows, 0).intoArray(dst, d + p * NR + L);
+                    }
+                } else if (trans) {
                     if (nr < NR) java.util.Arrays.fill(dst, d, d + kc * NR, 0f);
                     for (int j = 0; j < nr; j++) {
                         int src = off + (j0 + jb + j) * ld + p0;
