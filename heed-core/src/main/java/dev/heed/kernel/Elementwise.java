@@ -52,7 +52,15 @@ public final class Elementwise {
         StridedWalk w = StridedWalk.of(x.shape(), xs);
         boolean vec = VectorSupport.available();
         int sx = w.innerStride[0];
-        ctx.parallelFor(w.units(), w.grainUnits(streaming(op) ? StridedWalk.GRAIN_ELEMENTS_STREAMING : StridedWalk.GRAIN_ELEMENTS), (s, e) -> {
+        int minElements = streaming(op) ? StridedWalk.GRAIN_ELEMENTS_STREAMING : StridedWalk.GRAIN_ELEMENTS;
+        if (w.gathers() && w.rows > 1) {   // transposed / strided rows: blocked gather
+            w.forEachBlock(ctx, new float[][] {xd}, StridedWalk.GRAIN_ELEMENTS, (src, off, st, yo, n) -> {
+                if (vec) ElementwiseVector.unary(op, src[0], off[0], y, yo, n);
+                else ElementwiseReference.unary(op, src[0], off[0], y, yo, n);
+            });
+            return out;
+        }
+        ctx.parallelFor(w.units(), w.grainUnits(minElements), (s, e) -> {
             StridedWalk.Cursor c = w.cursor();
             c.jump(s / w.tilesPerRow);
             float[] tmp = sx == 1 ? null : new float[Math.min(w.inner, StridedWalk.TILE)];
@@ -134,7 +142,17 @@ public final class Elementwise {
         boolean vec = VectorSupport.available();
         int sa = w.innerStride[0], sb = w.innerStride[1];
         boolean gatherA = sa != 0 && sa != 1, gatherB = sb != 0 && sb != 1;
-        int grain = w.grainUnits(streaming(op) ? StridedWalk.GRAIN_ELEMENTS_STREAMING : StridedWalk.GRAIN_ELEMENTS);
+        if (gatherA || gatherB) {
+            if (w.rows > 1) {   // a transposed or strided operand: blocked gather, then plain runs per row
+                w.forEachBlock(ctx, new float[][] {ad, bd}, StridedWalk.GRAIN_ELEMENTS, (src, off, st, yo, n) -> {
+                    if (vec) ElementwiseVector.binary(op, src[0], off[0], st[0], src[1], off[1], st[1], y, yo, n);
+                    else ElementwiseReference.binary(op, src[0], off[0], st[0], src[1], off[1], st[1], y, yo, n);
+                });
+                return out;
+            }
+        }
+        int grain = w.grainUnits(streaming(op) && !gatherA && !gatherB
+                ? StridedWalk.GRAIN_ELEMENTS_STREAMING : StridedWalk.GRAIN_ELEMENTS);
         ctx.parallelFor(w.units(), grain, (s, e) -> {
             StridedWalk.Cursor c = w.cursor();
             c.jump(s / w.tilesPerRow);

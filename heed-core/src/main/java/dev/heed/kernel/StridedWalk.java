@@ -1,5 +1,6 @@
 package dev.heed.kernel;
 
+import dev.heed.exec.ExecutionContext;
 import dev.heed.tensor.Shape;
 import dev.heed.tensor.Tensor;
 
@@ -14,6 +15,11 @@ import dev.heed.tensor.Tensor;
  * fully vectorised; {@code [3, 1, 5] + [4, 1]} stays {@code [3, 4, 5]} with inner strides {@code (1, 0)}.
  * Work is handed out in units of (row, tile of {@link #TILE} elements) so a single long row still spreads
  * over all threads.
+ *
+ * <p>When an input must be gathered (inner stride not 0 or 1, e.g. {@code x + y^T}) and there are several rows,
+ * {@link #forEachBlock} walks blocks of {@link #BLOCK_ROWS} rows × {@link #BLOCK_COLS} columns instead: the
+ * gathered input is copied into a small contiguous buffer column by column, so for a transposed input each
+ * read touches consecutive addresses (its outer stride is 1) instead of one cache line per element.
  */
 final class StridedWalk {
     /** Elements of one work unit at most. */
@@ -26,6 +32,9 @@ final class StridedWalk {
      * [1, 128, 1536] · [1, 128, 1536] 55 µs on one thread, 100 µs on two).
      */
     static final int GRAIN_ELEMENTS_STREAMING = 1 << 18;
+
+    /** Rows and columns of one block of {@link #forEachBlock}: 16 × 256 floats = 16 KB per gathered input. */
+    static final int BLOCK_ROWS = 16, BLOCK_COLS = 256;
 
     final int[] outer;     // coalesced outer dims (may be empty)
     final int inner;       // innermost coalesced dim
@@ -104,6 +113,81 @@ final class StridedWalk {
     /** Work units a thread should get at least, for at least {@code minElements} elements per thread. */
     int grainUnits(int minElements) {
         return Math.max(1, minElements / Math.max(1, Math.min(inner, TILE)));
+    }
+
+    /** True when some input needs a gather (inner stride not 0 or 1). */
+    boolean gathers() {
+        for (int st : innerStride) if (st != 0 && st != 1) return true;
+        return false;
+    }
+
+    /** One row's run of {@link #forEachBlock}: input {@code i} is read at {@code src[i][off[i] + j·stride[i]]}, stride 0 or 1. */
+    @FunctionalInterface
+    interface RowRun {
+        void run(float[][] src, int[] off, int[] stride, int yo, int n);
+    }
+
+    /**
+     * The blocked walk: blocks of {@link #BLOCK_ROWS} rows × {@link #BLOCK_COLS} columns, split over threads in
+     * contiguous ranges; gathered inputs are first copied into a per-thread buffer ({@code [BLOCK_ROWS, BLOCK_COLS]})
+     * reading down the rows, then {@code run} is called once per row of the block.
+     */
+    void forEachBlock(ExecutionContext ctx, float[][] data, int minElementsPerThread, RowRun run) {
+        if (inner == 0 || rows == 0) return;
+        int k = data.length;
+        int colTiles = (inner + BLOCK_COLS - 1) / BLOCK_COLS;
+        long rowBlocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        long units = rowBlocks * colTiles;   // [rowBlocks, colTiles]
+        if (units > Integer.MAX_VALUE) throw new IllegalStateException("too many work units: " + units);
+        int perUnit = BLOCK_ROWS * Math.min(inner, BLOCK_COLS);
+        ctx.parallelFor((int) units, Math.max(1, minElementsPerThread / perUnit), (s, e) -> {
+            Cursor c = cursor();
+            long[][] pos = new long[k][BLOCK_ROWS];        // [input][row in block] base position
+            float[][] buf = new float[k][];
+            for (int i = 0; i < k; i++) if (innerStride[i] != 0 && innerStride[i] != 1) buf[i] = new float[BLOCK_ROWS * BLOCK_COLS];
+            float[][] src = new float[k][];
+            int[] off = new int[k], stride = new int[k];
+            long block = -1;
+            int nr = 0;
+            for (int u = s; u < e; u++) {
+                long rb = u / colTiles;
+                if (rb != block) {
+                    long r0 = rb * BLOCK_ROWS;
+                    nr = (int) Math.min(BLOCK_ROWS, rows - r0);
+                    if (block < 0) c.jump(r0);
+                    for (int r = 0; r < nr; r++) {
+                        c.seek(r0 + r);
+                        for (int i = 0; i < k; i++) pos[i][r] = c.pos[i];
+                    }
+                    block = rb;
+                }
+                int c0 = (u % colTiles) * BLOCK_COLS;
+                int n = Math.min(BLOCK_COLS, inner - c0);
+                for (int i = 0; i < k; i++) if (buf[i] != null) gatherBlock(data[i], pos[i], nr, innerStride[i], c0, n, buf[i]);
+                for (int r = 0; r < nr; r++) {
+                    for (int i = 0; i < k; i++) {
+                        if (buf[i] != null) {
+                            src[i] = buf[i];
+                            off[i] = r * BLOCK_COLS;
+                            stride[i] = 1;
+                        } else {
+                            src[i] = data[i];
+                            off[i] = (int) (pos[i][r] + (long) c0 * innerStride[i]);
+                            stride[i] = innerStride[i];
+                        }
+                    }
+                    run.run(src, off, stride, (int) ((block * BLOCK_ROWS + r) * inner + c0), n);
+                }
+            }
+        });
+    }
+
+    /** {@code dst[r·BLOCK_COLS + j] = src[pos[r] + (c0 + j)·stride]}, walking down the rows for each column. */
+    private static void gatherBlock(float[] src, long[] pos, int nr, int stride, int c0, int n, float[] dst) {
+        for (int j = 0; j < n; j++) {
+            long o = (long) (c0 + j) * stride;
+            for (int r = 0; r < nr; r++) dst[r * BLOCK_COLS + j] = src[(int) (pos[r] + o)];
+        }
     }
 
     /** A new cursor at row 0 (one per parallel chunk; not shared between threads). */

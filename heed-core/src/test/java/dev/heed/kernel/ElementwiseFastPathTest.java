@@ -87,6 +87,12 @@ class ElementwiseFastPathTest {
         }
         Tensor a = random(r, 2, 1030, 1031);
         checkBinary(BinaryOp.MUL, a, a.transpose(0, 1).contiguous().transpose(0, 1), "mul by a transposed layout");
+        Tensor sq = random(r, 2, 517, 517);
+        for (BinaryOp op : ARITHMETIC) {
+            checkBinary(op, sq, sq.transpose(0, 1), op + " x op x^T [517, 517]");
+            checkBinary(op, sq.transpose(0, 1), random(r, 2, 517), op + " x^T op row [517]");
+            checkBinary(op, sq.transpose(0, 1), sq.slice(0, 0, 517, 1).transpose(0, 1).slice(1, 0, 517), op + " both transposed");
+        }
     }
 
     @ParameterizedTest
@@ -99,6 +105,10 @@ class ElementwiseFastPathTest {
             checkUnary(op, wide.slice(1, 2, 2 + n), op + " sliced [3, " + n + "]");   // offset 2, stride n + 5
             checkUnary(op, wide.slice(0, 1, 2).slice(1, 1, 1 + n).reshape(n), op + " offset run [" + n + "]");
         }
+        // the blocked gather walk: a transposed [700, 333] view (44 row blocks × 2 column tiles, both partial)
+        Tensor t = Tensor.of(ElementwiseTest.values(kind, r, 333 * 700), 333, 700).transpose(0, 1);
+        checkUnary(op, t, op + " transposed [700, 333]");
+        checkUnary(op, t.slice(1, 1, 333, 2), op + " transposed and stepped [700, 166]");
         Tensor big = Tensor.of(ElementwiseTest.values(kind, r, 300_007), 300_007);
         checkUnary(op, big, op + " [300007] (multi-threaded)");
     }
