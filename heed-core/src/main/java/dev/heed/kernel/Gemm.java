@@ -398,17 +398,22 @@ public final class Gemm {
     // ------------------------------------------------------------------------------------------- self-check
 
     /**
-     * Runs {@link #gemm} on random data for a few shapes (odd sizes, transposes, epilogues) and compares with
+     * Runs {@link #gemm} on random data for a few shapes (odd sizes, transposes, epilogues, a packed B) and compares with
      * {@link #gemmReference}; one {@link KernelCheck} per shape, with the fast kernel's GFLOP/s.
      */
     public static List<KernelCheck> selfCheck(ExecutionContext ctx, long seed) {
-        record Case(int m, int n, int k, boolean ta, boolean tb, boolean acc, boolean bias, Activation act) {}
+        record Case(int m, int n, int k, boolean ta, boolean tb, boolean acc, boolean bias, Activation act, boolean packed) {
+            Case(int m, int n, int k, boolean ta, boolean tb, boolean acc, boolean bias, Activation act) {
+                this(m, n, k, ta, tb, acc, bias, act, false);
+            }
+        }
         List<Case> cases = List.of(
                 new Case(65, 63, 129, false, false, false, false, Activation.NONE),
                 new Case(257, 129, 63, true, false, false, true, Activation.GELU_ERF),
                 new Case(31, 17, 300, false, true, true, true, Activation.RELU),
                 new Case(17, 100, 5, true, true, false, true, Activation.SILU),
-                new Case(128, 384, 384, false, false, false, true, Activation.GELU_TANH));
+                new Case(128, 384, 384, false, false, false, true, Activation.GELU_TANH),
+                new Case(128, 1536, 384, false, true, false, true, Activation.GELU_ERF, true));
         SplittableRandom rnd = new SplittableRandom(seed);
         List<KernelCheck> out = new ArrayList<>();
         for (Case cs : cases) {
@@ -418,7 +423,9 @@ public final class Gemm {
             float[] bias = cs.bias ? MatrixChecks.random(rnd, cs.n) : null;
             float[] c0 = MatrixChecks.random(rnd, cs.m * cs.n);
             float[] c = c0.clone(), ref = c0.clone();
-            gemm(ctx, cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb, c, 0, cs.n, cs.acc, bias, cs.act);
+            PackedMatrix pb = cs.packed ? pack(cs.tb, cs.k, cs.n, b, 0, ldb) : null;
+            if (cs.packed) gemm(ctx, cs.ta, cs.m, a, 0, lda, pb, c, 0, cs.n, cs.acc, bias, cs.act);
+            else gemm(ctx, cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb, c, 0, cs.n, cs.acc, bias, cs.act);
             gemmReference(ctx, cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb, ref, 0, cs.n, cs.acc, bias, cs.act);
             double err = MatrixChecks.gemmError(cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb,
                     c, ref, 0, cs.n, cs.acc ? c0 : null, bias);
@@ -426,13 +433,15 @@ public final class Gemm {
             int reps = 0;
             long t0 = System.nanoTime(), t1;
             do {
-                gemm(ctx, cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb, scratch, 0, cs.n, false, bias, cs.act);
+                if (cs.packed) gemm(ctx, cs.ta, cs.m, a, 0, lda, pb, scratch, 0, cs.n, false, bias, cs.act);
+                else gemm(ctx, cs.ta, cs.tb, cs.m, cs.n, cs.k, a, 0, lda, b, 0, ldb, scratch, 0, cs.n, false, bias, cs.act);
                 reps++;
                 t1 = System.nanoTime();
             } while (t1 - t0 < 20_000_000L && reps < 1000);
             double gflops = 2.0 * cs.m * cs.n * cs.k * reps / (t1 - t0);
             String name = "gemm " + cs.m + "x" + cs.n + "x" + cs.k + (cs.ta ? " A^T" : "") + (cs.tb ? " B^T" : "")
-                    + (cs.acc ? " +C" : "") + (cs.bias ? " +bias" : "") + (cs.act != Activation.NONE ? " " + cs.act : "");
+                    + (cs.acc ? " +C" : "") + (cs.bias ? " +bias" : "") + (cs.act != Activation.NONE ? " " + cs.act : "")
+                    + (cs.packed ? " packed B" : "");
             out.add(new KernelCheck(name, err, TOLERANCE, "abs/(1+Σ|a·b|)", gflops));
         }
         return out;
