@@ -12,9 +12,19 @@ final class SoftmaxVector {
     static final VectorSpecies<Float> F = VectorShapes.F;
     private static final int L = F.length();
 
+    /** Max of a non-empty run (NaN if any element is NaN), with a constant vector operator so it stays intrinsified. */
+    static float rowMax(float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0, bound = F.loopBound(n);
+        for (; i < bound; i += L) acc = acc.max(FloatVector.fromArray(F, x, xo + i));
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, x[xo + i]);
+        return m;
+    }
+
     /** One row of {@code n}: {@code y[yo..] = softmax(x[xo..])} (or log-softmax). */
     static void row(float[] x, int xo, float[] y, int yo, int n, boolean log) {
-        float max = ReductionsVector.extreme(x, xo, n, true);
+        float max = rowMax(x, xo, n);
         FloatVector mv = FloatVector.broadcast(F, max);
         double sum = 0;
         for (int b = 0; b < n; b += ReductionsVector.BLOCK) {
