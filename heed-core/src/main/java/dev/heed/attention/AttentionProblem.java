@@ -70,6 +70,14 @@ final class AttentionProblem {
                             + Arrays.toString(target) + ": axis " + i + " has size " + md[i]);
                 }
             }
+            // Axes broadcast by a view (stride 0, e.g. an expanded key padding mask) are read once, not materialised.
+            int[] mst = m.strides();
+            for (int i = 0; i < m.rank(); i++) {
+                if (mst[i] == 0 && m.dim(i) > 1) {
+                    m = m.slice(i, 0, 1);
+                    md[i + pad] = 1;
+                }
+            }
             float[] raw = m.toFloatArray(); // row-major over md (bool -> 0/1)
             boolean bool = m.dtype() == DType.BOOL;
             int rows = md[0] * md[1] * md[2];
@@ -151,16 +159,31 @@ final class AttentionProblem {
         ctx.parallelFor(units, 8, (start, end) -> {
             for (int u = start; u < end; u++) {
                 int bh = u / tiles, t = u % tiles;
-                int src = kOff + bh * s * e;
-                int dst = u * e * bc;
-                int j0 = t * bc, w = Math.min(bc, s - j0);
-                for (int j = 0; j < w; j++) {
-                    int sp = src + (j0 + j) * e;
-                    for (int x = 0; x < e; x++) kt[dst + x * bc + j] = k[sp + x];
-                }
+                int j0 = t * bc;
+                transposeTile(k, kOff + (bh * s + j0) * e, e, Math.min(bc, s - j0), kt, u * e * bc, bc);
             }
         });
         return kt;
+    }
+
+    /** Keys per block of {@link #transposeTile}: 16 key rows are read while 16-float runs of each column are written. */
+    static final int TRANSPOSE_BLOCK = 16;
+
+    /**
+     * {@code dst[dp + x·ld + j] = src[sp + j·e + x]} for keys {@code j < w} and features {@code x < e}: w rows
+     * [w, E] written as columns [E, w] (row stride {@code ld}), in blocks of {@link #TRANSPOSE_BLOCK} keys: a block
+     * reads its 16 rows (16·E floats, in L1) column by column and writes each column as one 16-float run, instead
+     * of the naive order's E scattered single-float writes per key.
+     */
+    static void transposeTile(float[] src, int sp, int e, int w, float[] dst, int dp, int ld) {
+        final int bk = TRANSPOSE_BLOCK;
+        for (int j0 = 0; j0 < w; j0 += bk) {
+            int bj = Math.min(bk, w - j0);
+            for (int x = 0; x < e; x++) {
+                int o = dp + x * ld + j0;
+                for (int j = 0, q = sp + j0 * e + x; j < bj; j++, q += e) dst[o + j] = src[q];
+            }
+        }
     }
 
     /** Offset of tile {@code t} of query head {@code h} in {@link #transposedKeys}. */

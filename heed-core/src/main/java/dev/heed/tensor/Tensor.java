@@ -374,24 +374,33 @@ public final class Tensor {
     /** This tensor if already contiguous and heap-backed, otherwise a contiguous heap copy. */
     public Tensor contiguous() {
         if (isContiguous() && !(storage instanceof Storage.Segment) ) return this;
-        Tensor out = zeros(dtype, shape.dims());
-        copyInto(out);
-        return out;
+        return copy();
     }
 
     /** A fresh contiguous heap copy, never shared. */
     public Tensor copy() {
         Tensor out = zeros(dtype, shape.dims());
-        copyInto(out);
+        StridedCopy.copy(this, heapArray(out.storage));
         return out;
+    }
+
+    /** The array behind heap storage (the copy destinations are always heap). */
+    private static Object heapArray(Storage st) {
+        return switch (st) {
+            case Storage.FloatArray a -> a.data();
+            case Storage.LongArray a -> a.data();
+            case Storage.IntArray a -> a.data();
+            case Storage.ByteArray a -> a.data();
+            case Storage.Segment s -> throw new HeedException(ErrorCode.INTERNAL, "copy into a segment");
+        };
     }
 
     /** Elements in row-major order as a new float array (any dtype converted). */
     public float[] toFloatArray() {
         int n = shape.numelInt();
         float[] out = new float[n];
-        if (dtype == DType.FLOAT32 && storage instanceof Storage.FloatArray fa && isContiguous()) {
-            System.arraycopy(fa.data(), (int) offset, out, 0, n);
+        if (dtype == DType.FLOAT32) {
+            StridedCopy.copy(this, out);
             return out;
         }
         int[] idx = new int[rank()];
@@ -407,6 +416,10 @@ public final class Tensor {
     public long[] toLongArray() {
         int n = shape.numelInt();
         long[] out = new long[n];
+        if (dtype == DType.INT64) {
+            StridedCopy.copy(this, out);
+            return out;
+        }
         int[] idx = new int[rank()];
         long p = offset;
         for (int i = 0; i < n; i++) {
@@ -428,7 +441,12 @@ public final class Tensor {
         return p;
     }
 
+    /** Converting copy into the fresh contiguous {@code out} (same shape, any dtype). */
     private void copyInto(Tensor out) {
+        if (out.dtype == dtype) {
+            StridedCopy.copy(this, heapArray(out.storage));
+            return;
+        }
         int n = shape.numelInt();
         int[] idx = new int[rank()];
         long p = offset;

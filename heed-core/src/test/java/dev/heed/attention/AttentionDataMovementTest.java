@@ -1,0 +1,130 @@
+package dev.heed.attention;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.heed.ErrorCode;
+import dev.heed.HeedException;
+import dev.heed.exec.ExecutionContext;
+import dev.heed.exec.ExecutionOptions;
+import dev.heed.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The data movement around the attention kernels: the blocked key transpose (exact, element by element against
+ * the naive loop), strided q/k/v views and broadcast (stride-0) masks, which must give bitwise the results of
+ * their contiguous twins (same arithmetic, only the copies differ: tolerance 0).
+ */
+class AttentionDataMovementTest {
+    static ExecutionContext ctx;
+
+    @BeforeAll
+    static void open() { ctx = ExecutionContext.create(ExecutionOptions.defaults().withThreads(2)); }
+
+    @AfterAll
+    static void close() { ctx.close(); }
+
+    @Test
+    void blockedTransposeEqualsTheNaiveLoop() {
+        Random r = new Random(3);
+        for (int e : new int[] {1, 7, 16, 64, 67}) {
+            for (int w : new int[] {1, 15, 16, 17, 100}) {
+                int sp = 5, ld = w + 3, dp = 9;
+                float[] src = new float[sp + w * e + 4];
+                for (int i = 0; i < src.length; i++) src[i] = (float) r.nextGaussian();
+                float[] got = new float[dp + e * ld + 2], want = got.clone();
+                java.util.Arrays.fill(got, 42f);
+                java.util.Arrays.fill(want, 42f);
+                AttentionProblem.transposeTile(src, sp, e, w, got, dp, ld);
+                for (int j = 0; j < w; j++) for (int x = 0; x < e; x++) want[dp + x * ld + j] = src[sp + j * e + x];
+                assertArrayEquals(want, got, "e=" + e + " w=" + w); // untouched cells keep 42
+            }
+        }
+    }
+
+    @Test
+    void transposedKeysHoldEveryKeyOnceAndZerosPastS() {
+        Random r = new Random(4);
+        int b = 2, h = 3, s = 37, e = 19;
+        Tensor k = AttentionTest.randn(r, b, s, h, e).permute(0, 2, 1, 3); // [B, H, S, E] view
+        Tensor q = AttentionTest.randn(r, b, h, 5, e), v = AttentionTest.randn(r, b, h, s, 4);
+        AttentionProblem p = new AttentionProblem("test", q, k, v, AttentionSpec.defaults());
+        for (int bc : new int[] {16, 48}) {
+            float[] kt = p.transposedKeys(ctx, bc);
+            int tiles = (s + bc - 1) / bc;
+            for (int bi = 0; bi < b; bi++) for (int hi = 0; hi < h; hi++) for (int t = 0; t < tiles; t++) {
+                int base = p.keyTileBase(bi, hi, t, bc);
+                for (int x = 0; x < e; x++) for (int j = 0; j < bc; j++) {
+                    int key = t * bc + j;
+                    float want = key < s ? k.getFloat(bi, hi, key, x) : 0f;
+                    assertEquals(want, kt[base + x * bc + j], "bc=" + bc + " b=" + bi + " h=" + hi + " key=" + key + " x=" + x);
+                }
+            }
+        }
+    }
+
+    @Test
+    void stridedViewsGiveBitwiseTheContiguousResult() {
+        Random r = new Random(6);
+        int b = 2, h = 4, l = 29, s = 29, e = 24;
+        // the ONNX layout: projections [B, L, H·E] split into heads and transposed
+        Tensor q = AttentionTest.randn(r, b, l, h * e).reshape(b, l, h, e).permute(0, 2, 1, 3);
+        Tensor kT = AttentionTest.randn(r, b, s, h * e).reshape(b, s, h, e).permute(0, 2, 3, 1); // [B, H, E, S]
+        Tensor k = kT.transpose(2, 3);                                                           // [B, H, S, E]
+        Tensor v = AttentionTest.randn(r, b, s, h * e).reshape(b, s, h, e).permute(0, 2, 1, 3);
+        for (AttentionImpl impl : new AttentionImpl[] {AttentionImpl.EXACT, AttentionImpl.FLASH, AttentionImpl.LINEAR}) {
+            AttentionSpec spec = AttentionSpec.defaults().withImplementation(impl).withCaptureWeights(impl != AttentionImpl.LINEAR);
+            AttentionResult got = Attention.compute(ctx, q, k, v, spec);
+            AttentionResult want = Attention.compute(ctx, q.copy(), k.copy(), v.copy(), spec);
+            assertArrayEquals(want.output().toFloatArray(), got.output().toFloatArray(), impl.toString());
+            if (got.hasWeights()) assertArrayEquals(want.weights().toFloatArray(), got.weights().toFloatArray(), impl.toString());
+        }
+    }
+
+    @Test
+    void expandedMasksGiveBitwiseTheBroadcastResult() {
+        Random r = new Random(8);
+        int b = 2, h = 3, l = 6, s = 21, e = 8;
+        Tensor q = AttentionTest.randn(r, b, h, l, e), k = AttentionTest.randn(r, b, h, s, e), v = AttentionTest.randn(r, b, h, s, e);
+        float[] pad = new float[b * s];
+        for (int i = 0; i < pad.length; i++) pad[i] = i % 5 == 0 ? Float.NEGATIVE_INFINITY : (float) r.nextGaussian();
+        Tensor small = Tensor.of(pad, b, 1, 1, s);
+        Tensor bias = AttentionTest.randn(r, 1, h, l, 1);
+        Tensor[][] pairs = {
+                {small, small.expand(b, h, l, s)},                       // key padding mask expanded over heads and queries
+                {small, small.expand(b, 1, l, s)},
+                {bias, bias.expand(b, h, l, s)},                         // broadcast along keys (stride 0 innermost)
+                {small.reshape(b, s), small.reshape(b, s).unsqueeze(1).unsqueeze(1).expand(b, h, l, s)}};
+        for (AttentionImpl impl : new AttentionImpl[] {AttentionImpl.EXACT, AttentionImpl.FLASH}) {
+            for (Tensor[] pr : pairs) {
+                Tensor m0 = pr[0].rank() == 2 ? pr[0].unsqueeze(1).unsqueeze(1) : pr[0];
+                AttentionSpec spec = AttentionSpec.defaults().withImplementation(impl);
+                float[] want = Attention.compute(ctx, q, k, v, spec.withMask(m0)).output().toFloatArray();
+                float[] got = Attention.compute(ctx, q, k, v, spec.withMask(pr[1])).output().toFloatArray();
+                float[] dense = Attention.compute(ctx, q, k, v, spec.withMask(pr[1].copy())).output().toFloatArray();
+                assertArrayEquals(want, got, impl + " mask" + pr[1].shape());
+                assertArrayEquals(dense, got, impl + " mask" + pr[1].shape() + " vs its dense copy");
+            }
+            // boolean masks broadcast the same way
+            byte[] keep = new byte[s];
+            for (int j = 0; j < s; j++) keep[j] = (byte) (j % 3 == 0 ? 0 : 1);
+            Tensor bm = Tensor.ofBools(keep, 1, 1, 1, s);
+            AttentionSpec spec = AttentionSpec.defaults().withImplementation(impl);
+            assertArrayEquals(Attention.compute(ctx, q, k, v, spec.withMask(bm)).output().toFloatArray(),
+                    Attention.compute(ctx, q, k, v, spec.withMask(bm.expand(b, h, l, s))).output().toFloatArray(), impl + " bool");
+        }
+    }
+
+    @Test
+    void anExpandedMaskOfTheWrongSizeIsStillRejected() {
+        Random r = new Random(2);
+        Tensor q = AttentionTest.randn(r, 1, 2, 5, 8), k = AttentionTest.randn(r, 1, 2, 9, 8), v = AttentionTest.randn(r, 1, 2, 9, 8);
+        Tensor m = Tensor.of(new float[9], 1, 1, 1, 9).expand(1, 1, 7, 9); // L = 5, not 7
+        HeedException ex = assertThrows(HeedException.class,
+                () -> Attention.compute(ctx, q, k, v, AttentionSpec.defaults().withMask(m)));
+        assertEquals(ErrorCode.SHAPE_MISMATCH, ex.code());
+        assertTrue(ex.getMessage().contains("mask[1, 1, 7, 9]") && ex.getMessage().contains("axis 2"), ex.getMessage());
+    }
+}
