@@ -11,9 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Catalogue:
  * <ul>
- *   <li>{@link #unary}: one contiguous run, any {@link UnaryOp}; tails by masked loads, so tails see the
- *       same arithmetic as full vectors.</li>
- *   <li>{@link #binary}: one run with each operand contiguous (stride 1) or a broadcast scalar (stride 0).</li>
+ *   <li>{@link #unary}: one contiguous run, any {@link UnaryOp}; the hot ops each have their own small loop
+ *       method (see there why), tails by masked loads/stores, so tails see the same arithmetic as full vectors.</li>
+ *   <li>{@link #binary}: one run with each operand contiguous (stride 1) or a broadcast scalar (stride 0); one
+ *       loop per (op, layout) with a constant vector operator: {@code vv}, {@code vs} (scalar / column
+ *       broadcast), {@code sv}; scalar tails, which round exactly as the lanes do.</li>
  *   <li>Own polynomial math, because JDK 25's {@code VectorOperators.EXP/LOG/TANH} measured
  *       0.02–0.09 Gelem/s on this AVX-512 machine (slower than scalar {@code Math.exp}, 0.26 Gelem/s):
  *       <ul>
