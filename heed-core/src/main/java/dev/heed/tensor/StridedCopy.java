@@ -80,36 +80,66 @@ final class StridedCopy {
     /** Row by row: the innermost coalesced axis is one run (contiguous, broadcast or gathered). */
     private static void rows(Storage st, DType dtype, long base, int[] d, int[] s, int k, Object dst) {
         int inner = d[k - 1], is = s[k - 1];
-        int outerRank = k - 1;
-        long rows = 1;
-        for (int a = 0; a < outerRank; a++) rows *= d[a];
-        int[] idx = new int[outerRank];
-        long pos = base;
-        int dp = 0;
-        for (long row = 0; row < rows; row++) {
-            run(st, dtype, pos, is, dst, dp, inner);
-            dp += inner;
-            for (int a = outerRank - 1; a >= 0; a--) {
+        Rows o = new Rows(d, s, k - 1, base);
+        int total = (int) (o.count * inner);
+        if (is == 1) {
+            // one loop per array type, so that each System.arraycopy sees its static types (the intrinsic)
+            switch (st) {
+                case Storage.FloatArray a -> {
+                    float[] x = a.data(), y = (float[]) dst;
+                    for (int dp = 0; dp < total; dp += inner, o.next()) System.arraycopy(x, (int) o.pos, y, dp, inner);
+                }
+                case Storage.LongArray a -> {
+                    long[] x = a.data(), y = (long[]) dst;
+                    for (int dp = 0; dp < total; dp += inner, o.next()) System.arraycopy(x, (int) o.pos, y, dp, inner);
+                }
+                case Storage.IntArray a -> {
+                    int[] x = a.data(), y = (int[]) dst;
+                    for (int dp = 0; dp < total; dp += inner, o.next()) System.arraycopy(x, (int) o.pos, y, dp, inner);
+                }
+                case Storage.ByteArray a -> {
+                    byte[] x = a.data(), y = (byte[]) dst;
+                    for (int dp = 0; dp < total; dp += inner, o.next()) System.arraycopy(x, (int) o.pos, y, dp, inner);
+                }
+                case Storage.Segment g -> {
+                    ValueLayout lay = layout(dtype);
+                    int bytes = dtype.byteSize();
+                    for (int dp = 0; dp < total; dp += inner, o.next()) MemorySegment.copy(g.segment(), lay, o.pos * bytes, dst, dp, inner);
+                }
+            }
+            return;
+        }
+        for (int dp = 0; dp < total; dp += inner, o.next()) run(st, o.pos, is, dst, dp, inner);
+    }
+
+    /** Storage position of the first element of each row (the outer axes as an odometer), row after row. */
+    private static final class Rows {
+        final int[] d, s, idx;
+        final long count;
+        long pos;
+
+        Rows(int[] d, int[] s, int outerRank, long base) {
+            this.d = d;
+            this.s = s;
+            this.idx = new int[outerRank];
+            long c = 1;
+            for (int a = 0; a < outerRank; a++) c *= d[a];
+            this.count = c;
+            this.pos = base;
+        }
+
+        void next() {
+            for (int a = idx.length - 1; a >= 0; a--) {
                 pos += s[a];
-                if (++idx[a] < d[a]) break;
+                if (++idx[a] < d[a]) return;
                 pos -= (long) s[a] * d[a];
                 idx[a] = 0;
             }
         }
     }
 
-    /** {@code n} elements from storage position {@code pos} with step {@code stride} into {@code dst[dp ..]}. */
-    private static void run(Storage st, DType dtype, long pos, int stride, Object dst, int dp, int n) {
-        if (stride == 1) {
-            switch (st) {
-                case Storage.FloatArray a -> System.arraycopy(a.data(), (int) pos, dst, dp, n);
-                case Storage.LongArray a -> System.arraycopy(a.data(), (int) pos, dst, dp, n);
-                case Storage.IntArray a -> System.arraycopy(a.data(), (int) pos, dst, dp, n);
-                case Storage.ByteArray a -> System.arraycopy(a.data(), (int) pos, dst, dp, n);
-                case Storage.Segment g -> MemorySegment.copy(g.segment(), layout(dtype), pos * dtype.byteSize(), dst, dp, n);
-            }
-            return;
-        }
+    /** {@code n} elements from storage position {@code pos} with step {@code stride} (not 1) into {@code dst[dp ..]}. */
+    private static void run(Storage st, long pos, int stride, Object dst, int dp, int n) {
         switch (dst) {
             case float[] o -> {
                 if (st instanceof Storage.FloatArray a) {
