@@ -114,6 +114,9 @@ public final class Gemm {
     public static PackedMatrix pack(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
         if (k < 0 || n < 0) throw HeedException.invalid("gemm.pack", "sizes must be >= 0, got k=" + k + " n=" + n);
         checkOperand("gemm.pack", "b", transB ? "B^T" : "B", transB ? n : k, transB ? k : n, b, bOff, ldb, "ldb");
+        if ((long) k * (n + 63) > Integer.MAX_VALUE - 64) {      // panels pad N to a multiple of NR (<= 64)
+            throw HeedException.invalid("gemm.pack", "b [" + k + ", " + n + "] is too large to pack into one float array");
+        }
         if (VectorSupport.available() && k > 0 && n > 0) {
             return PackedMatrix.ofPanels(k, n, GemmVector.PackedB.pack(new GemmVector.DenseB(transB, b, bOff, ldb), k, n));
         }

@@ -241,6 +241,8 @@ class GemmTest {
         assertTrue(e.getMessage().startsWith("gemm.pack: b stored as [4, 3] (B)"), e.getMessage());
         e = assertThrows(HeedException.class, () -> Gemm.pack(true, 4, 3, new float[12], 0, 3));
         assertTrue(e.getMessage().contains("ldb=3 must be >= max(1, 4)"), e.getMessage());
+        e = assertThrows(HeedException.class, () -> Gemm.pack(true, 1 << 16, 1 << 15, new float[1 << 20], 0, 16));
+        assertTrue(e.getMessage().contains("ldb=16 must be >= max(1, 65536)"), e.getMessage());
         e = assertThrows(HeedException.class, () -> Gemm.pack(false, -1, 3, new float[12], 0, 3));
         assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
         PackedMatrix p = Gemm.pack(false, 4, 3, new float[12], 0, 3);
