@@ -403,11 +403,18 @@ public final class Tensor {
             StridedCopy.copy(this, out);
             return out;
         }
-        int[] idx = new int[rank()];
-        long p = offset;
-        for (int i = 0; i < n; i++) {
-            out[i] = readFloat(p);
-            p = advance(idx, p);
+        Tensor c = contiguous(); // same dtype, heap, row-major: the conversion below is one flat loop
+        int o = (int) c.offset;
+        switch (c.storage) {
+            case Storage.LongArray a -> { long[] x = a.data(); for (int i = 0; i < n; i++) out[i] = x[o + i]; }
+            case Storage.IntArray a -> { int[] x = a.data(); for (int i = 0; i < n; i++) out[i] = x[o + i]; }
+            case Storage.ByteArray a -> {
+                byte[] x = a.data();
+                if (dtype == DType.UINT8) for (int i = 0; i < n; i++) out[i] = x[o + i] & 0xff;
+                else for (int i = 0; i < n; i++) out[i] = x[o + i] != 0 ? 1f : 0f;
+            }
+            case Storage.FloatArray a -> throw new HeedException(ErrorCode.INTERNAL, "float storage for dtype " + dtype);
+            case Storage.Segment g -> throw new HeedException(ErrorCode.INTERNAL, "contiguous() returned a segment");
         }
         return out;
     }
@@ -420,61 +427,57 @@ public final class Tensor {
             StridedCopy.copy(this, out);
             return out;
         }
-        int[] idx = new int[rank()];
-        long p = offset;
-        for (int i = 0; i < n; i++) {
-            out[i] = readLong(p);
-            p = advance(idx, p);
+        Tensor c = contiguous();
+        int o = (int) c.offset;
+        switch (c.storage) {
+            case Storage.FloatArray a -> { float[] x = a.data(); for (int i = 0; i < n; i++) out[i] = (long) x[o + i]; }
+            case Storage.IntArray a -> { int[] x = a.data(); for (int i = 0; i < n; i++) out[i] = x[o + i]; }
+            case Storage.ByteArray a -> {
+                byte[] x = a.data();
+                if (dtype == DType.UINT8) for (int i = 0; i < n; i++) out[i] = x[o + i] & 0xff;
+                else for (int i = 0; i < n; i++) out[i] = x[o + i] != 0 ? 1 : 0;
+            }
+            case Storage.LongArray a -> throw new HeedException(ErrorCode.INTERNAL, "long storage for dtype " + dtype);
+            case Storage.Segment g -> throw new HeedException(ErrorCode.INTERNAL, "contiguous() returned a segment");
         }
         return out;
     }
 
-    /** Advances a row-major multi-index and returns the new storage position. */
-    private long advance(int[] idx, long p) {
-        for (int ax = idx.length - 1; ax >= 0; ax--) {
-            idx[ax]++;
-            p += strides[ax];
-            if (idx[ax] < shape.dim(ax)) return p;
-            p -= (long) strides[ax] * idx[ax];
-            idx[ax] = 0;
-        }
-        return p;
-    }
-
-    /** Converting copy into the fresh contiguous {@code out} (same shape, any dtype). */
+    /**
+     * Copy into the fresh contiguous {@code out} (same shape, any dtype): a raw strided copy for the same dtype,
+     * otherwise through the row-major float (to float32, and float32 to bool) or long (everything else) values.
+     */
     private void copyInto(Tensor out) {
         if (out.dtype == dtype) {
             StridedCopy.copy(this, heapArray(out.storage));
             return;
         }
-        int n = shape.numelInt();
-        int[] idx = new int[rank()];
-        long p = offset;
         switch (out.storage) {
-            case Storage.FloatArray a -> { float[] d = a.data(); for (int i = 0; i < n; i++) { d[i] = readFloat(p); p = advance(idx, p); } }
-            case Storage.LongArray a -> { long[] d = a.data(); for (int i = 0; i < n; i++) { d[i] = readLong(p); p = advance(idx, p); } }
-            case Storage.IntArray a -> { int[] d = a.data(); for (int i = 0; i < n; i++) { d[i] = (int) readLong(p); p = advance(idx, p); } }
+            case Storage.FloatArray a -> System.arraycopy(toFloatArray(), 0, a.data(), 0, a.data().length);
+            case Storage.LongArray a -> System.arraycopy(toLongArray(), 0, a.data(), 0, a.data().length);
+            case Storage.IntArray a -> {
+                long[] v = toLongArray();
+                int[] d = a.data();
+                for (int i = 0; i < v.length; i++) d[i] = (int) v[i];
+            }
             case Storage.ByteArray a -> {
                 byte[] d = a.data();
-                boolean toBool = out.dtype == DType.BOOL;
-                for (int i = 0; i < n; i++) {
-                    if (toBool) d[i] = (byte) (dtype == DType.FLOAT32 ? (readFloat(p) != 0 ? 1 : 0) : (readLong(p) != 0 ? 1 : 0));
-                    else d[i] = (byte) readLong(p);
-                    p = advance(idx, p);
+                if (out.dtype == DType.BOOL && dtype == DType.FLOAT32) {
+                    float[] v = toFloatArray(); // NaN counts as true, so no detour through long
+                    for (int i = 0; i < v.length; i++) d[i] = (byte) (v[i] != 0 ? 1 : 0);
+                } else {
+                    long[] v = toLongArray();
+                    if (out.dtype == DType.BOOL) for (int i = 0; i < v.length; i++) d[i] = (byte) (v[i] != 0 ? 1 : 0);
+                    else for (int i = 0; i < v.length; i++) d[i] = (byte) v[i];
                 }
             }
-            case Storage.Segment s -> throw new HeedException(ErrorCode.INTERNAL, "copy into a segment");
+            case Storage.Segment g -> throw new HeedException(ErrorCode.INTERNAL, "copy into a segment");
         }
     }
 
     /** Converts to another dtype (ONNX Cast semantics for the supported types). Always a fresh tensor. */
     public Tensor to(DType target) {
         Tensor out = zeros(target, shape.dims());
-        if (target == DType.FLOAT32) {
-            float[] v = toFloatArray();
-            System.arraycopy(v, 0, ((Storage.FloatArray) out.storage).data(), 0, v.length);
-            return out;
-        }
         copyInto(out);
         return out;
     }

@@ -22,7 +22,11 @@ class StridedCopyTest {
     /** A contiguous tensor of {@code dtype} with distinct values per position (longs beyond the int range). */
     static Tensor filled(DType dtype, int n, int... dims) {
         return switch (dtype) {
-            case FLOAT32 -> { float[] a = new float[n]; for (int i = 0; i < n; i++) a[i] = i * 0.75f - 3.25f; yield Tensor.of(a, dims); }
+            case FLOAT32 -> {
+                float[] a = new float[n];
+                for (int i = 0; i < n; i++) a[i] = i % 13 == 7 ? Float.NaN : i % 13 == 11 ? 3e9f * (i % 2 == 0 ? 1 : -1) : i * 0.75f - 3.25f;
+                yield Tensor.of(a, dims);
+            }
             case INT64 -> { long[] a = new long[n]; for (int i = 0; i < n; i++) a[i] = i * 3_000_000_007L - 11; yield Tensor.ofLongs(a, dims); }
             case INT32 -> { int[] a = new int[n]; for (int i = 0; i < n; i++) a[i] = i * 7919 - 100; yield Tensor.ofInts(a, dims); }
             case BOOL -> { byte[] a = new byte[n]; for (int i = 0; i < n; i++) a[i] = (byte) ((i * 7 % 3) == 0 ? 1 : 0); yield Tensor.ofBools(a, dims); }
@@ -82,6 +86,36 @@ class StridedCopyTest {
         } else {
             assertArrayEquals(want, view.toLongArray(), what + ": toLongArray()");
             assertArrayEquals(want, referenceLongs(view.to(view.dtype())), what + ": to(same dtype)");
+        }
+        // the converting exports and every conversion, against the per-element conversion of the reference
+        long[] asLong = new long[want.length];
+        float[] asFloat = new float[want.length];
+        int[] idx = new int[view.rank()];
+        for (int i = 0; i < want.length; i++) {
+            asLong[i] = view.getLong(idx);
+            asFloat[i] = view.getFloat(idx);
+            for (int a = idx.length - 1; a >= 0; a--) {
+                if (++idx[a] < view.dim(a)) break;
+                idx[a] = 0;
+            }
+        }
+        assertArrayEquals(asLong, view.toLongArray(), what + ": toLongArray()");
+        assertArrayEquals(asFloat, view.toFloatArray(), what + ": toFloatArray()");
+        for (DType target : ALL) {
+            Tensor c2 = view.to(target);
+            assertEquals(target, c2.dtype(), what);
+            for (int i = 0; i < want.length; i++) {
+                long w = switch (target) {
+                    case FLOAT32 -> Float.floatToRawIntBits(asFloat[i]);
+                    case INT64 -> asLong[i];
+                    case INT32 -> (int) asLong[i];
+                    case BOOL -> (view.dtype() == DType.FLOAT32 ? asFloat[i] != 0 : asLong[i] != 0) ? 1 : 0;
+                    case UINT8 -> asLong[i] & 0xff;
+                };
+                int[] at = flatIndex(c2, i);
+                long g = target == DType.FLOAT32 ? Float.floatToRawIntBits(c2.getFloat(at)) : c2.getLong(at);
+                if (w != g) fail(what + ": to(" + target + ") element " + i + ": expected " + w + " but was " + g);
+            }
         }
         // reshape of the view to 1-D: a copy when the view is not contiguous, the same values either way
         assertArrayEquals(want, referenceLongs(view.reshape(-1)), what + ": reshape");
@@ -184,6 +218,15 @@ class StridedCopyTest {
             assertSame(s.storage(), sr.storage());
             assertArrayEquals(referenceLongs(s), referenceLongs(sr));
         }
+    }
+
+    private static int[] flatIndex(Tensor t, int flat) {
+        int[] idx = new int[t.rank()];
+        for (int a = t.rank() - 1; a >= 0; a--) {
+            idx[a] = flat % t.dim(a);
+            flat /= t.dim(a);
+        }
+        return idx;
     }
 
     private static int[] shuffled(Random r, int n) {
