@@ -22,13 +22,19 @@ import jdk.incubator.vector.VectorSpecies;
  *       transposed A, a row tail and any other {@link ASource} are packed into {@code MR}-tall zero-padded
  *       panels.</li>
  *   <li>B: packed into {@code NR}-wide panels ({@code [k][NR]}, zero-padded) right before the column of kernels
- *       that uses it (one {@code KC×NR} micro-panel in L1), from any {@link BSource} — a dense matrix or an
- *       implicit im2col of a convolution ({@link Conv2dVector}); or read straight from a {@link PackedB} that
- *       the caller packed once (constant weights), so a call does no B packing at all.</li>
- *   <li>blocking: {@code KC} rows of the shared dimension per block, the same for every path and thread count,
- *       so results are bitwise independent of both.</li>
- *   <li>parallelism: C is cut into {@code mb×nb} task blocks handed out dynamically; when M is small the cut
- *       goes through N so that every thread works and no B panel is packed twice.</li>
+ *       that uses it (one {@code KC×NR} micro-panel, 64 KB on AVX-512: L2-resident, which is enough since the
+ *       kernel needs only ~8 bytes of B per cycle), from any {@link BSource} — a dense matrix (a transposed one
+ *       gathered {@code L} rows per vector) or an implicit im2col of a convolution ({@link Conv2dVector}); read in
+ *       place for a non-transposed dense B when M ≤ {@link #DIRECT_B_ROWS}; or read straight from a
+ *       {@link PackedB} that the caller packed once (constant weights), so a call does no B packing at all.</li>
+ *   <li>blocking: {@code KC} rows of the shared dimension per block ({@code mc×KC} A block ≤ 512 KB in L2),
+ *       the same for every path and thread count; a full tile continues one FMA chain across the blocks (C
+ *       stored and reloaded), an edge tile adds each block's partial sum. The tile grid depends on M, N, K
+ *       only, so results are bitwise independent of the path (packed or not) and of the thread count.</li>
+ *   <li>parallelism: calls of at least {@link #PARALLEL_FLOPS} are cut into {@code mb×nb} task blocks handed out
+ *       dynamically; when M is small the cut goes through N so that every thread works and no B panel is
+ *       packed twice. Scratch (one B micro-panel, an A tail panel or a transposed A block, one edge tile) is
+ *       allocated per worker and call, sized to the call.</li>
  *   <li>epilogue: accumulate into C, bias (per column, or per row for convolutions) and the activation,
  *       applied to each tile while it is in L1.</li>
  * </ul>
