@@ -152,6 +152,15 @@ class StridedCopyTest {
     }
 
     @Test
+    void transposesWithStridesOfAMultipleOf1KiBUseTheSmallTilesCorrectly() {
+        for (DType dt : ALL) {
+            check(dt + " [20, 256]^T", filled(dt, 20 * 256, 20, 256).transpose(0, 1));
+            check(dt + " [9, 1024]^T", filled(dt, 9 * 1024, 9, 1024).transpose(0, 1));
+            check(dt + " offset [3, 20, 256] -> [3, 256, 20]", filled(dt, 3 * 21 * 256, 3, 21, 256).slice(1, 1, 21).transpose(1, 2));
+        }
+    }
+
+    @Test
     void segmentStorageMatchesTheReferenceForEveryDtype() {
         try (Arena arena = Arena.ofConfined()) {
             for (DType dt : ALL) {
