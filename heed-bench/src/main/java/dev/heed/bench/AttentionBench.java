@@ -187,19 +187,21 @@ public class AttentionBench {
     /**
      * Runs the sweep and prints the table. Args: sequence lengths (default 512,2048,4096,16384); system properties
      * {@code exactMax} (default 4096), {@code unfusedMax} (default 4096), {@code flashMax} (default 16384),
-     * {@code impls} (comma-separated subset of the implementations, default all).
+     * {@code impls} (comma-separated subset of the implementations, default all), {@code threadCounts} (comma-separated,
+     * default 1,2).
      */
     public static void main(String[] args) throws RunnerException, IOException {
         String seqs = args.length > 0 ? args[0] : "512,2048,4096,16384";
         int exactMax = Integer.getInteger("exactMax", 4096), unfusedMax = Integer.getInteger("unfusedMax", 4096),
                 flashMax = Integer.getInteger("flashMax", 16384);
         List<String> only = System.getProperty("impls") == null ? List.of() : List.of(System.getProperty("impls").split(","));
+        int[] threadCounts = java.util.Arrays.stream(System.getProperty("threadCounts", "1,2").split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
         Path rss = Files.createTempFile("heed-attention-rss", ".tsv");
         Map<String, Double> ms = new LinkedHashMap<>();
         List<String> skipped = new ArrayList<>();
         for (String s : seqs.split(",")) {
             int seq = Integer.parseInt(s.trim());
-            for (int t : new int[] {1, 2}) {
+            for (int t : threadCounts) {
                 for (String impl : IMPLS) {
                     if (!only.isEmpty() && !only.contains(impl)) continue;
                     if (!runs(impl, seq, t, exactMax, unfusedMax, flashMax)) {
