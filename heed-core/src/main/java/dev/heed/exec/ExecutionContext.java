@@ -2,17 +2,22 @@ package dev.heed.exec;
 
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The worker threads a computation uses, created from {@link ExecutionOptions}. Owns a fixed pool of
- * {@code threads - 1} daemon workers; the calling thread does a share of every parallel loop itself.
- * Thread-safe: several callers may run parallel loops at once (they then share the workers).
+ * The worker threads a computation uses, created from {@link ExecutionOptions}. Owns {@code threads - 1}
+ * daemon workers; the calling thread does a share of every parallel loop itself.
+ * Thread-safe: several callers may run parallel loops at once. One loop at a time owns the workers; a
+ * caller that finds them busy (another caller, or a loop nested inside a task) runs its loop itself, over
+ * the very same chunks, so nothing waits on anything and nothing can deadlock.
+ *
+ * <p>Dispatch cost: a call publishes one small job object; idle workers spin briefly
+ * ({@link Thread#onSpinWait()}, at most {@value #SPIN_NANOS} ns) before parking, so back-to-back kernels
+ * hand over in about a microsecond. Chunks are claimed from an atomic counter by whoever comes first —
+ * the caller never waits for a sleeping worker to wake up, only for chunks a worker already started. The
+ * split into chunks depends only on the sizes and the thread count, never on timing.
  *
  * <pre>{@code
  * try (ExecutionContext ctx = ExecutionContext.create(ExecutionOptions.defaults())) {
@@ -28,21 +33,25 @@ public final class ExecutionContext implements AutoCloseable {
         void run(int start, int end);
     }
 
+    /** How long an idle worker, or a caller waiting for the last chunks, spins before it parks. */
+    static final long SPIN_NANOS = 100_000;
+
     private final ExecutionOptions options;
-    private final ExecutorService pool; // null when single-threaded
+    private final Worker[] workers; // empty when single-threaded
+    /** The job the workers should look at; replaced (never reused) by every dispatch. */
+    private volatile Job current;
+    /** 1 while a loop owns the workers. */
+    private final AtomicInteger busy = new AtomicInteger();
+    private volatile boolean closed;
 
     private ExecutionContext(ExecutionOptions options) {
         this.options = options;
-        if (options.threads() > 1) {
-            AtomicInteger n = new AtomicInteger();
-            this.pool = Executors.newFixedThreadPool(options.threads() - 1, r -> {
-                Thread t = new Thread(r, "heed-worker-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        } else {
-            this.pool = null;
+        int w = options.threads() - 1;
+        this.workers = new Worker[w];
+        for (int i = 0; i < w; i++) {
+            workers[i] = new Worker(this, "heed-worker-" + (i + 1));
         }
+        for (Worker worker : workers) worker.start();
     }
 
     /** A context with the given options; close it to stop its threads. */
@@ -65,82 +74,55 @@ public final class ExecutionContext implements AutoCloseable {
 
     /**
      * Runs {@code task} over {@code [0, n)} split into contiguous chunks of at least {@code grain} items,
-     * at most one chunk per thread, the caller taking the first. Returns when all chunks are done;
-     * the first exception of any chunk is rethrown.
+     * at most one chunk per thread: chunk {@code c} of {@code k} is {@code [n·c/k, n·(c+1)/k)}. Returns
+     * when all chunks are done; the first exception of any chunk is rethrown (the original
+     * {@link RuntimeException} or {@link Error}; a checked throwable wrapped as its cause).
      */
     public void parallelFor(int n, int grain, RangeTask task) {
         if (n <= 0) return;
         int chunks = Math.min(options.threads(), Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || pool == null) {
+        if (chunks <= 1) {
             task.run(0, n);
             return;
         }
-        parallelChunks(n, chunks, task);
+        run(new Job(task, n, chunks, 0));
     }
 
     /**
-     * Like {@link #parallelFor} but hands out {@code n} items dynamically in blocks of {@code block}, so that
-     * uneven work (causal attention rows, say) stays balanced.
+     * Like {@link #parallelFor} but hands out {@code n} items dynamically in blocks of {@code block}
+     * ({@code [i·block, min(n, (i+1)·block))}), so that uneven work (causal attention rows, say) stays
+     * balanced.
      */
     public void parallelForDynamic(int n, int block, RangeTask task) {
         if (n <= 0) return;
         int b = Math.max(1, block);
-        int blocks = (n + b - 1) / b;
-        int workers = Math.min(options.threads(), blocks);
-        if (workers <= 1 || pool == null) {
+        int blocks = (int) (((long) n + b - 1) / b);
+        if (options.threads() <= 1 || blocks <= 1) {
             task.run(0, n);
             return;
         }
-        AtomicInteger next = new AtomicInteger();
-        Runnable worker = () -> {
-            int i;
-            while ((i = next.getAndIncrement()) < blocks) {
-                task.run(i * b, Math.min(n, (i + 1) * b));
-            }
-        };
-        runOnAll(workers, worker);
+        run(new Job(task, n, blocks, b));
     }
 
-    private void parallelChunks(int n, int chunks, RangeTask task) {
-        List<Future<?>> futures = new ArrayList<>(chunks - 1);
-        for (int c = 1; c < chunks; c++) {
-            int s = (int) ((long) n * c / chunks), e = (int) ((long) n * (c + 1) / chunks);
-            futures.add(pool.submit(() -> task.run(s, e)));
+    /** Runs every piece of {@code job}: with the workers when they are free, else on this thread alone. */
+    private void run(Job job) {
+        if (workers.length == 0 || closed || !busy.compareAndSet(0, 1)) {
+            job.runAllInline();
+            return;
         }
-        Throwable first = null;
         try {
-            task.run(0, (int) ((long) n / chunks));
-        } catch (Throwable t) {
-            first = t;
-        }
-        first = await(futures, first);
-        rethrow(first);
-    }
-
-    private void runOnAll(int workers, Runnable r) {
-        List<Future<?>> futures = new ArrayList<>(workers - 1);
-        for (int c = 1; c < workers; c++) futures.add(pool.submit(r));
-        Throwable first = null;
-        try {
-            r.run();
-        } catch (Throwable t) {
-            first = t;
-        }
-        rethrow(await(futures, first));
-    }
-
-    private static Throwable await(List<Future<?>> futures, Throwable first) {
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (first == null) first = e.getCause();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (first == null) first = e;
+            job.caller = Thread.currentThread();
+            current = job;
+            for (Worker w : workers) {
+                if (w.parked) LockSupport.unpark(w);
             }
+            job.work();
+            job.awaitDone();
+        } finally {
+            job.task = null; // every piece is done: drop the reference so the body's data can be collected
+            busy.set(0);
         }
-        return first;
+        rethrow(job.error);
     }
 
     private static void rethrow(Throwable t) {
@@ -150,8 +132,139 @@ public final class ExecutionContext implements AutoCloseable {
         throw new HeedException(ErrorCode.INTERNAL, "parallel task failed: " + t, t);
     }
 
+    /** Stops the workers (they finish a chunk already started) and waits briefly for them to end. */
     @Override
     public void close() {
-        if (pool != null) pool.shutdownNow();
+        closed = true;
+        for (Worker w : workers) LockSupport.unpark(w);
+        for (Worker w : workers) {
+            if (w == Thread.currentThread()) continue;
+            try {
+                w.join(TimeUnit.SECONDS.toMillis(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** True once every worker thread has ended (for tests). */
+    boolean workersEnded() {
+        for (Worker w : workers) {
+            if (w.isAlive()) return false;
+        }
+        return true;
+    }
+
+    /**
+     * One parallel loop: {@code pieces} pieces claimed from {@link #next}; piece {@code i} is chunk
+     * {@code i} of an even split ({@code block == 0}) or block {@code i} of size {@code block}.
+     */
+    private static final class Job {
+        RangeTask task; // cleared when the loop is done
+        final int n, pieces, block;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable error;
+        Thread caller;
+        volatile boolean callerParked;
+
+        Job(RangeTask task, int n, int pieces, int block) {
+            this.task = task;
+            this.n = n;
+            this.pieces = pieces;
+            this.block = block;
+        }
+
+        int start(int i) {
+            return block == 0 ? (int) ((long) n * i / pieces) : i * block;
+        }
+
+        int end(int i) {
+            return block == 0 ? (int) ((long) n * (i + 1) / pieces) : (int) Math.min(n, (long) (i + 1) * block);
+        }
+
+        /** Claims and runs pieces until none are left; wakes the caller after the last one. */
+        void work() {
+            int i, finished = 0;
+            while ((i = next.getAndIncrement()) < pieces) {
+                if (error == null) {
+                    try {
+                        task.run(start(i), end(i));
+                    } catch (Throwable t) {
+                        synchronized (this) {
+                            if (error == null) error = t;
+                        }
+                    }
+                }
+                finished++;
+            }
+            if (finished > 0 && done.addAndGet(finished) == pieces && callerParked) {
+                LockSupport.unpark(caller);
+            }
+        }
+
+        /** The same pieces, in order, on this thread (the workers are busy or absent). */
+        void runAllInline() {
+            for (int i = 0; i < pieces; i++) task.run(start(i), end(i));
+        }
+
+        /** Waits (spin, then park) until every claimed piece has finished. */
+        void awaitDone() {
+            if (done.get() == pieces) return;
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            int k = 0;
+            while (done.get() != pieces) {
+                if ((++k & 63) != 0 || System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                callerParked = true;
+                if (done.get() != pieces) LockSupport.park(this);
+                callerParked = false;
+            }
+        }
+    }
+
+    /** A worker: waits for a new job (spin, then park), helps with it, repeats until the context closes. */
+    private static final class Worker extends Thread {
+        private final ExecutionContext ctx;
+        volatile boolean parked;
+
+        Worker(ExecutionContext ctx, String name) {
+            super(name);
+            this.ctx = ctx;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            Job seen = null;
+            while (true) {
+                Job job = awaitNew(seen);
+                if (job == null) return;
+                seen = job;
+                job.work();
+            }
+        }
+
+        /** The next job other than {@code seen}, or null once the context is closed. */
+        private Job awaitNew(Job seen) {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            int k = 0;
+            while (true) {
+                if (ctx.closed) return null;
+                Job job = ctx.current;
+                if (job != seen) return job;
+                if ((++k & 63) != 0 || System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                if (ctx.current == seen && !ctx.closed) LockSupport.park(ctx);
+                parked = false;
+                spinUntil = System.nanoTime() + SPIN_NANOS;
+            }
+        }
     }
 }
