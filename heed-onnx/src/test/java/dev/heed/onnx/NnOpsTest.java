@@ -229,6 +229,66 @@ class NnOpsTest {
         }
     }
 
+    /** A read-only little-endian float32 segment holding {@code t}, as the model reader maps an initializer. */
+    private static TensorData mappedInit(String name, Tensor t) {
+        float[] v = t.toFloatArray();
+        MemorySegment seg = MemorySegment.ofArray(new byte[v.length * 4]);
+        for (int k = 0; k < v.length; k++) seg.setAtIndex(F32, k, v[k]);
+        long[] dims = Arrays.stream(t.shape().dims()).asLongStream().toArray();
+        return new TensorData(name, ElemType.FLOAT, dims, new TensorData.Data.Raw(seg.asReadOnly()));
+    }
+
+    /** Runs {@code n} once with {@code w} fed as a heap input, then 3 times with it as a mapped initializer. */
+    private static void assertMappedMatchesHeap(int opset, Node n, Map<String, Tensor> feeds, String wName, Tensor w,
+                                                double[][] ref, String what) {
+        Map<String, Tensor> heapFeeds = new LinkedHashMap<>(feeds);
+        heapFeeds.put(wName, w);
+        float[] heap = run(opset, n, heapFeeds, "y").get("y").toFloatArray();
+        List<ValueInfo> ins = new java.util.ArrayList<>(feeds.keySet().stream().map(k -> new ValueInfo(k, null, null)).toList());
+        ins.add(new ValueInfo(wName, null, null));
+        Graph g = new Graph("test", List.of(n), ins, List.of(new ValueInfo("y", null, null)), List.of(), List.of(mappedInit(wName, w)));
+        Model m = new Model(8, Map.of("", (long) opset), "test", "", "", 0, "", Map.of(), g);
+        try (Session s = Session.open(m, SessionOptions.defaults().withExecution(new ExecutionOptions(2, 1 << 26)), OpRegistry.standard())) {
+            for (int rep = 0; rep < 3; rep++) {
+                Tensor y = s.run(feeds).get("y");
+                assertClose(ref[0], ref[1], y, what + ", mapped run " + rep);
+                // the packed GEMM is bitwise equal to the unpacked one (GemmTest), so the heap run must match exactly
+                assertArrayEquals(heap, y.toFloatArray(), what + ": mapped (packed) run " + rep + " differs from the heap run");
+            }
+        }
+    }
+
+    @Test
+    void mappedMatMulAndGemmWeightsArePackedOnceAndMatchTheHeapPath() {
+        SplittableRandom rnd = new SplittableRandom(31);
+        int k = 45, n = 70;                       // N spans 3 panels with a ragged tail, K odd
+        Tensor w = random(rnd, k, n);
+        for (int[] aDims : new int[][] {{2, 3, k}, {k}, {37, k}}) {
+            Tensor a = random(rnd, aDims);
+            Tensor a2 = aDims.length == 1 ? a.unsqueeze(0) : a;
+            int[] outDims = a2.shape().dims().clone();
+            outDims[outDims.length - 1] = n;
+            double[][] ref = matmulRef(a2, w, outDims);
+            assertMappedMatchesHeap(13, node("MatMul", List.of("a", "w"), List.of("y")), feeds("a", a), "w", w, ref,
+                    "matmul a" + Arrays.toString(aDims));
+        }
+        int m = 21;
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                for (float[] ab : new float[][] {{1f, 1f}, {0.5f, 2f}}) {
+                    Tensor a = ta ? random(rnd, k, m) : random(rnd, m, k);
+                    Tensor b = tb ? random(rnd, n, k) : random(rnd, k, n);
+                    for (Tensor c : new Tensor[] {random(rnd, n), random(rnd, m, n)}) {
+                        Node g = node("Gemm", List.of("a", "b", "c"), List.of("y"), i("transA", ta ? 1 : 0), i("transB", tb ? 1 : 0),
+                                f("alpha", ab[0]), f("beta", ab[1]));
+                        assertMappedMatchesHeap(13, g, feeds("a", a, "c", c), "b", b, gemmRef(a, ta, b, tb, c, ab[0], ab[1]),
+                                "gemm transA=" + ta + " transB=" + tb + " C" + c.shape() + " alpha=" + ab[0] + " beta=" + ab[1]);
+                    }
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------- Gemm
 
     /** float64 alpha·op(A)·op(B) + beta·C (C broadcast to [M, N]; null = none). */

@@ -7,6 +7,7 @@ import dev.heed.kernel.Activation;
 import dev.heed.kernel.Conv2d;
 import dev.heed.kernel.ConvTranspose;
 import dev.heed.kernel.Gemm;
+import dev.heed.kernel.PackedMatrix;
 import dev.heed.kernel.Norms;
 import dev.heed.kernel.Pooling;
 import dev.heed.kernel.Softmax;
@@ -39,7 +40,8 @@ import java.util.Arrays;
  * </pre>
  * Cost: the kernels' (GEMM 2·M·N·K flops; conv 2·N·M·OH·OW·C/g·kH·kW). Memory-mapped constant weights are
  * copied to the heap once per node on first use (bulk copy) and reused by every later run, so no run converts a
- * weight again.
+ * weight again; a mapped 2-D B of MatMul / Gemm is instead packed once per node into the GEMM's panel layout
+ * (PackedCache, Gemm.pack), so no run packs it again (results bitwise equal to the unpacked GEMM).
  */
 final class NnOps {
     private NnOps() {}
@@ -85,6 +87,33 @@ final class NnOps {
             Data.copyAll(t, h);
             if (s.segment().isReadOnly()) last = new Entry(t, h);
             return h;
+        }
+    }
+
+    /**
+     * Per-node memo of a read-only memory-mapped 2-D weight packed as a GEMM B operand ({@link Gemm#pack}), under
+     * the rules of {@link HeapCache}: only read-only segments (initializers) are packed and cached, since heap and
+     * writable tensors may change between runs. One immutable record in a volatile field, so concurrent runs see
+     * either nothing (and pack) or a complete packing. Packed GEMMs are bitwise equal to unpacked ones.
+     */
+    static final class PackedCache {
+        private record Entry(Tensor key, boolean trans, PackedMatrix packed) {}
+
+        private volatile Entry last;
+
+        /** op(t) packed ({@code trans}: t is [N, K]) when t is a non-empty read-only mapped 2-D tensor, else null. */
+        PackedMatrix of(Tensor t, boolean trans) {
+            if (t == null || t.rank() != 2 || t.numel() == 0 || t.dtype() != DType.FLOAT32
+                    || !(t.storage() instanceof Storage.Segment s) || !s.segment().isReadOnly()) {
+                return null;
+            }
+            Entry e = last;
+            if (e != null && e.key == t && e.trans == trans) return e.packed;
+            int r = t.dim(0), c = t.dim(1);
+            float[] v = t.toFloatArray();                  // row-major [r, c]
+            PackedMatrix p = trans ? Gemm.pack(true, c, r, v, 0, c) : Gemm.pack(false, r, c, v, 0, c);
+            last = new Entry(t, trans, p);
+            return p;
         }
     }
 
@@ -194,8 +223,11 @@ final class NnOps {
     private static Op matMul(Node node, int opset) {
         String op = node.describe();
         HeapCache ca = new HeapCache(), cb = new HeapCache();
+        PackedCache pb = new PackedCache();
         return (ctx, in) -> {
-            Tensor a = ca.of(float32(node, in[0], "A")), b = cb.of(float32(node, in[1], "B"));
+            Tensor rawB = float32(node, in[1], "B");
+            PackedMatrix packed = pb.of(rawB, false);      // a constant [K, N] weight: packed once per node
+            Tensor a = ca.of(float32(node, in[0], "A")), b = packed != null ? rawB : cb.of(rawB);
             String shapes = "A" + a.shape() + " · B" + b.shape();
             if (a.rank() == 0 || b.rank() == 0) throw HeedException.shape(op, shapes + ": operands must have rank >= 1");
             int k = a.dim(-1), kb = b.rank() == 1 ? b.dim(0) : b.dim(-2);
@@ -215,7 +247,7 @@ final class NnOps {
             outDims[batch.rank()] = a.rank() == 1 ? 1 : a.dim(-2);
             outDims[batch.rank() + 1] = b.rank() == 1 ? 1 : b.dim(-1);
             limit(ctx, op, outDims);
-            return new Tensor[] {Gemm.matmul(ctx, a, b)};
+            return new Tensor[] {packed != null ? Gemm.matmul(ctx, a, packed) : Gemm.matmul(ctx, a, b)};
         };
     }
 
@@ -239,8 +271,12 @@ final class NnOps {
         boolean transA = node.attrInt("transA", 0) != 0, transB = node.attrInt("transB", 0) != 0;
         float alpha = node.attrFloat("alpha", 1f), beta = node.attrFloat("beta", 1f);
         HeapCache ca = new HeapCache(), cb = new HeapCache(), cc = new HeapCache();
+        PackedCache pb = new PackedCache();
         return (ctx, in) -> {
-            Tensor a = ca.of(float32(node, in[0], "A")), b = cb.of(float32(node, in[1], "B"));
+            Tensor rawB = float32(node, in[1], "B");
+            Tensor a = ca.of(float32(node, in[0], "A"));
+            PackedMatrix packed = a.rank() == 2 ? pb.of(rawB, transB) : null;   // a constant weight: packed once per node
+            Tensor b = packed != null ? rawB : cb.of(rawB);
             Tensor c = input(in, 2) == null ? null : cc.of(float32(node, in[2], "C"));
             if (opset < 11 && c == null) throw HeedException.invalid(op, "input 'C' is required before opset 11");
             String shapes = "A" + a.shape() + (transA ? "ᵀ" : "") + " · B" + b.shape() + (transB ? "ᵀ" : "")
@@ -261,7 +297,7 @@ final class NnOps {
             }
             Tensor y = Data.alloc(ctx, op, DType.FLOAT32, new int[] {m, n});
             float[] yd = y.floatArrayOrNull();
-            Mat ma = Mat.of(a, transA), mb = Mat.of(b, transB);
+            Mat ma = Mat.of(a, transA);
             // A C that is constant down the rows (shape [N], [1, N], [1], scalar) is the GEMM's bias epilogue.
             boolean rowBias = cb2 != null && (m == 1 || cb2.strides()[0] == 0);
             float[] bias = null;
@@ -276,8 +312,13 @@ final class NnOps {
                     accumulate = true;
                 }
             }
-            Gemm.gemm(ctx, ma.trans, mb.trans, m, n, k, ma.data, ma.off, ma.ld, mb.data, mb.off, mb.ld,
-                    yd, 0, Math.max(1, n), accumulate, bias, Activation.NONE);
+            if (packed != null && m > 0) {
+                Gemm.gemm(ctx, ma.trans, m, ma.data, ma.off, ma.ld, packed, yd, 0, Math.max(1, n), accumulate, bias, Activation.NONE);
+            } else if (packed == null) {
+                Mat mb = Mat.of(b, transB);
+                Gemm.gemm(ctx, ma.trans, mb.trans, m, n, k, ma.data, ma.off, ma.ld, mb.data, mb.off, mb.ld,
+                        yd, 0, Math.max(1, n), accumulate, bias, Activation.NONE);
+            }
             if (alpha != 1f) {
                 float[] cv = cb2 == null ? null : cb2.toFloatArray();
                 for (int i = 0; i < yd.length; i++) yd[i] = alpha * yd[i] + (cv == null ? 0f : beta * cv[i]);
