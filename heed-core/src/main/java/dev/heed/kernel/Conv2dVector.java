@@ -55,44 +55,31 @@ final class Conv2dVector {
             int kh = d.kh(), kw = d.kw(), ow = d.ow(), h = d.h(), wd = d.w();
             int sh = p.strideH(), sw = p.strideW(), dh = p.dilationH(), dw = p.dilationW();
             int pt = p.padTop(), pl = p.padLeft();
+            // A panel's NR columns (oh, ow) split into runs along output rows; found once per panel, not per row.
+            int[] runs = new int[3 * NR];                  // per run: first output row, first output column, length
+            int[] map = new int[NR];                       // gather offsets t·sw of a strided run
+            for (int t = 0; t < NR; t++) map[t] = t * sw;
             int dBase = 0;
             for (int jb = 0; jb < cols; jb += NR, dBase += kc * NR) {
                 int nr = Math.min(NR, cols - jb);
+                int j = j0 + jb, oh = j / ow, ow0 = j % ow, count = 0;
+                for (int filled = 0; filled < nr; count++, oh++, ow0 = 0) {
+                    int run = Math.min(nr - filled, ow - ow0);
+                    runs[3 * count] = oh;
+                    runs[3 * count + 1] = ow0;
+                    runs[3 * count + 2] = run;
+                    filled += run;
+                }
                 // (ci, ki, kj) of row p0, advanced incrementally
                 int ci = p0 / (kh * kw), rem = p0 % (kh * kw), ki = rem / kw, kj = rem % kw;
                 for (int pp = 0; pp < kc; pp++) {
-                    int o = dBase + pp * NR;
+                    int o = dBase + pp * NR, q = o;
                     int plane = xOff + ci * h * wd;
                     int rowOff = ki * dh - pt, colOff = kj * dw - pl;
-                    int j = j0 + jb, filled = 0;
-                    while (filled < nr) {
-                        int oh = j / ow, ow0 = j % ow;
-                        int run = Math.min(nr - filled, ow - ow0);
-                        int ih = oh * sh + rowOff;
-                        if (ih < 0 || ih >= h) {
-                            java.util.Arrays.fill(dst, o + filled, o + filled + run, 0f);
-                        } else {
-                            int src = plane + ih * wd;
-                            if (sw == 1) {
-                                // valid iw = ow + colOff in [0, wd)
-                                int lo = Math.max(ow0, -colOff), hi = Math.min(ow0 + run, wd - colOff);
-                                if (hi <= lo) {
-                                    java.util.Arrays.fill(dst, o + filled, o + filled + run, 0f);
-                                } else {
-                                    int q = o + filled;
-                                    if (lo > ow0) java.util.Arrays.fill(dst, q, q + lo - ow0, 0f);
-                                    System.arraycopy(x, src + lo + colOff, dst, q + lo - ow0, hi - lo);
-                                    if (hi < ow0 + run) java.util.Arrays.fill(dst, q + hi - ow0, q + run, 0f);
-                                }
-                            } else {
-                                for (int t = 0; t < run; t++) {
-                                    int iw = (ow0 + t) * sw + colOff;
-                                    dst[o + filled + t] = iw >= 0 && iw < wd ? x[src + iw] : 0f;
-                                }
-                            }
-                        }
-                        filled += run;
-                        j += run;
+                    for (int r = 0; r < count; r++) {
+                        int run = runs[3 * r + 2];
+                        copyRun(x, dst, q, plane, runs[3 * r] * sh + rowOff, runs[3 * r + 1] * sw + colOff, run, sw, h, wd, map);
+                        q += run;
                     }
                     if (nr < NR) java.util.Arrays.fill(dst, o + nr, o + NR, 0f);
                     if (++kj == kw) {
@@ -104,6 +91,47 @@ final class Conv2dVector {
                     }
                 }
             }
+        }
+
+        /**
+         * {@code dst[q + t] = x[plane + ih·W + iw0 + t·sw]} for {@code t < run}, zero where the row or column lies in
+         * the padding. Interior full-width runs are two vector copies (stride 1) or two gathers (other strides).
+         */
+        private static void copyRun(float[] x, float[] dst, int q, int plane, int ih, int iw0, int run, int sw,
+                                    int h, int wd, int[] map) {
+            if (ih < 0 || ih >= h) {
+                java.util.Arrays.fill(dst, q, q + run, 0f);
+                return;
+            }
+            int src = plane + ih * wd;
+            if (iw0 >= 0 && iw0 + (run - 1) * sw < wd) {
+                int s0 = src + iw0;
+                if (run == GemmVector.NR) {
+                    if (sw == 1) {
+                        FloatVector.fromArray(F, x, s0).intoArray(dst, q);
+                        FloatVector.fromArray(F, x, s0 + L).intoArray(dst, q + L);
+                    } else {
+                        FloatVector.fromArray(F, x, s0, map, 0).intoArray(dst, q);
+                        FloatVector.fromArray(F, x, s0, map, L).intoArray(dst, q + L);
+                    }
+                } else if (sw == 1) {
+                    System.arraycopy(x, s0, dst, q, run);
+                } else {
+                    for (int t = 0; t < run; t++) dst[q + t] = x[s0 + t * sw];
+                }
+                return;
+            }
+            // columns t with 0 <= iw0 + t·sw < W: [lo, hi)
+            int lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
+            int hi = iw0 >= wd ? 0 : Math.min(run, (wd - 1 - iw0) / sw + 1);
+            if (hi <= lo) {
+                java.util.Arrays.fill(dst, q, q + run, 0f);
+                return;
+            }
+            if (lo > 0) java.util.Arrays.fill(dst, q, q + lo, 0f);
+            if (sw == 1) System.arraycopy(x, src + iw0 + lo, dst, q + lo, hi - lo);
+            else for (int t = lo; t < hi; t++) dst[q + t] = x[src + iw0 + t * sw];
+            if (hi < run) java.util.Arrays.fill(dst, q + hi, q + run, 0f);
         }
     }
 

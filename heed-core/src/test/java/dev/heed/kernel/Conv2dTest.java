@@ -96,6 +96,34 @@ class Conv2dTest {
         check(16, new int[] {1, 8, 5, 5}, new int[] {6, 4, 1, 1}, Conv2d.Params.of(1, 1).withGroups(2), true, Activation.NONE, 1, 6, 7, 7);
     }
 
+    /**
+     * The implicit-im2col packing paths: output rows at least one B panel wide (interior panels are vector copies for
+     * stride 1 and gathers for strides 2 and 3, edge panels clip at the padding), rows narrower than a panel (several
+     * runs per panel), odd sizes, K = Cg·kH·kW above one K block (512), grouped and padded 1×1.
+     */
+    @Test
+    void implicitIm2colPackingPaths() {
+        // stride 1, OW = 70 (two full panels and a ragged one per row), pad 1, K = 9·8
+        check(20, new int[] {1, 8, 9, 70}, new int[] {19, 8, 3, 3}, Conv2d.Params.of(1, 1), true, Activation.NONE, 1, 19, 9, 70);
+        // stride 2 and 3 with wide rows: gathered interior panels, clipped edges
+        check(21, new int[] {1, 6, 11, 141}, new int[] {10, 6, 3, 3}, Conv2d.Params.of(2, 1), true, Activation.RELU, 1, 10, 6, 71);
+        check(22, new int[] {1, 5, 10, 200}, new int[] {9, 5, 3, 5}, new Conv2d.Params(2, 3, 1, 2, 0, 1, 1, 1, 1), false,
+                Activation.NONE, 1, 9, 5, 67);
+        // dilated strided wide rows
+        check(23, new int[] {1, 4, 12, 150}, new int[] {7, 4, 3, 3}, new Conv2d.Params(1, 2, 2, 2, 2, 2, 2, 2, 1), true,
+                Activation.NONE, 1, 7, 12, 75);
+        // tiny rows (OW = 3: ten runs per panel), odd sizes
+        check(24, new int[] {3, 7, 5, 5}, new int[] {11, 7, 3, 3}, Conv2d.Params.of(2, 1), true, Activation.SILU, 3, 11, 3, 3);
+        // K = 64·9 = 576 > 512: two K blocks; OW = 64 = two full panels per row
+        check(25, new int[] {1, 64, 6, 64}, new int[] {24, 64, 3, 3}, Conv2d.Params.of(1, 1), true, Activation.NONE, 1, 24, 6, 64);
+        // grouped with wide rows and a padded 1x1 (through the im2col path, zero border)
+        check(26, new int[] {1, 12, 6, 96}, new int[] {9, 4, 3, 3}, Conv2d.Params.of(1, 1).withGroups(3), true,
+                Activation.NONE, 1, 9, 6, 96);
+        check(27, new int[] {1, 10, 4, 40}, new int[] {5, 10, 1, 1}, Conv2d.Params.of(1, 1), true, Activation.NONE, 1, 5, 6, 42);
+        // 1x1 stride 2 with wide rows (gathered, no padding)
+        check(28, new int[] {1, 16, 6, 130}, new int[] {20, 16, 1, 1}, Conv2d.Params.of(2, 0), true, Activation.NONE, 1, 20, 3, 65);
+    }
+
     @Test
     void emptyBatch() {
         check(17, new int[] {0, 3, 5, 5}, new int[] {4, 3, 3, 3}, Conv2d.Params.of(1, 1), true, Activation.NONE, 0, 4, 5, 5);
