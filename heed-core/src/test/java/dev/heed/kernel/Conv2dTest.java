@@ -120,6 +120,11 @@ class Conv2dTest {
         check(26, new int[] {1, 12, 6, 96}, new int[] {9, 4, 3, 3}, Conv2d.Params.of(1, 1).withGroups(3), true,
                 Activation.NONE, 1, 9, 6, 96);
         check(27, new int[] {1, 10, 4, 40}, new int[] {5, 10, 1, 1}, Conv2d.Params.of(1, 1), true, Activation.NONE, 1, 5, 6, 42);
+        // grouped, batched, stride 2 across both axes and stride 3 on W only (x offsets per image and group)
+        check(29, new int[] {2, 8, 9, 75}, new int[] {6, 4, 3, 3}, Conv2d.Params.of(2, 1).withGroups(2), true,
+                Activation.NONE, 2, 6, 5, 38);
+        check(30, new int[] {1, 6, 7, 100}, new int[] {4, 3, 2, 4}, new Conv2d.Params(1, 3, 0, 3, 1, 0, 1, 2, 2), false,
+                Activation.NONE, 1, 4, 7, 33);
         // 1x1 stride 2 with wide rows (gathered, no padding)
         check(28, new int[] {1, 16, 6, 130}, new int[] {20, 16, 1, 1}, Conv2d.Params.of(2, 0), true, Activation.NONE, 1, 20, 3, 65);
     }
