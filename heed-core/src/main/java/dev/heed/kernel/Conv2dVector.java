@@ -11,7 +11,9 @@ import dev.heed.exec.ExecutionContext;
  *       {@link GemmVector} call on the input as it lies, bias per row, activation fused.</li>
  *   <li>general (any kernel, stride, dilation, padding, groups): GEMM with K = {@code Cg·kH·kW} and
  *       N = {@code OH·OW}, whose B panels are gathered straight from x while packing ({@link Im2colB},
- *       "implicit im2col", as in cuDNN's implicit GEMM) — no im2col buffer, so memory stays O(panel).</li>
+ *       "implicit im2col", as in cuDNN's implicit GEMM) — no im2col buffer, so memory stays O(panel). A panel's
+ *       columns are cut into runs along output rows once per panel; interior runs are two vector copies (stride 1,
+ *       inline for the common one-run panel) or two gathers (other strides); edges clip at the padding.</li>
  *   <li>depthwise (one input and one output channel per group): direct loop per output row, vectorised
  *       over OW for stride 1 (scalar for other strides), bias and activation per row.</li>
  * </ul>
@@ -72,6 +74,30 @@ final class Conv2dVector {
                 }
                 // (ci, ki, kj) of row p0, advanced incrementally
                 int ci = p0 / (kh * kw), rem = p0 % (kh * kw), ki = rem / kw, kj = rem % kw;
+                if (count == 1 && nr == NR && sw == 1) {
+                    // the common case: one full-width run per row, read contiguously (inline, no run loop)
+                    int ih0 = runs[0] * sh - pt, iw00 = runs[1] - pl;
+                    for (int pp = 0, o = dBase; pp < kc; pp++, o += NR) {
+                        int ih = ih0 + ki * dh, iw0 = iw00 + kj * dw;
+                        if (ih >= 0 && ih < h && iw0 >= 0 && iw0 + NR <= wd) {
+                            int s0 = xOff + (ci * h + ih) * wd + iw0;
+                            FloatVector.fromArray(F, x, s0).intoArray(dst, o);
+                            FloatVector.fromArray(F, x, s0 + L).intoArray(dst, o + L);
+                        } else if (ih < 0 || ih >= h) {
+                            java.util.Arrays.fill(dst, o, o + NR, 0f);
+                        } else {
+                            copyRun(x, dst, o, xOff + ci * h * wd, ih, iw0, NR, 1, h, wd, map);
+                        }
+                        if (++kj == kw) {
+                            kj = 0;
+                            if (++ki == kh) {
+                                ki = 0;
+                                ci++;
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for (int pp = 0; pp < kc; pp++) {
                     int o = dBase + pp * NR, q = o;
                     int plane = xOff + ci * h * wd;
