@@ -101,13 +101,10 @@ public class AttentionBench {
             }
             case "ort-unfused", "ort-mha" -> {
                 env = OrtEnvironment.getEnvironment();
-                OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-                so.setIntraOpNumThreads(threads);
-                so.setInterOpNumThreads(1);
-                so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 boolean fused = impl.equals("ort-mha");
-                session = env.createSession(resource(fused ? "/onnx/attention_mha.onnx" : "/onnx/attention_unfused.onnx"), so);
+                try (OrtSession.SessionOptions so = OrtRunner.peerOptions(threads)) {
+                    session = env.createSession(resource(fused ? "/onnx/attention_mha.onnx" : "/onnx/attention_unfused.onnx"), so);
+                }
                 inputs = new LinkedHashMap<>();
                 long[] shape = fused ? new long[] {1, seq, HEADS * DIM} : new long[] {1, HEADS, seq, DIM};
                 // MHA takes [B, L, H·E]: the same numbers, laid out token-major (values are random either way)

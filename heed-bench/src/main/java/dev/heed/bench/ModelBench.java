@@ -102,11 +102,7 @@ public class ModelBench {
             case "heed" -> heed = Session.open(file, SessionOptions.defaults().withExecution(ExecutionOptions.defaults().withThreads(threads)));
             case "ort" -> {
                 env = OrtEnvironment.getEnvironment();
-                try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-                    o.setIntraOpNumThreads(threads);
-                    o.setInterOpNumThreads(1);
-                    o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                    o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                try (OrtSession.SessionOptions o = OrtRunner.peerOptions(threads)) {
                     ort = env.createSession(file.toString(), o);
                 }
                 ortFeeds = new LinkedHashMap<>();

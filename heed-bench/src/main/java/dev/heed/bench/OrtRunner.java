@@ -38,15 +38,24 @@ public final class OrtRunner implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setIntraOpNumThreads(threads);
-            opts.setInterOpNumThreads(1);
-            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions opts = peerOptions(threads)) {
             session = env.createSession(model, opts);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load " + resource + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The peer's settings, the same in every benchmark: {@code threads} intra-op threads, inter-op 1, sequential
+     * execution, all graph optimisations. The caller closes the options once the session is created.
+     */
+    static OrtSession.SessionOptions peerOptions(int threads) throws OrtException {
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        o.setIntraOpNumThreads(threads);
+        o.setInterOpNumThreads(1);
+        o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        return o;
     }
 
     /** Adds a float input (copied once into native memory). */

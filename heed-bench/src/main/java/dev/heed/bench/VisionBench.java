@@ -96,11 +96,7 @@ public class VisionBench {
             }
             case "ort" -> {
                 env = OrtEnvironment.getEnvironment();
-                try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-                    o.setIntraOpNumThreads(threads);
-                    o.setInterOpNumThreads(1);
-                    o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                    o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                try (OrtSession.SessionOptions o = OrtRunner.peerOptions(threads)) {
                     ort = env.createSession(file.toString(), o);
                 }
                 pipeline = new RtDetrPipeline(640, DetectionPostprocess.defaults(), ClassNames.coco80());
