@@ -56,14 +56,12 @@ final class TileKernelsScalar implements TileKernels {
     public float exp2Sum(float[] a, int off, int n, float m) {
         float sum = 0;
         for (int i = off; i < off + n; i++) {
-            float x = (float) Math.exp((double) (a[i] - m) * LN2);
+            float x = FlashAttention.exp2(a[i] - m);
             a[i] = x;
             sum += x;
         }
         return sum;
     }
-
-    private static final double LN2 = 0.6931471805599453;
 
     @Override
     public void scale(float[] a, int off, int n, float f) {

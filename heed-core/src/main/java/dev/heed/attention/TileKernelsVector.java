@@ -313,7 +313,7 @@ final class TileKernelsVector implements TileKernels {
             sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
         for (; i < n; i++) {
-            float x = (float) Math.exp((double) (a[off + i] - m) * 0.6931471805599453);
+            float x = FlashAttention.exp2(a[off + i] - m);
             a[off + i] = x;
             sum += x;
         }

@@ -40,15 +40,12 @@ public final class Reductions {
         String name = "reduce_" + op;
         if (x.dtype() == DType.INT64 || x.dtype() == DType.INT32) return reduceIntegers(op, x, axes, keepDims);
         requireFloat(name, x);
-        boolean[] red = reducedAxes(name, x.shape(), axes);
-        Shape outShape = outShape(x.shape(), red, keepDims);
+        Plan plan = plan(name, x, axes, keepDims);
+        boolean[] red = plan.red();
+        int[] perm = plan.perm();
         int r = x.rank();
-        int[] perm = new int[r];
-        int k = 0;
-        long kept = 1, reduced = 1;
-        for (int a = 0; a < r; a++) if (!red[a]) { perm[k++] = a; kept *= x.dim(a); }
-        for (int a = 0; a < r; a++) if (red[a]) { perm[k++] = a; reduced *= x.dim(a); }
-        Tensor out = Tensor.zeros(DType.FLOAT32, outShape.dims());
+        long kept = plan.kept(), reduced = plan.reduced();
+        Tensor out = Tensor.zeros(DType.FLOAT32, plan.outShape().dims());
         float[] y = out.floatArrayOrNull();
         int K = (int) kept, R = (int) reduced;
         if (K == 0) return out;
@@ -96,15 +93,9 @@ public final class Reductions {
      * (NumPy's cast of the mean); an empty MEAN gives 0, an empty MAX / MIN the type's minimum / maximum.
      */
     private static Tensor reduceIntegers(ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
-        boolean[] red = reducedAxes("reduce_" + op, x.shape(), axes);
-        Shape outShape = outShape(x.shape(), red, keepDims);
-        int r = x.rank();
-        int[] perm = new int[r];
-        int k = 0;
-        long kept = 1, reduced = 1;
-        for (int a = 0; a < r; a++) if (!red[a]) { perm[k++] = a; kept *= x.dim(a); }
-        for (int a = 0; a < r; a++) if (red[a]) { perm[k++] = a; reduced *= x.dim(a); }
-        long[] v = kept == 0 ? new long[0] : x.permute(perm).toLongArray();   // [kept, reduced]
+        Plan plan = plan("reduce_" + op, x, axes, keepDims);
+        long kept = plan.kept(), reduced = plan.reduced();
+        long[] v = kept == 0 ? new long[0] : x.permute(plan.perm()).toLongArray();   // [kept, reduced]
         boolean i32 = x.dtype() == DType.INT32;
         long[] y = new long[(int) kept];
         int R = (int) reduced;
@@ -126,8 +117,26 @@ public final class Reductions {
             }
             y[i] = op == ReduceOp.MEAN ? (R == 0 ? 0 : acc / R) : acc;
         }
-        Tensor out = Tensor.ofLongs(y, outShape.dims());
+        Tensor out = Tensor.ofLongs(y, plan.outShape().dims());
         return i32 ? out.to(DType.INT32) : out;
+    }
+
+    /**
+     * The reduction's layout: which axes are reduced, the output shape, and the permutation that puts the kept
+     * axes (product {@code kept}) before the reduced ones (product {@code reduced}).
+     */
+    private record Plan(boolean[] red, Shape outShape, int[] perm, long kept, long reduced) {}
+
+    private static Plan plan(String name, Tensor x, int[] axes, boolean keepDims) {
+        boolean[] red = reducedAxes(name, x.shape(), axes);
+        Shape outShape = outShape(x.shape(), red, keepDims);
+        int r = x.rank();
+        int[] perm = new int[r];
+        int k = 0;
+        long kept = 1, reduced = 1;
+        for (int a = 0; a < r; a++) if (!red[a]) { perm[k++] = a; kept *= x.dim(a); }
+        for (int a = 0; a < r; a++) if (red[a]) { perm[k++] = a; reduced *= x.dim(a); }
+        return new Plan(red, outShape, perm, kept, reduced);
     }
 
     /** Index of the largest element along {@code axis} as int64 (ONNX ArgMax). */
