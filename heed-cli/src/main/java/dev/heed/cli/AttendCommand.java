@@ -43,8 +43,8 @@ final class AttendCommand implements Callable<Integer> {
     @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = ".", description = "Where default file names go (default: current directory).")
     Path outputDir;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A model directory with model.onnx and tokenizer.json (default: the bundled all-MiniLM-L6-v2).")
-    Path model;
+    @CommandLine.Mixin
+    TextModels.ModelOption model;
 
     @Option(names = "--top", defaultValue = "3", description = "Tokens listed per layer (default ${DEFAULT-VALUE}).")
     int top;
@@ -52,8 +52,8 @@ final class AttendCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "512", description = "Truncate the text to this many tokens (default ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -63,7 +63,7 @@ final class AttendCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (top < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
         long t0 = System.nanoTime();
-        try (TextEncoder enc = TextModels.open(model, threads, null, maxTokens)) {
+        try (TextEncoder enc = TextModels.open(model.dir, threads.threads, null, maxTokens)) {
             long opened = System.nanoTime();
             AttentionMaps maps = enc.attention(text);
             long ran = System.nanoTime();

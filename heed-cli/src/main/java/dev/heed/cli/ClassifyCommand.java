@@ -1,7 +1,6 @@
 package dev.heed.cli;
 
 import dev.heed.HeedException;
-import dev.heed.exec.ExecutionOptions;
 import dev.heed.onnx.SessionOptions;
 import dev.heed.vision.Classification;
 import dev.heed.vision.ClassNames;
@@ -38,8 +37,8 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--labels", paramLabel = "FILE", description = "Class names, one per line (default: the model's metadata names, else ImageNet-1k).")
     Path labels;
 
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,9 +47,7 @@ final class ClassifyCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         if (top < 1) throw HeedException.invalid("classify", "--top must be >= 1, got " + top);
-        ExecutionOptions exec = ExecutionOptions.defaults();
-        if (threads != null) exec = exec.withThreads(threads);
-        ClassifierOptions opts = ClassifierOptions.defaults().withSession(SessionOptions.defaults().withExecution(exec));
+        ClassifierOptions opts = ClassifierOptions.defaults().withSession(SessionOptions.defaults().withExecution(threads.execution()));
         if (labels != null) opts = opts.withLabels(ClassNames.fromFile(labels));
         List<Path> files = ImageSources.list(sources).files();
         int failed = 0;

@@ -2,7 +2,6 @@ package dev.heed.cli;
 
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
-import dev.heed.exec.ExecutionOptions;
 import dev.heed.onnx.Session;
 import dev.heed.onnx.SessionOptions;
 import dev.heed.vision.Annotator;
@@ -64,8 +63,8 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Write the detections as Ultralytics tojson() JSON.")
     boolean json;
 
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -73,10 +72,8 @@ final class DetectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        ExecutionOptions exec = ExecutionOptions.defaults();
-        if (threads != null) exec = exec.withThreads(threads);
         ImageSources.Listing listing = ImageSources.list(sources);
-        DetectorOptions opts = DetectorOptions.defaults().withSession(SessionOptions.defaults().withExecution(exec)).withConf(conf).withMaxDet(maxDet);
+        DetectorOptions opts = DetectorOptions.defaults().withSession(SessionOptions.defaults().withExecution(threads.execution())).withConf(conf).withMaxDet(maxDet);
         if (classes != null && !classes.isEmpty()) {
             // names are needed before the detector exists: read them from the model's metadata (no planning)
             ClassNames names = ClassNames.fromMetadata(Session.inspect(model).metadata());

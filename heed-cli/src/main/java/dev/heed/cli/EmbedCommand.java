@@ -55,8 +55,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "T", description = "Worker threads (default: all processors).")
     Integer threads;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A model directory with model.onnx and tokenizer.json (default: the bundled all-MiniLM-L6-v2).")
-    Path model;
+    @CommandLine.Mixin
+    TextModels.ModelOption model;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -73,7 +73,7 @@ final class EmbedCommand implements Callable<Integer> {
         List<String> lines = hasTexts ? texts : readLines(file);
         // Where the summary goes: stdout stays pure JSON lines when the embeddings go there.
         PrintWriter info = outFile == null ? cl.getErr() : cl.getOut();
-        try (TextEncoder enc = TextModels.open(model, threads, batch, 0)) {
+        try (TextEncoder enc = TextModels.open(model.dir, threads, batch, 0)) {
             int batchSize = enc.options().batchSize();
             Writer sink = outFile == null ? cl.getOut() : Files.newBufferedWriter(outFile, StandardCharsets.UTF_8);
             long t0;

@@ -2,13 +2,11 @@ package dev.heed.cli;
 
 import dev.heed.text.TextEncoder;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -24,11 +22,11 @@ final class SimilarityCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TEXT", arity = "2..*", description = "Two or more texts.")
     List<String> texts;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "A model directory with model.onnx and tokenizer.json (default: the bundled all-MiniLM-L6-v2).")
-    Path model;
+    @CommandLine.Mixin
+    TextModels.ModelOption model;
 
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,7 +34,7 @@ final class SimilarityCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (TextEncoder enc = TextModels.open(model, threads, null, 0)) {
+        try (TextEncoder enc = TextModels.open(model.dir, threads.threads, null, 0)) {
             double[][] m = TextEncoder.cosineMatrix(enc.embedAll(texts));
             int n = texts.size();
             out.printf("cosine similarity (%s, mean-pooled, L2-normalised):%n", enc.name());

@@ -1,9 +1,9 @@
 package dev.heed.cli;
 
-import dev.heed.exec.ExecutionOptions;
 import dev.heed.text.TextEncoder;
 import dev.heed.text.TextEncoderOptions;
 import java.nio.file.Path;
+import picocli.CommandLine.Option;
 
 /**
  * How the text commands (attend, embed, similarity) open their encoder: {@code --model DIR} (model.onnx +
@@ -12,6 +12,12 @@ import java.nio.file.Path;
  */
 final class TextModels {
     private TextModels() {}
+
+    /** The {@code --model DIR} option of the text commands (a picocli mixin); null means the bundled model. */
+    static final class ModelOption {
+        @Option(names = "--model", paramLabel = "DIR", description = "A model directory with model.onnx and tokenizer.json (default: the bundled all-MiniLM-L6-v2).")
+        Path dir;
+    }
 
     /** {@code $XDG_CACHE_HOME/heed} when set (and absolute, as the XDG spec requires), else {@code ~/.cache/heed}. */
     static Path cacheDir() {
@@ -29,9 +35,7 @@ final class TextModels {
      * @param maxTokens truncation in tokens, 0 for the tokenizer's own
      */
     static TextEncoder open(Path modelDir, Integer threads, Integer batch, int maxTokens) {
-        ExecutionOptions exec = ExecutionOptions.defaults();
-        if (threads != null) exec = exec.withThreads(threads);
-        TextEncoderOptions o = TextEncoderOptions.defaults(cacheDir()).withExecution(exec).withMaxTokens(maxTokens);
+        TextEncoderOptions o = TextEncoderOptions.defaults(cacheDir()).withExecution(ThreadsOption.execution(threads)).withMaxTokens(maxTokens);
         if (batch != null) o = o.withBatchSize(batch);
         return modelDir == null ? TextEncoder.defaultModel(o) : TextEncoder.open(modelDir, o);
     }

@@ -1,12 +1,11 @@
 package dev.heed.cli;
 
+import static dev.heed.cli.CliTest.heed;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -15,7 +14,6 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code heed detect} and {@code heed classify} in-process on the committed RT-DETR-like and ViT fixtures and the
@@ -34,17 +32,6 @@ class DetectClassifyCommandTest {
     /** bus.jpg: 640x640 15 toasters, 541.6ms */
     static final Pattern SUMMARY = Pattern.compile("(?m)^(\\S+): 640x640 (.*), (\\d+\\.\\d)ms$");
 
-    record Outcome(int exit, String out, String err) {}
-
-    static Outcome heed(String... args) {
-        CommandLine cl = HeedCli.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Outcome(exit, out.toString(), err.toString());
-    }
-
     static void assertFixtures() {
         for (Path p : new Path[] {RTDETR, VIT, BUS, ZIDANE}) assertTrue(Files.isRegularFile(p), "missing " + p.toAbsolutePath());
     }
@@ -58,7 +45,7 @@ class DetectClassifyCommandTest {
     @Test
     void detectPrintsSummaryLinesAndTheTotal() {
         assertFixtures();
-        Outcome o = heed("detect", BUS.toString(), ZIDANE.toString(), "--model", RTDETR.toString(), "--threads", "2");
+        CliTest.Outcome o = heed("detect", BUS.toString(), ZIDANE.toString(), "--model", RTDETR.toString(), "--threads", "2");
         assertEquals(0, o.exit(), o.out() + o.err());
         Matcher m = SUMMARY.matcher(o.out());
         int total = 0, lines = 0;
@@ -80,7 +67,7 @@ class DetectClassifyCommandTest {
         Files.copy(ZIDANE, in.resolve("zidane.jpg"));
         Files.writeString(in.resolve("readme.txt"), "not an image, not listed");
         Path out = dir.resolve("out");
-        Outcome o = heed("detect", in.toString(), "--model", RTDETR.toString(), "--out", out.toString(), "--json", "--conf", "0.28", "--max-det", "4");
+        CliTest.Outcome o = heed("detect", in.toString(), "--model", RTDETR.toString(), "--out", out.toString(), "--json", "--conf", "0.28", "--max-det", "4");
         assertEquals(0, o.exit(), o.out() + o.err());
         assertTrue(o.err().contains("detect") && o.err().contains("2/2"), "progress bar on stderr: " + o.err());
         for (String stem : new String[] {"bus", "zidane"}) {
@@ -102,7 +89,7 @@ class DetectClassifyCommandTest {
     @Test
     void detectClassesByNameOrIdAndJsonToStdout() throws Exception {
         assertFixtures();
-        Outcome byName = heed("detect", ZIDANE.toString(), "--model", RTDETR.toString(), "--classes", "laptop", "--json");
+        CliTest.Outcome byName = heed("detect", ZIDANE.toString(), "--model", RTDETR.toString(), "--classes", "laptop", "--json");
         assertEquals(0, byName.exit(), byName.out() + byName.err());
         assertTrue(byName.out().contains("zidane.jpg: 640x640 1 laptop, "), byName.out());
         String json = byName.out().substring(byName.out().indexOf('['), byName.out().lastIndexOf(']') + 1);
@@ -110,9 +97,9 @@ class DetectClassifyCommandTest {
         assertEquals(1, j.size());
         assertEquals("laptop", j.get(0).path("name").asText());
         assertEquals(63, j.get(0).path("class").asInt());
-        Outcome byId = heed("detect", ZIDANE.toString(), "--model", RTDETR.toString(), "--classes", "63,0");
+        CliTest.Outcome byId = heed("detect", ZIDANE.toString(), "--model", RTDETR.toString(), "--classes", "63,0");
         assertTrue(byId.out().contains("Detected 1 objects"), byId.out());
-        Outcome unknown = heed("detect", ZIDANE.toString(), "--model", RTDETR.toString(), "--classes", "unicorn");
+        CliTest.Outcome unknown = heed("detect", ZIDANE.toString(), "--model", RTDETR.toString(), "--classes", "unicorn");
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err().contains("unicorn") && unknown.err().contains("person"), unknown.err());
     }
@@ -124,7 +111,7 @@ class DetectClassifyCommandTest {
         byte[] bus = Files.readAllBytes(BUS);
         Path truncated = Files.write(dir.resolve("truncated.jpg"), Arrays.copyOf(bus, bus.length / 3));
         Path text = Files.writeString(dir.resolve("text.jpg"), "hello, I am text\n");
-        Outcome o = heed("detect", empty.toString(), truncated.toString(), text.toString(), BUS.toString(), "--model", RTDETR.toString());
+        CliTest.Outcome o = heed("detect", empty.toString(), truncated.toString(), text.toString(), BUS.toString(), "--model", RTDETR.toString());
         assertEquals(2, o.exit(), o.out() + o.err());
         for (String n : new String[] {"empty.jpg", "truncated.jpg", "text.jpg"}) {
             assertTrue(o.err().lines().anyMatch(l -> l.startsWith("heed: MALFORMED_INPUT:") && l.contains(n)), n + " not reported: " + o.err());
@@ -133,14 +120,14 @@ class DetectClassifyCommandTest {
         assertTrue(o.out().contains("bus.jpg: 640x640 15 toasters, "), "the good image still ran: " + o.out());
         assertTrue(o.out().contains("Detected 15 objects in 1 image (3 failed)"), o.out());
 
-        Outcome c = heed("classify", text.toString(), "--model", VIT.toString());
+        CliTest.Outcome c = heed("classify", text.toString(), "--model", VIT.toString());
         assertEquals(2, c.exit());
         assertTrue(c.err().contains("MALFORMED_INPUT") && c.err().contains("text.jpg"), c.err());
 
-        Outcome notADetector = heed("detect", BUS.toString(), "--model", MODELS.resolve("mha_opset17.onnx").toString());
+        CliTest.Outcome notADetector = heed("detect", BUS.toString(), "--model", MODELS.resolve("mha_opset17.onnx").toString());
         assertEquals(2, notADetector.exit());
         assertTrue(notADetector.err().startsWith("heed: "), notADetector.err());
-        Outcome missingModel = heed("detect", BUS.toString(), "--model", dir.resolve("nope.onnx").toString());
+        CliTest.Outcome missingModel = heed("detect", BUS.toString(), "--model", dir.resolve("nope.onnx").toString());
         assertEquals(2, missingModel.exit());
         assertTrue(missingModel.err().contains("nope.onnx"), missingModel.err());
     }
@@ -148,7 +135,7 @@ class DetectClassifyCommandTest {
     @Test
     void classifyPrintsTopK(@TempDir Path dir) throws Exception {
         assertFixtures();
-        Outcome o = heed("classify", ZIDANE.toString(), "--model", VIT.toString(), "--top", "3");
+        CliTest.Outcome o = heed("classify", ZIDANE.toString(), "--model", VIT.toString(), "--top", "3");
         assertEquals(0, o.exit(), o.out() + o.err());
         // torchvision's top-3 for the fixture (ClassifierEndToEndTest golden): 37 box turtle, 278 kit fox, 39 common iguana
         assertTrue(o.out().startsWith("zidane.jpg: 224x224 box turtle 0.02, kit fox 0.01, common iguana 0.01, "), o.out());
@@ -159,11 +146,11 @@ class DetectClassifyCommandTest {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 1000; i++) sb.append("L").append(i).append('\n');
         Files.writeString(labels, sb);
-        Outcome l = heed("classify", ZIDANE.toString(), "--model", VIT.toString(), "--top", "1", "--labels", labels.toString());
+        CliTest.Outcome l = heed("classify", ZIDANE.toString(), "--model", VIT.toString(), "--top", "1", "--labels", labels.toString());
         assertEquals(0, l.exit(), l.err());
         assertTrue(l.out().contains("L37 (37)"), l.out());
 
-        Outcome badTop = heed("classify", ZIDANE.toString(), "--model", VIT.toString(), "--top", "0");
+        CliTest.Outcome badTop = heed("classify", ZIDANE.toString(), "--model", VIT.toString(), "--top", "0");
         assertEquals(2, badTop.exit());
         assertTrue(badTop.err().contains("--top"), badTop.err());
     }

@@ -1,13 +1,12 @@
 package dev.heed.cli;
 
+import static dev.heed.cli.CliTest.heed;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.heed.text.TextEncoder;
 import dev.heed.text.TextEncoderOptions;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,6 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * attend, embed and similarity end to end, in-process, on the real bundled all-MiniLM-L6-v2 (the cache is the
@@ -32,26 +30,15 @@ class TextCommandsTest {
      */
     static final double JSON_TOLERANCE = 1e-5;
 
-    record Outcome(int exit, String out, String err) {}
-
-    static Outcome heed(String... args) {
-        CommandLine cl = HeedCli.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Outcome(exit, out.toString(), err.toString());
-    }
-
     @Test
     void helpListsTheTextCommands() {
-        Outcome h = heed("--help");
+        CliTest.Outcome h = heed("--help");
         for (String cmd : new String[] {"attend", "embed", "similarity"}) assertTrue(h.out().contains(cmd), h.out());
     }
 
     @Test
     void attendExplainsThePronounAndWritesBothFiles(@TempDir Path dir) throws Exception {
-        Outcome o = heed("attend", TEXT, "--output-dir", dir.toString(), "--threads", "2");
+        CliTest.Outcome o = heed("attend", TEXT, "--output-dir", dir.toString(), "--threads", "2");
         assertEquals(0, o.exit(), o.out() + o.err());
         String out = o.out();
         assertTrue(out.contains("15 tokens") && out.contains("6 layers x 12 heads"), out);
@@ -78,13 +65,13 @@ class TextCommandsTest {
         String page = Files.readString(html, StandardCharsets.UTF_8);
         assertTrue(page.contains("all-MiniLM-L6-v2: The animal"), "the title names the model and text");
 
-        Outcome focus = heed("attend", TEXT, "--focus", "street", "--html", dir.resolve("s.html").toString(),
+        CliTest.Outcome focus = heed("attend", TEXT, "--focus", "street", "--html", dir.resolve("s.html").toString(),
                 "--png", dir.resolve("s.png").toString(), "--threads", "2");
         assertEquals(0, focus.exit(), focus.err());
         assertTrue(focus.out().contains("focus: \"street\" (token #8)"), focus.out());
         assertTrue(Files.size(dir.resolve("s.html")) > 1000 && Files.size(dir.resolve("s.png")) > 1000);
 
-        Outcome missing = heed("attend", TEXT, "--focus", "zebra", "--output-dir", dir.toString());
+        CliTest.Outcome missing = heed("attend", TEXT, "--focus", "zebra", "--output-dir", dir.toString());
         assertEquals(2, missing.exit());
         assertTrue(missing.err().contains("zebra") && missing.err().contains("animal"), missing.err());
     }
@@ -92,7 +79,7 @@ class TextCommandsTest {
     @Test
     void embedTextsAndFileAgreeWithTheLibrary(@TempDir Path dir) throws Exception {
         List<String> texts = List.of("A man is playing a guitar.", "Someone plays an instrument.", "Ünïcödé ☃ text", "");
-        Outcome args = heed("embed", texts.get(0), texts.get(1), "--threads", "2");
+        CliTest.Outcome args = heed("embed", texts.get(0), texts.get(1), "--threads", "2");
         assertEquals(0, args.exit(), args.err());
         List<JsonNode> fromArgs = jsonLines(args.out());
         assertEquals(2, fromArgs.size());
@@ -106,7 +93,7 @@ class TextCommandsTest {
         for (int k = 0; k < lines.size(); k++) sb.append(lines.get(k)).append(k % 2 == 0 ? "\n" : "\r\n");
         Files.writeString(in, sb.toString(), StandardCharsets.UTF_8);
         Path out = dir.resolve("out.jsonl");
-        Outcome file = heed("embed", "--file", in.toString(), "--out", out.toString(), "--batch", "8", "--threads", "2");
+        CliTest.Outcome file = heed("embed", "--file", in.toString(), "--out", out.toString(), "--batch", "8", "--threads", "2");
         assertEquals(0, file.exit(), file.err());
         assertTrue(file.out().contains("embedded 70 texts") && file.out().contains("sentences/s")
                 && file.out().contains("batch 8, 2 threads"), file.out());
@@ -127,15 +114,15 @@ class TextCommandsTest {
 
     @Test
     void embedRejectsBadArguments(@TempDir Path dir) {
-        Outcome none = heed("embed");
+        CliTest.Outcome none = heed("embed");
         assertEquals(2, none.exit());
         assertTrue(none.err().contains("either TEXT arguments or --file"), none.err());
-        Outcome both = heed("embed", "x", "--file", dir.resolve("a.txt").toString());
+        CliTest.Outcome both = heed("embed", "x", "--file", dir.resolve("a.txt").toString());
         assertEquals(2, both.exit());
-        Outcome noFile = heed("embed", "--file", dir.resolve("missing.txt").toString());
+        CliTest.Outcome noFile = heed("embed", "--file", dir.resolve("missing.txt").toString());
         assertEquals(2, noFile.exit());
         assertTrue(noFile.err().contains("IO") && noFile.err().contains("missing.txt"), noFile.err());
-        Outcome badModel = heed("embed", "x", "--model", dir.toString());
+        CliTest.Outcome badModel = heed("embed", "x", "--model", dir.toString());
         assertEquals(2, badModel.exit());
         assertTrue(badModel.err().contains("model.onnx") && badModel.err().contains("tokenizer.json"), badModel.err());
     }
@@ -143,7 +130,7 @@ class TextCommandsTest {
     @Test
     void similarityPrintsTheCosineMatrix() throws Exception {
         String a = "A man is playing a guitar.", b = "Someone plays an instrument.", c = "The stock market fell sharply today.";
-        Outcome o = heed("similarity", a, b, c, "--threads", "2");
+        CliTest.Outcome o = heed("similarity", a, b, c, "--threads", "2");
         assertEquals(0, o.exit(), o.err());
         double[][] m = new double[3][3];
         Matcher row = Pattern.compile("(?m)^  \\[(\\d)\\]\\s+([-0-9. ]+)$").matcher(o.out());
@@ -161,7 +148,7 @@ class TextCommandsTest {
             for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) assertEquals(want[i][j], m[i][j], 0.0005 + 1e-9, o.out());
         }
         assertTrue(o.out().contains("most similar: [1] and [2]"), o.out());
-        Outcome one = heed("similarity", a);
+        CliTest.Outcome one = heed("similarity", a);
         assertEquals(2, one.exit(), "one text is not a comparison");
     }
 
