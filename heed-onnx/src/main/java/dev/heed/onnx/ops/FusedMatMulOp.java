@@ -26,16 +26,12 @@ import java.util.Locale;
 public final class FusedMatMulOp implements Op {
     private final String op;
     private final Activation act;
-    private volatile WeightEntry weight;       // W packed for the GEMM, for the last constant seen (immutable record)
-    private volatile BiasEntry bias;           // the bias values of the last constant seen (immutable record)
-
-    private record WeightEntry(Tensor key, PackedMatrix packed) {}
-
-    private record BiasEntry(Tensor key, float[] values) {}
+    private final TensorMemo<PackedMatrix> weight = new TensorMemo<>();   // W packed for the GEMM, per constant
+    private final TensorMemo<float[]> bias = new TensorMemo<>();          // the bias values from index 0, per constant
 
     public FusedMatMulOp(Node node) {
         String mm = node.attrString("matmul", node.name());
-        this.op = node.describe() + " (MatMul '" + mm + "' + bias" + ")";
+        this.op = node.describe() + " (MatMul '" + mm + "' + bias)";
         String a = node.attrString("activation", "NONE");
         try {
             this.act = Activation.valueOf(a.toUpperCase(Locale.ROOT));
@@ -71,31 +67,13 @@ public final class FusedMatMulOp implements Op {
         Tensor y = Data.alloc(ctx, op, DType.FLOAT32, outDims);
         if (m == 0 || n == 0) return new Tensor[] {y};
         Tensor xc = x.floatArrayOrNull() != null ? x : x.contiguous();
-        Gemm.gemm(ctx, false, m, xc.floatArrayOrNull(), (int) xc.offset(), Math.max(1, k), packed(w),
-                y.floatArrayOrNull(), 0, Math.max(1, n), false, biasValues(b), act);
+        Gemm.gemm(ctx, false, m, xc.floatArrayOrNull(), (int) xc.offset(), Math.max(1, k), weight.get(w, Gemm::pack),
+                y.floatArrayOrNull(), 0, Math.max(1, n), false, bias.get(b, Tensor::toFloatArray), act);
         return new Tensor[] {y};
     }
 
     private static String shapes(Tensor x, Tensor w, Tensor b) {
         return "A" + x.shape() + " · B" + w.shape() + " + bias" + b.shape();
-    }
-
-    /** W [K, N] packed into the GEMM's panel layout; packed once per tensor (any layout, heap or memory-mapped). */
-    private PackedMatrix packed(Tensor w) {
-        WeightEntry e = weight;
-        if (e != null && e.key == w) return e.packed;
-        PackedMatrix p = Gemm.pack(w);
-        weight = new WeightEntry(w, p);
-        return p;
-    }
-
-    /** The bias as a float array from index 0; computed once per tensor. */
-    private float[] biasValues(Tensor b) {
-        BiasEntry e = bias;
-        if (e != null && e.key == b) return e.values;
-        float[] v = b.toFloatArray();
-        bias = new BiasEntry(b, v);
-        return v;
     }
 
     private Tensor float32(Tensor t, String what) {

@@ -70,22 +70,20 @@ final class NnOps {
     /**
      * Per-node memo of the heap copy of a read-only memory-mapped input (a weight). Heap tensors are passed
      * through (their arrays may change between runs, so they are never cached); a writable segment is copied on
-     * every call. The entry is one immutable record in a volatile field, so concurrent runs see either nothing
-     * (and copy) or a complete copy.
+     * every call. Concurrent runs see either nothing (and copy) or a complete copy ({@link TensorMemo}).
      */
     static final class HeapCache {
-        private record Entry(Tensor key, Tensor heap) {}
-
-        private volatile Entry last;
+        private final TensorMemo<Tensor> memo = new TensorMemo<>();
 
         /** {@code t} itself when heap-backed, else a contiguous heap copy (cached when the segment is read-only). */
         Tensor of(Tensor t) {
             if (t == null || !(t.storage() instanceof Storage.Segment s)) return t;
-            Entry e = last;
-            if (e != null && e.key == t) return e.heap;
+            return s.segment().isReadOnly() ? memo.get(t, HeapCache::copy) : copy(t);
+        }
+
+        private static Tensor copy(Tensor t) {
             Tensor h = Tensor.zeros(t.dtype(), t.shape().dims());
             Data.copyAll(t, h);
-            if (s.segment().isReadOnly()) last = new Entry(t, h);
             return h;
         }
     }
@@ -93,27 +91,31 @@ final class NnOps {
     /**
      * Per-node memo of a read-only memory-mapped 2-D weight packed as a GEMM B operand ({@link Gemm#pack}), under
      * the rules of {@link HeapCache}: only read-only segments (initializers) are packed and cached, since heap and
-     * writable tensors may change between runs. One immutable record in a volatile field, so concurrent runs see
-     * either nothing (and pack) or a complete packing. Packed GEMMs are bitwise equal to unpacked ones.
+     * writable tensors may change between runs. Concurrent runs see either nothing (and pack) or a complete
+     * packing ({@link TensorMemo}). Packed GEMMs are bitwise equal to unpacked ones.
      */
     static final class PackedCache {
-        private record Entry(Tensor key, boolean trans, PackedMatrix packed) {}
+        private final boolean trans;
+        private final TensorMemo<PackedMatrix> memo = new TensorMemo<>();
 
-        private volatile Entry last;
+        /** {@code trans}: the node reads its weight t [N, K] as op(t) = tᵀ (Gemm transB), fixed per node. */
+        PackedCache(boolean trans) {
+            this.trans = trans;
+        }
 
-        /** op(t) packed ({@code trans}: t is [N, K]) when t is a non-empty read-only mapped 2-D tensor, else null. */
-        PackedMatrix of(Tensor t, boolean trans) {
+        /** op(t) packed when t is a non-empty read-only mapped 2-D float32 tensor, else null. */
+        PackedMatrix of(Tensor t) {
             if (t == null || t.rank() != 2 || t.numel() == 0 || t.dtype() != DType.FLOAT32
                     || !(t.storage() instanceof Storage.Segment s) || !s.segment().isReadOnly()) {
                 return null;
             }
-            Entry e = last;
-            if (e != null && e.key == t && e.trans == trans) return e.packed;
+            return memo.get(t, this::pack);
+        }
+
+        private PackedMatrix pack(Tensor t) {
             int r = t.dim(0), c = t.dim(1);
             float[] v = t.toFloatArray();                  // row-major [r, c]
-            PackedMatrix p = trans ? Gemm.pack(true, c, r, v, 0, c) : Gemm.pack(false, r, c, v, 0, c);
-            last = new Entry(t, trans, p);
-            return p;
+            return trans ? Gemm.pack(true, c, r, v, 0, c) : Gemm.pack(false, r, c, v, 0, c);
         }
     }
 
@@ -223,10 +225,10 @@ final class NnOps {
     private static Op matMul(Node node, int opset) {
         String op = node.describe();
         HeapCache ca = new HeapCache(), cb = new HeapCache();
-        PackedCache pb = new PackedCache();
+        PackedCache pb = new PackedCache(false);
         return (ctx, in) -> {
             Tensor rawB = float32(node, in[1], "B");
-            PackedMatrix packed = pb.of(rawB, false);      // a constant [K, N] weight: packed once per node
+            PackedMatrix packed = pb.of(rawB);      // a constant [K, N] weight: packed once per node
             Tensor a = ca.of(float32(node, in[0], "A")), b = packed != null ? rawB : cb.of(rawB);
             String shapes = "A" + a.shape() + " · B" + b.shape();
             if (a.rank() == 0 || b.rank() == 0) throw HeedException.shape(op, shapes + ": operands must have rank >= 1");
@@ -271,11 +273,11 @@ final class NnOps {
         boolean transA = node.attrInt("transA", 0) != 0, transB = node.attrInt("transB", 0) != 0;
         float alpha = node.attrFloat("alpha", 1f), beta = node.attrFloat("beta", 1f);
         HeapCache ca = new HeapCache(), cb = new HeapCache(), cc = new HeapCache();
-        PackedCache pb = new PackedCache();
+        PackedCache pb = new PackedCache(transB);
         return (ctx, in) -> {
             Tensor rawB = float32(node, in[1], "B");
             Tensor a = ca.of(float32(node, in[0], "A"));
-            PackedMatrix packed = a.rank() == 2 ? pb.of(rawB, transB) : null;   // a constant weight: packed once per node
+            PackedMatrix packed = a.rank() == 2 ? pb.of(rawB) : null;   // a constant weight: packed once per node
             Tensor b = packed != null ? rawB : cb.of(rawB);
             Tensor c = input(in, 2) == null ? null : cc.of(float32(node, in[2], "C"));
             if (opset < 11 && c == null) throw HeedException.invalid(op, "input 'C' is required before opset 11");

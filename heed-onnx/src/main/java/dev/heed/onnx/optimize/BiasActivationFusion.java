@@ -6,9 +6,8 @@ import dev.heed.onnx.ir.Node;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,21 +26,16 @@ import java.util.Set;
  * be a graph output. The fused node's inputs are {@code [x, W, b]}; attribute {@code activation} is the
  * {@link Activation} name and {@code matmul} the replaced MatMul's name (for error messages).
  */
-public final class BiasActivationFusion {
+final class BiasActivationFusion {
     private BiasActivationFusion() {}
 
     public static final String OP_TYPE = "FusedMatMul";
 
-    /** The rewritten node list and the fused nodes, in graph order. */
-    public record Result(List<Node> nodes, List<Node> fused) {}
-
-    public static Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs) {
+    static FusionRewrite.Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs) {
         GraphIndex g = new GraphIndex(order, constants, graphOutputs);
-        Set<Node> removed = Collections.newSetFromMap(new IdentityHashMap<>());
-        Map<Node, Node> replacedBy = new IdentityHashMap<>();
-        List<Node> fused = new ArrayList<>();
+        FusionRewrite rw = new FusionRewrite();
         for (Node mm : order) {
-            if (!GraphIndex.is(mm, "MatMul", 2) || removed.contains(mm)) continue;
+            if (!GraphIndex.is(mm, "MatMul", 2) || rw.taken(mm)) continue;
             Tensor w = g.constant(mm.input(1));
             if (w == null || w.dtype() != DType.FLOAT32 || w.rank() != 2 || g.constant(mm.input(0)) != null) continue;
             String prod = mm.outputs().get(0);
@@ -50,44 +44,36 @@ public final class BiasActivationFusion {
             String bias = GraphIndex.other(add, prod);
             if (!isBias(g.constant(bias), w.dim(1))) continue;
             List<Node> chain = new ArrayList<>(List.of(mm, add));
-            Activation act = Activation.NONE;
             Node next = g.soleReader(add.outputs().get(0));
-            Activation a = activationOf(next);
-            if (a != null) {
-                act = a;
-                chain.add(next);
-            }
-            if (chain.stream().anyMatch(removed::contains)) continue;
-            Node last = chain.getLast();
-            Node f = new Node(mm.name() + "/fused_bias" + (act == Activation.NONE ? "" : "_" + act.name().toLowerCase(java.util.Locale.ROOT)),
-                    OP_TYPE, GraphFusion.DOMAIN, List.of(mm.input(0), mm.input(1), bias), List.of(last.outputs().get(0)),
+            Activation act = activationOf(next);
+            if (act != Activation.NONE) chain.add(next);
+            if (rw.anyTaken(chain)) continue;
+            Node f = new Node(mm.name() + "/fused_bias" + (act == Activation.NONE ? "" : "_" + act.name().toLowerCase(Locale.ROOT)),
+                    OP_TYPE, GraphFusion.DOMAIN, List.of(mm.input(0), mm.input(1), bias), List.of(chain.getLast().outputs().get(0)),
                     Map.of("activation", Attribute.ofString("activation", act.name()),
                             "matmul", Attribute.ofString("matmul", mm.name())));
-            removed.addAll(chain);
-            replacedBy.put(last, f);
-            fused.add(f);
+            rw.replace(chain, f);
         }
-        return new Result(GraphFusion.rewrite(order, removed, replacedBy), fused);
+        return rw.result(order);
     }
 
     /** A float32 constant of N values whose every axis but the last has size 1. */
     private static boolean isBias(Tensor b, int n) {
-        if (b == null || b.dtype() != DType.FLOAT32 || b.rank() == 0 || b.dim(-1) != n || b.numel() != n) return false;
-        return true;
+        return b != null && b.dtype() == DType.FLOAT32 && b.rank() > 0 && b.dim(-1) == n && b.numel() == n;
     }
 
-    /** The epilogue activation a single-input node computes, or null. */
+    /** The epilogue activation a single-input node computes, or {@link Activation#NONE}. */
     private static Activation activationOf(Node n) {
-        if (n == null || n.inputs().size() != 1) return null;
+        if (n == null || n.inputs().size() != 1) return Activation.NONE;
         if (n.domain().equals(GraphFusion.DOMAIN) && n.opType().equals(GeluFusion.OP_TYPE)) {
             return GeluFusion.isTanh(n) ? Activation.GELU_TANH : Activation.GELU_ERF;
         }
-        if (!n.domain().isEmpty()) return null;
+        if (!n.domain().isEmpty()) return Activation.NONE;
         return switch (n.opType()) {
             case "Relu" -> Activation.RELU;
             case "Tanh" -> Activation.TANH;
             case "Sigmoid" -> Activation.SIGMOID;
-            default -> null;
+            default -> Activation.NONE;
         };
     }
 }

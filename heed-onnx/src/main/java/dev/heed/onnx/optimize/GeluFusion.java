@@ -4,8 +4,6 @@ import dev.heed.onnx.ir.Attribute;
 import dev.heed.onnx.ir.Node;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,39 +27,32 @@ import java.util.Set;
  * may have other readers. The fused node takes the place of the pattern's last node, so the order stays
  * topological.
  */
-public final class GeluFusion {
+final class GeluFusion {
     private GeluFusion() {}
 
     public static final String OP_TYPE = "Gelu";
     private static final double SQRT2 = Math.sqrt(2), SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI), KAPPA = 0.044715, TOL = 1e-5;
-
-    /** The rewritten node list and the fused nodes, in graph order. */
-    public record Result(List<Node> nodes, List<Node> fused) {}
 
     /** True for a fused node of the tanh form. */
     public static boolean isTanh(Node fused) {
         return fused.attrString("approximate", "none").equals("tanh");
     }
 
-    public static Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs) {
+    static FusionRewrite.Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs) {
         GraphIndex g = new GraphIndex(order, constants, graphOutputs);
-        Set<Node> removed = Collections.newSetFromMap(new IdentityHashMap<>());
-        Map<Node, Node> replacedBy = new IdentityHashMap<>();
-        List<Node> fused = new ArrayList<>();
+        FusionRewrite rw = new FusionRewrite();
         for (Node core : order) {
             boolean erf = GraphIndex.is(core, "Erf", 1), tanh = GraphIndex.is(core, "Tanh", 1);
-            if (!erf && !tanh || removed.contains(core)) continue;
+            if (!erf && !tanh || rw.taken(core)) continue;
             List<Node> chain = new ArrayList<>();
             String x = erf ? erfFront(core, g, chain) : tanhFront(core, g, chain);
-            if (x == null || !tail(core, x, g, chain) || chain.stream().anyMatch(removed::contains)) continue;
-            Node last = chain.getLast();
-            Node f = new Node(core.name() + "/fused_gelu", OP_TYPE, GraphFusion.DOMAIN, List.of(x), List.of(last.outputs().get(0)),
+            if (x == null || !tail(core, x, g, chain) || rw.anyTaken(chain)) continue;
+            Node f = new Node(core.name() + "/fused_gelu", OP_TYPE, GraphFusion.DOMAIN, List.of(x),
+                    List.of(chain.getLast().outputs().get(0)),
                     Map.of("approximate", Attribute.ofString("approximate", erf ? "none" : "tanh")));
-            removed.addAll(chain);
-            replacedBy.put(last, f);
-            fused.add(f);
+            rw.replace(chain, f);
         }
-        return new Result(GraphFusion.rewrite(order, removed, replacedBy), fused);
+        return rw.result(order);
     }
 
     /** {@code Erf(Div(x, √2))} or {@code Erf(Mul(x, 1/√2))}: adds the scaling node and the Erf, returns x (or null). */

@@ -7,7 +7,6 @@ import dev.heed.onnx.ops.FusedLayerNormOp;
 import dev.heed.onnx.ops.FusedMatMulOp;
 import dev.heed.onnx.ops.Op;
 import dev.heed.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -52,12 +51,12 @@ public final class GraphFusion {
     public static Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs) {
         Map<String, Integer> counts = new LinkedHashMap<>();
         Map<Node, Op> ops = new IdentityHashMap<>();
-        GeluFusion.Result gelu = GeluFusion.fuse(order, constants, graphOutputs);
+        FusionRewrite.Result gelu = GeluFusion.fuse(order, constants, graphOutputs);
         for (Node n : gelu.fused()) count(counts, GeluFusion.isTanh(n) ? "gelu_tanh" : "gelu", 1);
-        LayerNormFusion.Result ln = LayerNormFusion.fuse(gelu.nodes(), constants, graphOutputs);
+        FusionRewrite.Result ln = LayerNormFusion.fuse(gelu.nodes(), constants, graphOutputs);
         count(counts, "layer_norm", ln.fused().size());
         for (Node n : ln.fused()) ops.put(n, new FusedLayerNormOp(n));
-        BiasActivationFusion.Result mm = BiasActivationFusion.fuse(ln.nodes(), constants, graphOutputs);
+        FusionRewrite.Result mm = BiasActivationFusion.fuse(ln.nodes(), constants, graphOutputs);
         count(counts, "matmul_bias", mm.fused().size());
         for (Node n : mm.fused()) {
             FusedMatMulOp op = new FusedMatMulOp(n);
@@ -73,17 +72,5 @@ public final class GraphFusion {
 
     private static void count(Map<String, Integer> counts, String name, int n) {
         if (n > 0) counts.merge(name, n, Integer::sum);
-    }
-
-    /** {@code order} without {@code removed}, with each key of {@code replacedBy} swapped for its fused node. */
-    static List<Node> rewrite(List<Node> order, Set<Node> removed, Map<Node, Node> replacedBy) {
-        if (removed.isEmpty()) return order;
-        List<Node> out = new ArrayList<>(order.size());
-        for (Node n : order) {
-            Node f = replacedBy.get(n);
-            if (f != null) out.add(f);
-            else if (!removed.contains(n)) out.add(n);
-        }
-        return List.copyOf(out);
     }
 }

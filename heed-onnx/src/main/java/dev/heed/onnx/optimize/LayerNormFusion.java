@@ -5,8 +5,6 @@ import dev.heed.onnx.ir.Node;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,32 +25,24 @@ import java.util.Set;
  * {@code [x, γ or "", β or ""]} with attribute {@code epsilon}. Every intermediate value must be read only inside
  * the pattern and must not be a graph output; x may have other readers.
  */
-public final class LayerNormFusion {
+final class LayerNormFusion {
     private LayerNormFusion() {}
 
     public static final String OP_TYPE = "LayerNorm";
 
-    /** The rewritten node list and the fused nodes, in graph order. */
-    public record Result(List<Node> nodes, List<Node> fused) {}
-
-    public static Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs) {
+    static FusionRewrite.Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs) {
         GraphIndex g = new GraphIndex(order, constants, graphOutputs);
-        Set<Node> removed = Collections.newSetFromMap(new IdentityHashMap<>());
-        Map<Node, Node> replacedBy = new IdentityHashMap<>();
-        List<Node> fused = new ArrayList<>();
+        FusionRewrite rw = new FusionRewrite();
         for (Node mean : order) {
-            if (removed.contains(mean) || !lastAxisMean(mean, g)) continue;
+            if (rw.taken(mean) || !lastAxisMean(mean, g)) continue;
             Match m = match(mean, g);
-            if (m == null || m.chain.stream().anyMatch(removed::contains)) continue;
-            Node last = m.chain.getLast();
+            if (m == null || rw.anyTaken(m.chain)) continue;
             Node f = new Node(mean.name() + "/fused_layer_norm", OP_TYPE, GraphFusion.DOMAIN,
-                    List.of(mean.input(0), m.gamma, m.beta), List.of(last.outputs().get(0)),
+                    List.of(mean.input(0), m.gamma, m.beta), List.of(m.chain.getLast().outputs().get(0)),
                     Map.of("epsilon", Attribute.ofFloat("epsilon", m.eps)));
-            removed.addAll(m.chain);
-            replacedBy.put(last, f);
-            fused.add(f);
+            rw.replace(m.chain, f);
         }
-        return new Result(GraphFusion.rewrite(order, removed, replacedBy), fused);
+        return rw.result(order);
     }
 
     private record Match(List<Node> chain, String gamma, String beta, float eps) {}

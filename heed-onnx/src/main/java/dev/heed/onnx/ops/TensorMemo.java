@@ -1,0 +1,26 @@
+package dev.heed.onnx.ops;
+
+import dev.heed.tensor.Tensor;
+import java.util.function.Function;
+
+/**
+ * Per-node memo of one value derived from an input tensor (a heap copy, a GEMM packing, a bias array), keyed by
+ * the tensor's identity: the value is derived on the first call for a tensor and reused while the same tensor
+ * keeps arriving. The entry is one immutable record in a volatile field, so concurrent runs see either nothing
+ * (and derive the value themselves) or a complete entry. Callers decide which tensors are safe to memoise
+ * (constants whose contents cannot change between runs). Cost: one identity compare per hit.
+ */
+final class TensorMemo<V> {
+    private record Entry<V>(Tensor key, V value) {}
+
+    private volatile Entry<V> last;
+
+    /** {@code derive(key)}, computed once for the last key seen. */
+    V get(Tensor key, Function<Tensor, V> derive) {
+        Entry<V> e = last;
+        if (e != null && e.key == key) return e.value;
+        V v = derive.apply(key);
+        last = new Entry<>(key, v);
+        return v;
+    }
+}
