@@ -205,13 +205,14 @@ public class AttentionBench {
                         skipped.add(impl + "@" + seq + "/" + t);
                         continue;
                     }
-                    // quadratic kernels at long lengths: one shot per iteration (an op takes seconds); linear stays
-                    // in average-time mode with a warm-up so that its (short) runs are JIT-compiled
+                    // quadratic kernels at long lengths: one shot per iteration (an op takes seconds), after one
+                    // warm-up shot for every implementation (a cold first shot measures Heed's JIT compilation and
+                    // ORT's first-run allocations, not the kernels); linear stays in average-time mode
                     boolean big = seq >= 8192 && !impl.equals("heed-linear");
                     Options opt = new OptionsBuilder()
                             .include(AttentionBench.class.getName() + ".attention")
                             .param("seq", Integer.toString(seq)).param("threads", Integer.toString(t)).param("impl", impl)
-                            .warmupIterations(big ? 0 : 1).measurementIterations(big ? 1 : 3)
+                            .warmupIterations(1).measurementIterations(big && seq >= 32768 ? 1 : 3)
                             .mode(big ? Mode.SingleShotTime : Mode.AverageTime)
                             .jvmArgsAppend("-Dheed.bench.rss=" + rss)
                             .build();

@@ -145,7 +145,9 @@ final class AttentionProblem {
     /**
      * Keys transposed into tiles of {@code bc} keys: for each (b, kv head, tile t) a block {@code [E, bc]}
      * (zero-padded past S), so a tile's scores are a small GEMM without reductions.
-     * Layout {@code [B, Hkv, T, E, bc]} with {@code T = ceil(S / bc)}.
+     * Layout {@code [B, Hkv, T, E, bc]} with {@code T = ceil(S / bc)}. The array is borrowed from the context's
+     * scratch (it is as large as K, and a fresh one per call costs a few percent of a call at L = 2048): hand it
+     * back with {@link dev.heed.exec.ExecutionContext#giveBack} when the call is done.
      */
     float[] transposedKeys(dev.heed.exec.ExecutionContext ctx, int bc) {
         int tiles = (s + bc - 1) / bc;
@@ -154,13 +156,16 @@ final class AttentionProblem {
             throw new HeedException(dev.heed.ErrorCode.MEMORY_LIMIT, "attention: transposed keys [B, Hkv, S, E]=["
                     + batch + ", " + hkv + ", " + s + ", " + e + "] do not fit one Java array");
         }
-        float[] kt = new float[(int) n];
+        float[] kt = ctx.borrowFloats((int) n); // contents undefined: every element is written below
         int units = batch * hkv * tiles;
         ctx.parallelFor(units, 8, (start, end) -> {
             for (int u = start; u < end; u++) {
                 int bh = u / tiles, t = u % tiles;
-                int j0 = t * bc;
-                transposeTile(k, kOff + (bh * s + j0) * e, e, Math.min(bc, s - j0), kt, u * e * bc, bc);
+                int j0 = t * bc, w = Math.min(bc, s - j0), base = u * e * bc;
+                transposeTile(k, kOff + (bh * s + j0) * e, e, w, kt, base, bc);
+                if (w < bc) {
+                    for (int x = 0; x < e; x++) Arrays.fill(kt, base + x * bc + w, base + (x + 1) * bc, 0f); // padding keys
+                }
             }
         });
         return kt;

@@ -40,19 +40,23 @@ final class ExactAttention {
             int bq = Math.max(4, Math.min(64, (SCORE_BUDGET / sp) & ~3));
             bq = Math.min(bq, p.l);
             float[] kt = p.transposedKeys(ctx, sp); // one tile holding all keys: [B, Hkv, E, Sp]
-            int qBlocks = (p.l + bq - 1) / bq;
-            int items = p.batch * p.hq * qBlocks;
-            int fbq = bq;
-            ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
-            ctx.parallelForDynamic(items, 1, (start, end) -> {
-                Scratch w = pool.poll();
-                if (w == null) w = new Scratch(fbq, p.e, p.ev, sp);
-                for (int it = start; it < end; it++) {
-                    int bh = it / qBlocks, qb = it % qBlocks;
-                    block(p, kern, kt, sp, bh / p.hq, bh % p.hq, qb * fbq, Math.min(fbq, p.l - qb * fbq), w, out, weights);
-                }
-                pool.offer(w);
-            });
+            try {
+                int qBlocks = (p.l + bq - 1) / bq;
+                int items = p.batch * p.hq * qBlocks;
+                int fbq = bq;
+                ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
+                ctx.parallelForDynamic(items, 1, (start, end) -> {
+                    Scratch w = pool.poll();
+                    if (w == null) w = new Scratch(fbq, p.e, p.ev, sp);
+                    for (int it = start; it < end; it++) {
+                        int bh = it / qBlocks, qb = it % qBlocks;
+                        block(p, kern, kt, sp, bh / p.hq, bh % p.hq, qb * fbq, Math.min(fbq, p.l - qb * fbq), w, out, weights);
+                    }
+                    pool.offer(w);
+                });
+            } finally {
+                ctx.giveBack(kt);
+            }
         }
         return new AttentionResult(Tensor.of(out, p.batch, p.hq, p.l, p.ev),
                 capture ? Tensor.of(weights, p.batch, p.hq, p.l, p.s) : null);

@@ -44,8 +44,10 @@ final class FlashAttention {
 
     /** Assumed L2 size when the platform does not say (bytes). */
     static final int DEFAULT_L2_BYTES = 1 << 20;
-    /** Query rows per task. */
-    static final int QUERY_BLOCK = 64;
+    /** Query rows per task at most (see {@link #queryBlock}). */
+    static final int QUERY_BLOCK = 256;
+    /** Query rows per task at least, when {@link #queryBlock} shrinks blocks to keep every thread busy. */
+    static final int MIN_QUERY_BLOCK = 32;
 
     /** L2 size per core, read once from Linux sysfs when present; {@link #DEFAULT_L2_BYTES} otherwise. */
     static int l2Bytes() {
@@ -96,7 +98,20 @@ final class FlashAttention {
     }
 
     static AttentionResult compute(ExecutionContext ctx, AttentionProblem p, TileKernels kern, boolean capture) {
-        return compute(ctx, p, kern, capture, keyTile(p.e, p.ev, p.s, l2Bytes()), QUERY_BLOCK);
+        return compute(ctx, p, kern, capture, keyTile(p.e, p.ev, p.s, l2Bytes()),
+                queryBlock(p.batch * p.hq, p.l, ctx.threads()));
+    }
+
+    /**
+     * Query rows per task: {@link #QUERY_BLOCK}, so that each key/value tile brought into L2 serves 64 register
+     * groups of 4 rows (at L = 16,384 a head's keys and values, 8 MiB, no longer stay in cache, and 64-row
+     * blocks were 8% slower on 2 threads); halved, down to {@link #MIN_QUERY_BLOCK}, while that would leave
+     * fewer than 8 tasks per thread (short sequences, few heads).
+     */
+    static int queryBlock(int batchHeads, int l, int threads) {
+        int bq = QUERY_BLOCK;
+        while (bq > MIN_QUERY_BLOCK && (long) batchHeads * ((l + bq - 1) / bq) < 8L * threads) bq /= 2;
+        return Math.max(1, Math.min(bq, l));
     }
 
     /** With explicit tile sizes ({@code bc} a multiple of 16), for tests that need many tiles on small inputs. */
@@ -107,18 +122,22 @@ final class FlashAttention {
         if (p.l > 0 && p.s > 0 && p.batch > 0 && p.hq > 0) {
             int bq = Math.min(queryBlock, p.l);
             float[] kt = p.transposedKeys(ctx, bc);
-            int qBlocks = (p.l + bq - 1) / bq;
-            int items = p.batch * p.hq * qBlocks;
-            ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
-            ctx.parallelForDynamic(items, 1, (start, end) -> {
-                Scratch w = pool.poll();
-                if (w == null) w = new Scratch(bq, p.e, p.ev, bc);
-                for (int it = start; it < end; it++) {
-                    int bh = it / qBlocks, qb = it % qBlocks;
-                    block(p, kern, kt, bc, bh / p.hq, bh % p.hq, qb * bq, Math.min(bq, p.l - qb * bq), w, out, weights);
-                }
-                pool.offer(w);
-            });
+            try {
+                int qBlocks = (p.l + bq - 1) / bq;
+                int items = p.batch * p.hq * qBlocks;
+                ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
+                ctx.parallelForDynamic(items, 1, (start, end) -> {
+                    Scratch w = pool.poll();
+                    if (w == null) w = new Scratch(bq, p.e, p.ev, bc);
+                    for (int it = start; it < end; it++) {
+                        int bh = it / qBlocks, qb = it % qBlocks;
+                        block(p, kern, kt, bc, bh / p.hq, bh % p.hq, qb * bq, Math.min(bq, p.l - qb * bq), w, out, weights);
+                    }
+                    pool.offer(w);
+                });
+            } finally {
+                ctx.giveBack(kt);
+            }
         }
         return new AttentionResult(Tensor.of(out, p.batch, p.hq, p.l, p.ev),
                 capture ? Tensor.of(weights, p.batch, p.hq, p.l, p.s) : null);

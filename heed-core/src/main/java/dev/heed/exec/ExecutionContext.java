@@ -43,6 +43,8 @@ public final class ExecutionContext implements AutoCloseable {
     /** 1 while a loop owns the workers. */
     private final AtomicInteger busy = new AtomicInteger();
     private volatile boolean closed;
+    /** Big temporary arrays reused between calls (see {@link #borrowFloats}). */
+    private final ScratchPool scratch = new ScratchPool();
 
     private ExecutionContext(ExecutionOptions options) {
         this.options = options;
@@ -70,6 +72,27 @@ public final class ExecutionContext implements AutoCloseable {
 
     public int threads() {
         return options.threads();
+    }
+
+    /**
+     * A float array of at least {@code n} elements for temporary use, taken from this context's scratch so that a
+     * kernel calling this on every run does not allocate (zero, page in, garbage-collect) a large array each time.
+     * <b>Its contents are undefined</b>: write every element you read. Hand it back with {@link #giveBack} when done
+     * (not doing so only loses the reuse). A few arrays are kept between calls; {@link #close} drops them.
+     */
+    public float[] borrowFloats(int n) {
+        if (n < 0) throw HeedException.invalid("ExecutionContext.borrowFloats", "n must be >= 0, got " + n);
+        return scratch.borrow(n);
+    }
+
+    /** Returns an array from {@link #borrowFloats} for reuse; the caller must not touch it afterwards. */
+    public void giveBack(float[] a) {
+        if (!closed) scratch.giveBack(a);
+    }
+
+    /** Floats kept in this context's scratch between calls (for tests). */
+    long scratchFloatsKept() {
+        return scratch.keptFloats();
     }
 
     /**
@@ -136,6 +159,7 @@ public final class ExecutionContext implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        scratch.clear();
         for (Worker w : workers) LockSupport.unpark(w);
         for (Worker w : workers) {
             if (w == Thread.currentThread()) continue;

@@ -7,6 +7,7 @@ import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.exec.ExecutionOptions;
 import dev.heed.tensor.Tensor;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,7 +53,12 @@ class AttentionDataMovementTest {
         Tensor q = AttentionTest.randn(r, b, h, 5, e), v = AttentionTest.randn(r, b, h, s, 4);
         AttentionProblem p = new AttentionProblem("test", q, k, v, AttentionSpec.defaults());
         for (int bc : new int[] {16, 48}) {
+            // the array comes from the context's scratch: leave garbage in it first, padding must still read 0
+            float[] dirty = ctx.borrowFloats(b * h * ((s + bc - 1) / bc) * e * bc);
+            Arrays.fill(dirty, Float.NaN);
+            ctx.giveBack(dirty);
             float[] kt = p.transposedKeys(ctx, bc);
+            assertSame(dirty, kt, "the scratch array is reused");
             int tiles = (s + bc - 1) / bc;
             for (int bi = 0; bi < b; bi++) for (int hi = 0; hi < h; hi++) for (int t = 0; t < tiles; t++) {
                 int base = p.keyTileBase(bi, hi, t, bc);
@@ -62,7 +68,36 @@ class AttentionDataMovementTest {
                     assertEquals(want, kt[base + x * bc + j], "bc=" + bc + " b=" + bi + " h=" + hi + " key=" + key + " x=" + x);
                 }
             }
+            ctx.giveBack(kt);
         }
+    }
+
+    @Test
+    void flashAndExactGiveTheirScratchBackAndReuseIt() {
+        Random r = new Random(8);
+        Tensor q = AttentionTest.randn(r, 1, 2, 40, 16), k = AttentionTest.randn(r, 1, 2, 40, 16), v = AttentionTest.randn(r, 1, 2, 40, 16);
+        try (ExecutionContext own = ExecutionContext.create(ExecutionOptions.defaults().withThreads(2))) {
+            for (AttentionImpl impl : new AttentionImpl[] {AttentionImpl.FLASH, AttentionImpl.EXACT}) {
+                AttentionSpec spec = AttentionSpec.defaults().withImplementation(impl);
+                Tensor first = Attention.compute(own, q, k, v, spec).output();
+                float[] kt = own.borrowFloats(1); // the smallest kept array that fits: the one the call gave back
+                assertTrue(kt.length >= 2 * 40 * 16, impl + ": transposed keys were given back, got " + kt.length);
+                Arrays.fill(kt, Float.NaN); // whatever the next call finds in it must not matter
+                own.giveBack(kt);
+                assertArrayEquals(first.toFloatArray(), Attention.compute(own, q, k, v, spec).output().toFloatArray(),
+                        impl + ": same result with a dirty scratch array");
+            }
+        }
+    }
+
+    @Test
+    void queryBlocksShrinkOnlyToKeepEveryThreadBusy() {
+        assertEquals(256, FlashAttention.queryBlock(12, 16384, 2));
+        assertEquals(256, FlashAttention.queryBlock(12, 2048, 2));  // 96 tasks
+        assertEquals(128, FlashAttention.queryBlock(1, 2048, 2));   // 16 tasks, not 8
+        assertEquals(64, FlashAttention.queryBlock(12, 128, 2));    // all-MiniLM: 24 tasks of 64 rows
+        assertEquals(32, FlashAttention.queryBlock(1, 100, 8));     // never below 32 rows
+        assertEquals(5, FlashAttention.queryBlock(1, 5, 1));        // never more than L
     }
 
     @Test

@@ -196,6 +196,29 @@ class ExecutionContextTest {
         return out;
     }
 
+    @Test
+    void scratchArraysAreReusedSmallestFitFirstAndBounded() {
+        try (ExecutionContext ctx = ExecutionContext.create(ExecutionOptions.defaults().withThreads(2))) {
+            float[] a = ctx.borrowFloats(100), b = ctx.borrowFloats(1000);
+            assertEquals(100, a.length);
+            assertTrue(a != b, "two borrowers never share an array");
+            ctx.giveBack(a);
+            ctx.giveBack(b);
+            ctx.giveBack(b); // twice: kept once
+            assertEquals(1100, ctx.scratchFloatsKept());
+            assertSame(a, ctx.borrowFloats(50), "the smallest kept array that fits");
+            assertSame(b, ctx.borrowFloats(101));
+            assertEquals(2000, ctx.borrowFloats(2000).length, "nothing fits: a new array");
+            for (int n = 1; n <= 10; n++) ctx.giveBack(new float[n * 10]);
+            assertEquals(70 + 80 + 90 + 100, ctx.scratchFloatsKept(), "at most 4 kept, the largest");
+            assertThrows(HeedException.class, () -> ctx.borrowFloats(-1));
+            ctx.close();
+            assertEquals(0, ctx.scratchFloatsKept(), "close drops the scratch");
+            ctx.giveBack(new float[10]);
+            assertEquals(0, ctx.scratchFloatsKept(), "nothing is kept after close");
+        }
+    }
+
     private static void assertAllOnce(AtomicIntegerArray hits, String what) {
         for (int i = 0; i < hits.length(); i++) {
             assertEquals(1, hits.get(i), what + ": index " + i + " ran " + hits.get(i) + " times");
