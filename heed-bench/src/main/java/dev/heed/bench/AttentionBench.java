@@ -207,12 +207,13 @@ public class AttentionBench {
                     }
                     // quadratic kernels at long lengths: one shot per iteration (an op takes seconds), after one
                     // warm-up shot for every implementation (a cold first shot measures Heed's JIT compilation and
-                    // ORT's first-run allocations, not the kernels); linear stays in average-time mode
+                    // ORT's first-run allocations, not the kernels); linear stays in average-time mode. Short cells
+                    // warm up for 3 s: the first Heed call alone spends about a second in the JIT.
                     boolean big = seq >= 8192 && !impl.equals("heed-linear");
                     Options opt = new OptionsBuilder()
                             .include(AttentionBench.class.getName() + ".attention")
                             .param("seq", Integer.toString(seq)).param("threads", Integer.toString(t)).param("impl", impl)
-                            .warmupIterations(1).measurementIterations(big && seq >= 32768 ? 1 : 3)
+                            .warmupIterations(big ? 1 : 3).measurementIterations(big && seq >= 32768 ? 1 : 3)
                             .mode(big ? Mode.SingleShotTime : Mode.AverageTime)
                             .jvmArgsAppend("-Dheed.bench.rss=" + rss)
                             .build();

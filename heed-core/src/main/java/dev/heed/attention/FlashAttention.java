@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *   Parallel over B × Hq × query blocks with dynamic scheduling (causal rows are uneven).
  *   Weights capture: after a block's output is final, its scores are recomputed tile by tile and
  *       normalised with the saved row max and sum: p = 2^(s - m) / l (s, m in log2 units, see v2).
- *   v2 (this file): the softmax in base 2. Queries are pre-multiplied by scale·log2 e (one rounding, as
+ *   v2: the softmax in base 2. Queries are pre-multiplied by scale·log2 e (one rounding, as
  *       before with the scale alone) and mask values by log2 e, so scores come out in log2 units and
  *       p = 2^(s - m): the exponential needs no multiply by log2 e and no Cody–Waite step (TileKernelsVector.exp2:
  *       round-to-integer by the 1.5·2^23 trick, degree-6 minimax polynomial for 2^f, |f| ≤ 1/2, 2^n added
@@ -38,6 +38,21 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       the vectors (5× slower), and the variant that stays inlined was ~5% slower than two passes; an 8 × 2
  *       register block for Q·Kᵀ (slower than 4 × 4); key tiles 64 … 512, a chunk-major key layout, padded key
  *       rows and query blocks 64 / 256 (all within noise).
+ *   v3 (this file): the transposed keys are borrowed from the ExecutionContext's scratch instead of allocated
+ *       per call (−3% at L = 2048, 2 threads: no 1×K array to zero, page in and collect), and query blocks hold
+ *       256 rows (shrunk only to keep 8 tasks per thread), so each key/value tile brought into L2 serves 64 row
+ *       groups: at L = 16,384, where a head's keys and values (8 MiB) leave the caches, 64-row blocks were ~8%
+ *       slower on 2 threads; at L ≤ 4096, 64 … 512 rows are within noise. The first tile of a row skips the
+ *       rescale of its (still zero) output. Where the time goes now (1 thread, L = 2048, timers around the
+ *       kernels): Q·Kᵀ 42%, P·V 42%, 2^x 10%, key transpose 2%, the rest 1–2%; in place Q·Kᵀ runs at ~102 and
+ *       P·V at ~112 GFLOP/s, 95 GFLOP/s overall, 2 threads ×1.97. Tried and dropped in v3: 2^x fused into the
+ *       Q·Kᵀ epilogue with a lazily raised reference max (the max moves only when a 64-key block exceeds it by
+ *       more than 8 in log2 units) — the exponentials do not overlap the next block's FMAs, and with four
+ *       inlined 2^x per loop C2 hits NodeCountInliningCutoff and boxes vectors (25% slower); 2^x over 4 rows at
+ *       once or 1 vector per step (slower); a degree-5 polynomial for 2^f (one FMA less per vector, 1.7e-7
+ *       instead of 8e-8 relative error, no measurable gain); loads that pull the next key/value tile into cache
+ *       while the current one is used (the kernels speed up ~3%, the loads cost as much); Q·Kᵀ unrolled 2× over
+ *       E (within noise). The row max fused into Q·Kᵀ costs ~3% of Q·Kᵀ; without it, Q·Kᵀ reaches ~110.
  */
 final class FlashAttention {
     private FlashAttention() {}
@@ -181,8 +196,11 @@ final class FlashAttention {
                             continue;
                         }
                         float sum = kern.exp2Sum(sc, so, wd, mNew);
-                        if (mNew != mOld) {
-                            float alpha = exp2(mOld - mNew); // 0 when mOld = -inf
+                        if (mOld == Float.NEGATIVE_INFINITY) { // first visible keys: o and l are still 0
+                            l[row] = sum;
+                            m[row] = mNew;
+                        } else if (mNew != mOld) {
+                            float alpha = exp2(mOld - mNew);
                             l[row] = l[row] * alpha + sum;
                             kern.scale(o, row * ev, ev, alpha);
                             m[row] = mNew;
