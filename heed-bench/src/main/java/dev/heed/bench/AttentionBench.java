@@ -185,7 +185,8 @@ public class AttentionBench {
      * Runs the sweep and prints the table. Args: sequence lengths (default 512,2048,4096,16384); system properties
      * {@code exactMax} (default 4096), {@code unfusedMax} (default 4096), {@code flashMax} (default 16384),
      * {@code impls} (comma-separated subset of the implementations, default all), {@code threadCounts} (comma-separated,
-     * default 1,2).
+     * default 1,2), {@code rounds} (default 1: each cell runs that many times, alternating the implementations, and
+     * the table shows the median).
      */
     public static void main(String[] args) throws RunnerException, IOException {
         String seqs = args.length > 0 ? args[0] : "512,2048,4096,16384";
@@ -194,15 +195,17 @@ public class AttentionBench {
         List<String> only = System.getProperty("impls") == null ? List.of() : List.of(System.getProperty("impls").split(","));
         int[] threadCounts = java.util.Arrays.stream(System.getProperty("threadCounts", "1,2").split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
         Path rss = Files.createTempFile("heed-attention-rss", ".tsv");
-        Map<String, Double> ms = new LinkedHashMap<>();
+        int rounds = Integer.getInteger("rounds", 1);
+        Map<String, List<Double>> all = new LinkedHashMap<>();
         List<String> skipped = new ArrayList<>();
         for (String s : seqs.split(",")) {
             int seq = Integer.parseInt(s.trim());
             for (int t : threadCounts) {
-                for (String impl : IMPLS) {
+                // rounds alternate the implementations (A B A B …) so that a slow spell of the machine hits both
+                for (int round = 0; round < rounds; round++) for (String impl : IMPLS) {
                     if (!only.isEmpty() && !only.contains(impl)) continue;
                     if (!runs(impl, seq, t, exactMax, unfusedMax, flashMax)) {
-                        skipped.add(impl + "@" + seq + "/" + t);
+                        if (round == 0) skipped.add(impl + "@" + seq + "/" + t);
                         continue;
                     }
                     // quadratic kernels at long lengths: one shot per iteration (an op takes seconds), after one
@@ -219,7 +222,7 @@ public class AttentionBench {
                             .build();
                     try {
                         for (RunResult rr : new Runner(opt).run()) {
-                            ms.put(impl + "@" + seq + "/" + t, rr.getPrimaryResult().getScore());
+                            all.computeIfAbsent(impl + "@" + seq + "/" + t, x -> new ArrayList<>()).add(rr.getPrimaryResult().getScore());
                         }
                     } catch (RunnerException e) {
                         skipped.add(impl + "@" + seq + "/" + t + " (failed: " + e.getMessage() + ")");
@@ -227,12 +230,19 @@ public class AttentionBench {
                 }
             }
         }
+        Map<String, Double> ms = new LinkedHashMap<>();
+        all.forEach((key, v) -> ms.put(key, median(v)));
         Map<String, Long> peak = new LinkedHashMap<>();
         for (String line : Files.readAllLines(rss)) {
             String[] f = line.split("\t");
-            peak.put(f[0] + "@" + f[1] + "/" + f[2], Long.parseLong(f[3]));
+            peak.merge(f[0] + "@" + f[1] + "/" + f[2], Long.parseLong(f[3]), Math::max);
         }
         System.out.println(table(seqs, ms, peak));
+        if (rounds > 1) {
+            System.out.println("medians of " + rounds + " rounds; every round, ms:");
+            all.forEach((key, v) -> System.out.println("  " + key + ": " + v.stream()
+                    .map(x -> String.format(Locale.ROOT, x < 10 ? "%.2f" : "%.1f", x)).toList()));
+        }
         if (!skipped.isEmpty()) System.out.println("not run: " + String.join(", ", skipped));
     }
 
@@ -262,6 +272,11 @@ public class AttentionBench {
             }
         }
         return sb.toString();
+    }
+
+    static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
     private static String fmt(Double v) {
