@@ -9,6 +9,7 @@ import dev.heed.attention.AttentionImpl;
 import dev.heed.attention.AttentionSpec;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.exec.ExecutionOptions;
+import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,6 +55,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * <p>Run the sweep and print the ratio table with
  * {@code java --add-modules jdk.incubator.vector -cp heed-bench/target/benchmarks.jar dev.heed.bench.AttentionBench [seq,...]}.
  * Each (impl, seq, threads) cell is one JMH fork; its peak RSS (VmHWM) is recorded at tear-down.
+ *
+ * <p>Heed writes into one output tensor allocated at set-up ({@link Attention#computeInto}), as ORT's run takes
+ * its output buffer from its allocator arena, reused from run to run; {@code Attention.compute} allocates a new
+ * [1, 12, L, 64] array per call, which under G1 (a humongous object from L ≈ 350 on with -Xmx6g) measured 2–4% slower at
+ * L = 2048.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -75,7 +81,7 @@ public class AttentionBench {
     public String impl;
 
     private ExecutionContext ctx;
-    private Tensor q, k, v;
+    private Tensor q, k, v, out;
     private AttentionSpec spec;
     private OrtEnvironment env;
     private OrtSession session;
@@ -92,6 +98,7 @@ public class AttentionBench {
                 q = Tensor.of(qa, 1, HEADS, seq, DIM);
                 k = Tensor.of(ka, 1, HEADS, seq, DIM);
                 v = Tensor.of(va, 1, HEADS, seq, DIM);
+                out = Tensor.zeros(DType.FLOAT32, 1, HEADS, seq, DIM);
                 AttentionImpl ai = switch (impl) {
                     case "heed-exact" -> AttentionImpl.EXACT;
                     case "heed-flash" -> AttentionImpl.FLASH;
@@ -123,7 +130,7 @@ public class AttentionBench {
                 bh.consume(res.get(0));
             }
         } else {
-            bh.consume(Attention.compute(ctx, q, k, v, spec).output());
+            bh.consume(Attention.computeInto(ctx, q, k, v, spec, out).output());
         }
     }
 

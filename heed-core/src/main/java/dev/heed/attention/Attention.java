@@ -35,8 +35,31 @@ public final class Attention {
      * the probabilities {@code [B, Hq, L, S]}.
      */
     public static AttentionResult compute(ExecutionContext ctx, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        return run(ctx, q, k, v, spec, null);
+    }
+
+    /**
+     * {@link #compute} writing the output into {@code out} instead of a new tensor, for loops that run attention on
+     * same-sized inputs again and again (decoding steps, serving, benchmarks) and should not allocate — and have the
+     * garbage collector clear — a {@code [B, Hq, L, Ev]} array per call. {@code out} must be a contiguous float32
+     * heap tensor of exactly that shape (any offset, for example a slice of a larger buffer) and must not share
+     * storage with q, k or v; its previous contents are ignored. The result's {@link AttentionResult#output()} is
+     * {@code out}; captured weights, when asked for, are still a new tensor.
+     *
+     * <pre>{@code
+     * Tensor out = Tensor.zeros(DType.FLOAT32, 1, 12, 2048, 64);
+     * for (int step = 0; step < steps; step++) Attention.computeInto(ctx, q, k, v, spec, out);
+     * }</pre>
+     */
+    public static AttentionResult computeInto(ExecutionContext ctx, Tensor q, Tensor k, Tensor v, AttentionSpec spec,
+                                              Tensor out) {
+        java.util.Objects.requireNonNull(out, "out");
+        return run(ctx, q, k, v, spec, out);
+    }
+
+    private static AttentionResult run(ExecutionContext ctx, Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor into) {
         AttentionImpl impl = resolve(spec.implementation(), q, k);
-        AttentionProblem p = new AttentionProblem("attention (" + impl + ")", q, k, v, spec);
+        AttentionProblem p = new AttentionProblem("attention (" + impl + ")", q, k, v, spec, into);
         TileKernels kern = TileKernels.best();
         return switch (impl) {
             case EXACT -> ExactAttention.compute(ctx, p, kern, spec.captureWeights());

@@ -22,11 +22,19 @@ final class AttentionProblem {
     final float[] k; final int kOff;   // [B, Hkv, S, E]
     final float[] v; final int vOff;   // [B, Hkv, S, Ev]
 
+    /** The caller's output tensor [B, Hq, L, Ev] (contiguous float32, checked), or null: a new one per call. */
+    final Tensor into; final int outOff;
+
     /** Additive mask (0 or a bias, -inf hides), contiguous along S; null when there is no mask. */
     final float[] mask;
     final int maskB, maskH, maskL; // strides of [B, Hq, L] in mask (0 where broadcast)
 
     AttentionProblem(String op, Tensor qt, Tensor kt, Tensor vt, AttentionSpec spec) {
+        this(op, qt, kt, vt, spec, null);
+    }
+
+    /** With {@code into} non-null, the output is written into it (see {@link Attention#computeInto}). */
+    AttentionProblem(String op, Tensor qt, Tensor kt, Tensor vt, AttentionSpec spec, Tensor into) {
         this.spec = spec;
         if (qt.rank() != 4 || kt.rank() != 4 || vt.rank() != 4) {
             throw HeedException.shape(op, "q" + qt.shape() + ", k" + kt.shape() + ", v" + vt.shape()
@@ -54,6 +62,20 @@ final class AttentionProblem {
         q = qc.floatArrayOrNull(); qOff = (int) qc.offset();
         k = kc.floatArrayOrNull(); kOff = (int) kc.offset();
         v = vc.floatArrayOrNull(); vOff = (int) vc.offset();
+
+        if (into != null) {
+            int[] want = {batch, hq, l, ev};
+            if (into.dtype() != DType.FLOAT32) throw HeedException.unsupported(op + ": out dtype " + into.dtype(), DType.FLOAT32);
+            if (into.rank() != 4 || into.dim(0) != batch || into.dim(1) != hq || into.dim(2) != l || into.dim(3) != ev) {
+                throw HeedException.shape(op, "out" + into.shape() + " must be [B, Hq, L, Ev]=" + Arrays.toString(want)
+                        + " for " + shapes);
+            }
+            float[] oa = into.floatArrayOrNull();
+            if (oa == null) throw HeedException.invalid(op, "out" + into.shape() + " must be a contiguous float32 heap tensor (see Tensor.zeros)");
+            if (oa == q || oa == k || oa == v) throw HeedException.invalid(op, "out must not share its storage with q, k or v");
+        }
+        this.into = into;
+        this.outOff = into == null ? 0 : (int) into.offset();
 
         Tensor m = spec.mask();
         if (m == null) {
@@ -117,12 +139,25 @@ final class AttentionProblem {
     int qBase(int b, int h) { return qOff + ((b * hq + h) * l) * e; }
     int kBase(int b, int h) { return kOff + ((b * hkv + h / group) * s) * e; }
     int vBase(int b, int h) { return vOff + ((b * hkv + h / group) * s) * ev; }
-    int outBase(int b, int h) { return ((b * hq + h) * l) * ev; }
+    int outBase(int b, int h) { return outOff + ((b * hq + h) * l) * ev; }
     long weightsBase(int b, int h) { return ((long) (b * hq + h) * l) * s; }
 
     /** Multiply-adds of the softmax path, ×2 for flops (dense count, ignoring masks). */
     double flops() {
         return 2.0 * batch * hq * (double) l * s * (e + ev);
+    }
+
+    /** The output array: the caller's ({@link #into}, contents undefined until written) or a new zeroed one. */
+    float[] newOutput() {
+        if (into == null) return new float[batch * hq * l * ev];
+        float[] a = into.floatArrayOrNull();
+        if (s == 0) Arrays.fill(a, outOff, outOff + batch * hq * l * ev, 0f); // no keys: every row is fully masked
+        return a;
+    }
+
+    /** The output tensor over {@link #newOutput}'s array. */
+    Tensor outputTensor(float[] out) {
+        return into != null ? into : Tensor.of(out, batch, hq, l, ev);
     }
 
     /** Allocates the weights array, refusing what Java arrays cannot hold. */

@@ -33,7 +33,7 @@ final class ExactAttention {
     }
 
     static AttentionResult compute(ExecutionContext ctx, AttentionProblem p, TileKernels kern, boolean capture) {
-        float[] out = new float[p.batch * p.hq * p.l * p.ev];
+        float[] out = p.newOutput();
         float[] weights = capture ? p.newWeights("exact attention") : null;
         if (p.l > 0 && p.s > 0 && p.batch > 0 && p.hq > 0) {
             int sp = AttentionProblem.pad16(p.s);
@@ -58,7 +58,7 @@ final class ExactAttention {
                 ctx.giveBack(kt);
             }
         }
-        return new AttentionResult(Tensor.of(out, p.batch, p.hq, p.l, p.ev),
+        return new AttentionResult(p.outputTensor(out),
                 capture ? Tensor.of(weights, p.batch, p.hq, p.l, p.s) : null);
     }
 

@@ -132,7 +132,7 @@ final class FlashAttention {
     /** With explicit tile sizes ({@code bc} a multiple of 16), for tests that need many tiles on small inputs. */
     static AttentionResult compute(ExecutionContext ctx, AttentionProblem p, TileKernels kern, boolean capture,
                                    int bc, int queryBlock) {
-        float[] out = new float[p.batch * p.hq * p.l * p.ev];
+        float[] out = p.newOutput();
         float[] weights = capture ? p.newWeights("flash attention") : null;
         if (p.l > 0 && p.s > 0 && p.batch > 0 && p.hq > 0) {
             int bq = Math.min(queryBlock, p.l);
@@ -154,7 +154,7 @@ final class FlashAttention {
                 ctx.giveBack(kt);
             }
         }
-        return new AttentionResult(Tensor.of(out, p.batch, p.hq, p.l, p.ev),
+        return new AttentionResult(p.outputTensor(out),
                 capture ? Tensor.of(weights, p.batch, p.hq, p.l, p.s) : null);
     }
 

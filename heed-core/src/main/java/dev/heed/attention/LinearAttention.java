@@ -76,7 +76,7 @@ final class LinearAttention {
      */
     static Tensor nonCausal(ExecutionContext ctx, AttentionProblem p, TileKernels kern) {
         int e = p.e, ev = p.ev, s = p.s;
-        float[] out = new float[p.batch * p.hq * p.l * p.ev];
+        float[] out = p.newOutput();
         ctx.parallelFor(p.batch * p.hkv, 1, (start, end) -> {
             float[] fkT = new float[e * s];          // [E, S] φ(K)ᵀ, zero columns for hidden keys
             float[] kv = new float[e * ev], z = new float[e];
@@ -100,6 +100,7 @@ final class LinearAttention {
                 kern.accumulate(fkT, 0, s, e, s, p.v, vb, ev, ev, kv, 0, ev); // S [E, Ev]
                 for (int h = g * p.group; h < (g + 1) * p.group; h++) {
                     int qb = p.qBase(b, h), ob = p.outBase(b, h);
+                    if (p.into != null) java.util.Arrays.fill(out, ob, ob + p.l * ev, 0f); // accumulated into below
                     for (int i0 = 0; i0 < p.l; i0 += CHUNK) {
                         int rows = Math.min(CHUNK, p.l - i0);
                         System.arraycopy(p.q, qb + i0 * e, fq, 0, rows * e);
@@ -113,14 +114,14 @@ final class LinearAttention {
                 }
             }
         });
-        return Tensor.of(out, p.batch, p.hq, p.l, p.ev);
+        return p.outputTensor(out);
     }
 
     /** Causal (recurrent) form over the state {@code st}, which ends having absorbed every key of the call. */
     static Tensor causal(ExecutionContext ctx, AttentionProblem p, TileKernels kern, LinearAttentionState st) {
         check(p);
         int e = p.e, ev = p.ev;
-        float[] out = new float[p.batch * p.hq * p.l * p.ev];
+        float[] out = p.newOutput();
         ctx.parallelFor(p.batch * p.hkv, 1, (start, end) -> {
             float[] phi = new float[e], num = new float[ev];
             for (int u = start; u < end; u++) {
@@ -142,7 +143,7 @@ final class LinearAttention {
                 }
             }
         });
-        return Tensor.of(out, p.batch, p.hq, p.l, p.ev);
+        return p.outputTensor(out);
     }
 
     /** S += φ(k) vᵀ, z += φ(k). */

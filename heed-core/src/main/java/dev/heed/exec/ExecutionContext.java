@@ -90,9 +90,17 @@ public final class ExecutionContext implements AutoCloseable {
         if (!closed) scratch.giveBack(a);
     }
 
-    /** Floats kept in this context's scratch between calls (for tests). */
-    long scratchFloatsKept() {
-        return scratch.keptFloats();
+    /**
+     * Bytes held by the scratch arrays this context keeps between calls (see {@link #borrowFloats}): memory a call
+     * reuses instead of allocating, so count it when sizing what a call needs.
+     */
+    public long scratchBytesKept() {
+        return scratch.keptFloats() * Float.BYTES;
+    }
+
+    /** Drops the scratch arrays kept between calls now (after a one-off large call, say); {@link #close} does too. */
+    public void releaseScratch() {
+        scratch.clear();
     }
 
     /**

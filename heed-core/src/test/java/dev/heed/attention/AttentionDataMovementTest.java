@@ -91,6 +91,54 @@ class AttentionDataMovementTest {
     }
 
     @Test
+    void computeIntoWritesTheSameNumbersIntoTheCallersTensor() {
+        Random r = new Random(10);
+        int b = 1, hq = 4, hkv = 2, l = 37, s = 41, e = 16, ev = 12;
+        Tensor q = AttentionTest.randn(r, b, hq, l, e), k = AttentionTest.randn(r, b, hkv, s, e), v = AttentionTest.randn(r, b, hkv, s, ev);
+        Tensor mask = AttentionTest.randn(r, b, 1, l, s);
+        for (AttentionImpl impl : new AttentionImpl[] {AttentionImpl.EXACT, AttentionImpl.FLASH, AttentionImpl.LINEAR}) {
+            for (boolean causal : new boolean[] {false, true}) {
+                AttentionSpec spec = AttentionSpec.defaults().withImplementation(impl).withCausal(causal);
+                if (impl != AttentionImpl.LINEAR) spec = spec.withMask(mask);
+                float[] buf = new float[3 * hq * l * ev];
+                Arrays.fill(buf, Float.NaN); // old contents must not leak into the result
+                Tensor big = Tensor.of(buf, 3, hq, l, ev), out = big.slice(0, 1, 2); // an offset view
+                AttentionResult got = Attention.computeInto(ctx, q, k, v, spec, out);
+                assertSame(out, got.output(), "the result is the caller's tensor");
+                String what = impl + " causal=" + causal;
+                assertArrayEquals(Attention.compute(ctx, q, k, v, spec).output().toFloatArray(), out.toFloatArray(), what);
+                for (int i = 0; i < hq * l * ev; i++) {
+                    assertTrue(Float.isNaN(buf[i]) && Float.isNaN(buf[2 * hq * l * ev + i]), what + ": nothing outside out is written");
+                }
+            }
+        }
+        // no keys at all: every row is fully masked, so out becomes zeros whatever it held
+        Tensor none = AttentionTest.randn(r, b, hkv, 0, e), noneV = AttentionTest.randn(r, b, hkv, 0, ev);
+        for (AttentionImpl impl : new AttentionImpl[] {AttentionImpl.EXACT, AttentionImpl.FLASH}) {
+            float[] buf = new float[b * hq * l * ev];
+            Arrays.fill(buf, Float.NaN);
+            Attention.computeInto(ctx, q, none, noneV, AttentionSpec.defaults().withImplementation(impl), Tensor.of(buf, b, hq, l, ev));
+            for (float x : buf) assertEquals(0f, x, 0f, impl + ": S = 0 gives zeros");
+        }
+    }
+
+    @Test
+    void computeIntoRefusesAnOutputThatDoesNotFit() {
+        Random r = new Random(11);
+        Tensor q = AttentionTest.randn(r, 1, 2, 8, 4), k = AttentionTest.randn(r, 1, 2, 8, 4), v = AttentionTest.randn(r, 1, 2, 8, 4);
+        AttentionSpec spec = AttentionSpec.defaults();
+        HeedException shape = assertThrows(HeedException.class, () -> Attention.computeInto(ctx, q, k, v, spec, Tensor.zeros(dev.heed.tensor.DType.FLOAT32, 1, 2, 8, 5)));
+        assertTrue(shape.getMessage().contains("out[1, 2, 8, 5]") && shape.getMessage().contains("[1, 2, 8, 4]"), shape.getMessage());
+        HeedException strided = assertThrows(HeedException.class, () -> Attention.computeInto(ctx, q, k, v, spec,
+                Tensor.zeros(dev.heed.tensor.DType.FLOAT32, 1, 8, 2, 4).permute(0, 2, 1, 3)));
+        assertTrue(strided.getMessage().contains("contiguous"), strided.getMessage());
+        HeedException dtype = assertThrows(HeedException.class, () -> Attention.computeInto(ctx, q, k, v, spec, Tensor.zeros(dev.heed.tensor.DType.INT64, 1, 2, 8, 4)));
+        assertTrue(dtype.getMessage().contains("out dtype int64"), dtype.getMessage());
+        HeedException alias = assertThrows(HeedException.class, () -> Attention.computeInto(ctx, q, k, v, spec, q));
+        assertTrue(alias.getMessage().contains("share"), alias.getMessage());
+    }
+
+    @Test
     void queryBlocksShrinkOnlyToKeepEveryThreadBusy() {
         assertEquals(256, FlashAttention.queryBlock(12, 16384, 2));
         assertEquals(256, FlashAttention.queryBlock(12, 2048, 2));  // 96 tasks

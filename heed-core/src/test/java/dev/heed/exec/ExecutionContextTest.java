@@ -205,17 +205,20 @@ class ExecutionContextTest {
             ctx.giveBack(a);
             ctx.giveBack(b);
             ctx.giveBack(b); // twice: kept once
-            assertEquals(1100, ctx.scratchFloatsKept());
+            assertEquals(1100 * 4, ctx.scratchBytesKept());
             assertSame(a, ctx.borrowFloats(50), "the smallest kept array that fits");
             assertSame(b, ctx.borrowFloats(101));
             assertEquals(2000, ctx.borrowFloats(2000).length, "nothing fits: a new array");
             for (int n = 1; n <= 10; n++) ctx.giveBack(new float[n * 10]);
-            assertEquals(70 + 80 + 90 + 100, ctx.scratchFloatsKept(), "at most 4 kept, the largest");
+            assertEquals((70 + 80 + 90 + 100) * 4, ctx.scratchBytesKept(), "at most 4 kept, the largest");
+            ctx.releaseScratch();
+            assertEquals(0, ctx.scratchBytesKept(), "released");
+            ctx.giveBack(new float[10]);
             assertThrows(HeedException.class, () -> ctx.borrowFloats(-1));
             ctx.close();
-            assertEquals(0, ctx.scratchFloatsKept(), "close drops the scratch");
+            assertEquals(0, ctx.scratchBytesKept(), "close drops the scratch");
             ctx.giveBack(new float[10]);
-            assertEquals(0, ctx.scratchFloatsKept(), "nothing is kept after close");
+            assertEquals(0, ctx.scratchBytesKept(), "nothing is kept after close");
         }
     }
 
