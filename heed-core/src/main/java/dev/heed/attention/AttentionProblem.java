@@ -206,6 +206,32 @@ final class AttentionProblem {
         return kt;
     }
 
+    /** One query block {@code [i0, i0 + rows)} of head (b, h), run with a worker's own scratch {@code w}. */
+    @FunctionalInterface
+    interface QueryBlockTask<W> {
+        void run(W w, int b, int h, int i0, int rows);
+    }
+
+    /**
+     * Runs {@code task} over every (batch, query head, block of {@code bq} query rows), in that order, dynamically
+     * scheduled over the context's threads (causal blocks are uneven); each worker gets one scratch from
+     * {@code newScratch} for all its blocks.
+     */
+    <W> void forEachQueryBlock(dev.heed.exec.ExecutionContext ctx, int bq, java.util.function.Supplier<W> newScratch,
+                               QueryBlockTask<W> task) {
+        int qBlocks = (l + bq - 1) / bq;
+        java.util.concurrent.ConcurrentLinkedQueue<W> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        ctx.parallelForDynamic(batch * hq * qBlocks, 1, (start, end) -> {
+            W w = pool.poll();
+            if (w == null) w = newScratch.get();
+            for (int it = start; it < end; it++) {
+                int bh = it / qBlocks, qb = it % qBlocks;
+                task.run(w, bh / hq, bh % hq, qb * bq, Math.min(bq, l - qb * bq));
+            }
+            pool.offer(w);
+        });
+    }
+
     /** Keys per block of {@link #transposeTile}: 16 key rows are read while 16-float runs of each column are written. */
     static final int TRANSPOSE_BLOCK = 16;
 

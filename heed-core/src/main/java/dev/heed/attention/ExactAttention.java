@@ -3,7 +3,6 @@ package dev.heed.attention;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /*
  * Exact (materialised-scores) softmax attention — catalogue.
@@ -41,19 +40,9 @@ final class ExactAttention {
             bq = Math.min(bq, p.l);
             float[] kt = p.transposedKeys(ctx, sp); // one tile holding all keys: [B, Hkv, E, Sp]
             try {
-                int qBlocks = (p.l + bq - 1) / bq;
-                int items = p.batch * p.hq * qBlocks;
                 int fbq = bq;
-                ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
-                ctx.parallelForDynamic(items, 1, (start, end) -> {
-                    Scratch w = pool.poll();
-                    if (w == null) w = new Scratch(fbq, p.e, p.ev, sp);
-                    for (int it = start; it < end; it++) {
-                        int bh = it / qBlocks, qb = it % qBlocks;
-                        block(p, kern, kt, sp, bh / p.hq, bh % p.hq, qb * fbq, Math.min(fbq, p.l - qb * fbq), w, out, weights);
-                    }
-                    pool.offer(w);
-                });
+                p.forEachQueryBlock(ctx, fbq, () -> new Scratch(fbq, p.e, p.ev, sp),
+                        (w, b, h, i0, rows) -> block(p, kern, kt, sp, b, h, i0, rows, w, out, weights));
             } finally {
                 ctx.giveBack(kt);
             }

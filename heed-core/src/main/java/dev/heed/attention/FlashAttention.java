@@ -3,7 +3,6 @@ package dev.heed.attention;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /*
  * Flash attention on the CPU — catalogue.
@@ -41,9 +40,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *   v3 (this file): the transposed keys are borrowed from the ExecutionContext's scratch instead of allocated
  *       per call (−3% at L = 2048, 2 threads: no 1×K array to zero, page in and collect), and query blocks hold
  *       256 rows (shrunk only to keep 8 tasks per thread), so each key/value tile brought into L2 serves 64 row
- *       groups: at L = 16,384, where a head's keys and values (8 MiB) leave the caches, 64-row blocks were ~8%
- *       slower on 2 threads; at L ≤ 4096, 64 … 512 rows are within noise. The first tile of a row skips the
- *       rescale of its (still zero) output. Where the time goes now (1 thread, L = 2048, timers around the
+ *       groups: at L = 16,384, where a head's keys and values (8 MiB) leave the caches, 64-row blocks were up to
+ *       8% slower on 2 threads (noisy: 0–8% over four pairs of runs); at L ≤ 4096, 64 … 512 rows are within
+ *       noise. The first tile of a row skips the rescale of its (still zero) output. Where the time goes now (1 thread, L = 2048, timers around the
  *       kernels): Q·Kᵀ 42%, P·V 42%, 2^x 10%, key transpose 2%, the rest 1–2%; in place Q·Kᵀ runs at ~102 and
  *       P·V at ~112 GFLOP/s, 95 GFLOP/s overall, 2 threads ×1.97. Tried and dropped in v3: 2^x fused into the
  *       Q·Kᵀ epilogue with a lazily raised reference max (the max moves only when a 64-key block exceeds it by
@@ -53,6 +52,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       instead of 8e-8 relative error, no measurable gain); loads that pull the next key/value tile into cache
  *       while the current one is used (the kernels speed up ~3%, the loads cost as much); Q·Kᵀ unrolled 2× over
  *       E (within noise). The row max fused into Q·Kᵀ costs ~3% of Q·Kᵀ; without it, Q·Kᵀ reaches ~110.
+ *       Against ONNX Runtime's MultiHeadAttention (AttentionBench, 2 threads): 0.89–0.92× at L = 16,384 and
+ *       65,536, at parity (0.98–1.03× over three runs) at L = 2048 and 4096.
  */
 final class FlashAttention {
     private FlashAttention() {}
@@ -138,18 +139,8 @@ final class FlashAttention {
             int bq = Math.min(queryBlock, p.l);
             float[] kt = p.transposedKeys(ctx, bc);
             try {
-                int qBlocks = (p.l + bq - 1) / bq;
-                int items = p.batch * p.hq * qBlocks;
-                ConcurrentLinkedQueue<Scratch> pool = new ConcurrentLinkedQueue<>();
-                ctx.parallelForDynamic(items, 1, (start, end) -> {
-                    Scratch w = pool.poll();
-                    if (w == null) w = new Scratch(bq, p.e, p.ev, bc);
-                    for (int it = start; it < end; it++) {
-                        int bh = it / qBlocks, qb = it % qBlocks;
-                        block(p, kern, kt, bc, bh / p.hq, bh % p.hq, qb * bq, Math.min(bq, p.l - qb * bq), w, out, weights);
-                    }
-                    pool.offer(w);
-                });
+                p.forEachQueryBlock(ctx, bq, () -> new Scratch(bq, p.e, p.ev, bc),
+                        (w, b, h, i0, rows) -> block(p, kern, kt, bc, b, h, i0, rows, w, out, weights));
             } finally {
                 ctx.giveBack(kt);
             }
