@@ -3,7 +3,10 @@ package dev.heed.attention;
 import dev.heed.HeedException;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
+import dev.heed.exec.ExecutionContext;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
 
 /**
  * One attention call resolved: shapes checked, inputs as contiguous float arrays, the mask as an additive
@@ -184,7 +187,7 @@ final class AttentionProblem {
      * scratch (it is as large as K, and a fresh one per call costs a few percent of a call at L = 2048): hand it
      * back with {@link dev.heed.exec.ExecutionContext#giveBack} when the call is done.
      */
-    float[] transposedKeys(dev.heed.exec.ExecutionContext ctx, int bc) {
+    float[] transposedKeys(ExecutionContext ctx, int bc) {
         int tiles = (s + bc - 1) / bc;
         long n = (long) batch * hkv * tiles * e * bc;
         if (n > Integer.MAX_VALUE - 16) {
@@ -217,10 +220,9 @@ final class AttentionProblem {
      * scheduled over the context's threads (causal blocks are uneven); each worker gets one scratch from
      * {@code newScratch} for all its blocks.
      */
-    <W> void forEachQueryBlock(dev.heed.exec.ExecutionContext ctx, int bq, java.util.function.Supplier<W> newScratch,
-                               QueryBlockTask<W> task) {
+    <W> void forEachQueryBlock(ExecutionContext ctx, int bq, Supplier<W> newScratch, QueryBlockTask<W> task) {
         int qBlocks = (l + bq - 1) / bq;
-        java.util.concurrent.ConcurrentLinkedQueue<W> pool = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<W> pool = new ConcurrentLinkedQueue<>();
         ctx.parallelForDynamic(batch * hq * qBlocks, 1, (start, end) -> {
             W w = pool.poll();
             if (w == null) w = newScratch.get();

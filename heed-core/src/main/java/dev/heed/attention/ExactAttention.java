@@ -36,12 +36,10 @@ final class ExactAttention {
         float[] weights = capture ? p.newWeights("exact attention") : null;
         if (p.l > 0 && p.s > 0 && p.batch > 0 && p.hq > 0) {
             int sp = AttentionProblem.pad16(p.s);
-            int bq = Math.max(4, Math.min(64, (SCORE_BUDGET / sp) & ~3));
-            bq = Math.min(bq, p.l);
+            int bq = Math.min(p.l, Math.max(4, Math.min(64, (SCORE_BUDGET / sp) & ~3)));
             float[] kt = p.transposedKeys(ctx, sp); // one tile holding all keys: [B, Hkv, E, Sp]
             try {
-                int fbq = bq;
-                p.forEachQueryBlock(ctx, fbq, () -> new Scratch(fbq, p.e, p.ev, sp),
+                p.forEachQueryBlock(ctx, bq, () -> new Scratch(bq, p.e, p.ev, sp),
                         (w, b, h, i0, rows) -> block(p, kern, kt, sp, b, h, i0, rows, w, out, weights));
             } finally {
                 ctx.giveBack(kt);

@@ -100,7 +100,7 @@ final class LinearAttention {
                 kern.accumulate(fkT, 0, s, e, s, p.v, vb, ev, ev, kv, 0, ev); // S [E, Ev]
                 for (int h = g * p.group; h < (g + 1) * p.group; h++) {
                     int qb = p.qBase(b, h), ob = p.outBase(b, h);
-                    if (p.into != null) java.util.Arrays.fill(out, ob, ob + p.l * ev, 0f); // accumulated into below
+                    java.util.Arrays.fill(out, ob, ob + p.l * ev, 0f); // accumulated into below (a caller's out holds anything)
                     for (int i0 = 0; i0 < p.l; i0 += CHUNK) {
                         int rows = Math.min(CHUNK, p.l - i0);
                         System.arraycopy(p.q, qb + i0 * e, fq, 0, rows * e);

@@ -258,7 +258,8 @@ final class StridedCopy {
         }
     }
 
-    private static Object heapArray(Storage st) {
+    /** The array behind heap storage (copy sources on the heap; copy destinations, always heap). */
+    static Object heapArray(Storage st) {
         return switch (st) {
             case Storage.FloatArray a -> a.data();
             case Storage.LongArray a -> a.data();

@@ -380,19 +380,8 @@ public final class Tensor {
     /** A fresh contiguous heap copy, never shared. */
     public Tensor copy() {
         Tensor out = zeros(dtype, shape.dims());
-        StridedCopy.copy(this, heapArray(out.storage));
+        StridedCopy.copy(this, StridedCopy.heapArray(out.storage));
         return out;
-    }
-
-    /** The array behind heap storage (the copy destinations are always heap). */
-    private static Object heapArray(Storage st) {
-        return switch (st) {
-            case Storage.FloatArray a -> a.data();
-            case Storage.LongArray a -> a.data();
-            case Storage.IntArray a -> a.data();
-            case Storage.ByteArray a -> a.data();
-            case Storage.Segment s -> throw new HeedException(ErrorCode.INTERNAL, "copy into a segment");
-        };
     }
 
     /** Elements in row-major order as a new float array (any dtype converted). */
@@ -449,7 +438,7 @@ public final class Tensor {
      */
     private void copyInto(Tensor out) {
         if (out.dtype == dtype) {
-            StridedCopy.copy(this, heapArray(out.storage));
+            StridedCopy.copy(this, StridedCopy.heapArray(out.storage));
             return;
         }
         switch (out.storage) {
