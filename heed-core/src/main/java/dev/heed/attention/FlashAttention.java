@@ -12,8 +12,8 @@ import java.util.Arrays;
  *       Algorithm 1, with the loop order of FlashAttention-2 (queries outside, keys inside, one final
  *       division by l).
  *   Cost: 2·L·S·(E + Ev) flops per head (less with causal / window: key tiles outside the visible band are
- *       skipped), extra memory O((L + S)·E) per worker: a query block [Bq, E], its output [Bq, Ev], one
- *       score strip [4, Bc] and the keys transposed once into tiles [E, Bc] (same size as K). Never L×S.
+ *       skipped), extra memory O((L + S)·E) per worker (v1–v3: a query block [Bq, E], its output [Bq, Ev], one
+ *       score strip [4, Bc] and the keys transposed once into tiles [E, Bc]; v4: see below). Never L×S.
  *   Tiles: Bc keys such that a key tile [E, Bc] and a value tile [Bc, Ev] fill about half of L2; Bq query
  *       rows per task (the K/V tile is reused Bq times from L2), processed in register blocks of 4 rows.
  *   Parallel over B × Hq × query blocks with dynamic scheduling (causal rows are uneven).
@@ -37,7 +37,7 @@ import java.util.Arrays;
  *       the vectors (5× slower), and the variant that stays inlined was ~5% slower than two passes; an 8 × 2
  *       register block for Q·Kᵀ (slower than 4 × 4); key tiles 64 … 512, a chunk-major key layout, padded key
  *       rows and query blocks 64 / 256 (all within noise).
- *   v3 (this file): the transposed keys are borrowed from the ExecutionContext's scratch instead of allocated
+ *   v3: the transposed keys are borrowed from the ExecutionContext's scratch instead of allocated
  *       per call (−3% at L = 2048, 2 threads: no 1×K array to zero, page in and collect), and query blocks hold
  *       256 rows (shrunk only to keep 8 tasks per thread), so each key/value tile brought into L2 serves 64 row
  *       groups: at L = 16,384, where a head's keys and values (8 MiB) leave the caches, 64-row blocks were up to
@@ -54,6 +54,18 @@ import java.util.Arrays;
  *       E (within noise). The row max fused into Q·Kᵀ costs ~3% of Q·Kᵀ; without it, Q·Kᵀ reaches ~110.
  *       Against ONNX Runtime's MultiHeadAttention (AttentionBench, 2 threads): 0.89–0.92× at L = 16,384 and
  *       65,536, at parity (0.98–1.03× over three runs) at L = 2048 and 4096.
+ *   v4 (this file): query lanes. A group of G = 64 queries (4 vectors) is held transposed, qt [E, G], and
+ *       the scores come out transposed too, st [Bc, G] = K_tile · qt: key j's scores against the 64 queries are
+ *       one row. Every softmax statistic is then a lane-wise vector: the running max, the rescale factor 2^(m_old -
+ *       m_new), the running sum; there are no horizontal reductions and no per-row scalar bookkeeping left, and
+ *       the output rows are rescaled while P·V loads them. Keys are broadcast from their natural [S, E] layout,
+ *       so the key transpose (and its S·E scratch) is gone; causal / window bands are one vector compare per key
+ *       row on diagonal tiles, a key padding mask one broadcast add. Q·Kᵀ: 4 keys × 4 query vectors
+ *       (qt stays in L1); P·V: 4 query rows × 4 output vectors, as before. Measured in a single-thread harness
+ *       (12 heads × 64, L = 2048, same JVM, v3 vs v4 interleaved): v3 87–93, v4 93–96 GFLOP/s; key tiles of 512
+ *       beat 64–256 by 3–5%. Lesson recorded on the way: accumulators started from a static final FloatVector
+ *       (instead of FloatVector.zero) made C2 lose the vectors' exact type and box them (10× slower).
+ *       Costs: the same flops; extra memory per worker O(Bq·(E + Ev) + Bc·G), nothing of size S·E.
  */
 final class FlashAttention {
     private FlashAttention() {}
@@ -63,7 +75,7 @@ final class FlashAttention {
     /** Query rows per task at most (see {@link #queryBlock}). */
     static final int QUERY_BLOCK = 256;
     /** Query rows per task at least, when {@link #queryBlock} shrinks blocks to keep every thread busy. */
-    static final int MIN_QUERY_BLOCK = 32;
+    static final int MIN_QUERY_BLOCK = 64;
 
     /** L2 size per core, read once from Linux sysfs when present; {@link #DEFAULT_L2_BYTES} otherwise. */
     static int l2Bytes() {
@@ -92,37 +104,60 @@ final class FlashAttention {
         }
     }
 
-    /** Keys per tile: a key tile and a value tile take about half of L2; a multiple of 16 in [16, 512]. */
-    static int keyTile(int e, int ev, int s, int l2) {
-        int bc = (l2 / 2) / (4 * Math.max(1, e + ev));
+    /**
+     * Keys per tile: a key tile [Bc, E], a value tile [Bc, Ev] and the score strip [Bc, G] take about half of L2;
+     * a multiple of 16 in [16, 512], at most S.
+     */
+    static int keyTile(int e, int ev, int s, int l2, int lanes) {
+        int bc = (l2 / 2) / (4 * Math.max(1, e + ev + lanes));
         bc = Math.max(16, Math.min(512, bc & ~15));
-        return Math.min(bc, AttentionProblem.pad16(Math.max(1, s)));
+        return Math.max(1, Math.min(bc, s));
+    }
+
+    /** A group of up to G query rows: its queries transposed and its running softmax state. */
+    private static final class Group {
+        final float[] qt;       // [E, G] queries × scale · log2 e, transposed; lanes past `rows` are 0
+        final float[] o;        // [G, Ev] unnormalised output
+        final float[] m, l;     // [G] running max (log2 units), running sum
+        final int[] lo, hi;     // [G] visible key band of each lane (padding lanes see everything)
+        int i0, rows;
+
+        Group(int lanes, int e, int ev) {
+            qt = new float[e * lanes];
+            o = new float[lanes * ev];
+            m = new float[lanes];
+            l = new float[lanes];
+            lo = new int[lanes];
+            hi = new int[lanes];
+        }
     }
 
     /** Per-worker scratch, pooled per call (never shared between concurrent tasks). */
     private static final class Scratch {
-        final float[] qs, o, m, l, sc, mx;
+        final Group[] groups;
+        final float[] st;                        // [Bc, G] score / probability strip
+        final float[] colMax, mSafe, alpha;      // [G] a tile's lane maxima, the maxima 2^x subtracts, rescale factors
 
-        Scratch(int bq, int e, int ev, int bc) {
-            qs = new float[bq * e];   // [Bq, E] scaled queries
-            o = new float[bq * ev];   // [Bq, Ev] unnormalised output
-            m = new float[bq];        // [Bq] running max
-            l = new float[bq];        // [Bq] running sum
-            sc = new float[4 * bc];   // [4, Bc] score strip
-            mx = new float[4];        // [4] the strip's row maxima
+        Scratch(int bq, int lanes, int e, int ev, int bc) {
+            groups = new Group[(bq + lanes - 1) / lanes];
+            for (int g = 0; g < groups.length; g++) groups[g] = new Group(lanes, e, ev);
+            st = new float[bc * lanes];
+            colMax = new float[lanes];
+            mSafe = new float[lanes];
+            alpha = new float[lanes];
         }
     }
 
     static AttentionResult compute(ExecutionContext ctx, AttentionProblem p, TileKernels kern, boolean capture) {
-        return compute(ctx, p, kern, capture, keyTile(p.e, p.ev, p.s, l2Bytes()),
+        return compute(ctx, p, kern, capture, keyTile(p.e, p.ev, p.s, l2Bytes(), kern.queryLanes()),
                 queryBlock(p.batch * p.hq, p.l, ctx.threads()));
     }
 
     /**
-     * Query rows per task: {@link #QUERY_BLOCK}, so that each key/value tile brought into L2 serves 64 register
-     * groups of 4 rows (at L = 16,384 a head's keys and values, 8 MiB, no longer stay in cache, and 64-row
-     * blocks were 8% slower on 2 threads); halved, down to {@link #MIN_QUERY_BLOCK}, while that would leave
-     * fewer than 8 tasks per thread (short sequences, few heads).
+     * Query rows per task: {@link #QUERY_BLOCK}, so that each key/value tile brought into L2 serves 4 groups of
+     * 64 queries (at L = 16,384 a head's keys and values, 8 MiB, no longer stay in cache, and 64-row blocks were
+     * 8% slower on 2 threads); halved, down to {@link #MIN_QUERY_BLOCK}, while that would leave fewer than 8 tasks
+     * per thread (short sequences, few heads).
      */
     static int queryBlock(int batchHeads, int l, int threads) {
         int bq = QUERY_BLOCK;
@@ -130,85 +165,127 @@ final class FlashAttention {
         return Math.max(1, Math.min(bq, l));
     }
 
-    /** With explicit tile sizes ({@code bc} a multiple of 16), for tests that need many tiles on small inputs. */
+    /** With explicit tile sizes (any {@code bc} ≥ 1), for tests that need many tiles on small inputs. */
     static AttentionResult compute(ExecutionContext ctx, AttentionProblem p, TileKernels kern, boolean capture,
                                    int bc, int queryBlock) {
         float[] out = p.newOutput();
         float[] weights = capture ? p.newWeights("flash attention") : null;
         if (p.l > 0 && p.s > 0 && p.batch > 0 && p.hq > 0) {
-            int bq = Math.min(queryBlock, p.l);
-            float[] kt = p.transposedKeys(ctx, bc);
-            try {
-                p.forEachQueryBlock(ctx, bq, () -> new Scratch(bq, p.e, p.ev, bc),
-                        (w, b, h, i0, rows) -> block(p, kern, kt, bc, b, h, i0, rows, w, out, weights));
-            } finally {
-                ctx.giveBack(kt);
-            }
+            int bq = Math.min(queryBlock, p.l), lanes = kern.queryLanes();
+            p.forEachQueryBlock(ctx, bq, () -> new Scratch(bq, lanes, p.e, p.ev, bc),
+                    (w, b, h, i0, rows) -> block(p, kern, bc, b, h, i0, rows, w, out, weights));
         }
         return new AttentionResult(p.outputTensor(out),
                 capture ? Tensor.of(weights, p.batch, p.hq, p.l, p.s) : null);
     }
 
-    /** One query block [i0, i0 + rows) of head (b, h). */
-    private static void block(AttentionProblem p, TileKernels kern, float[] kt, int bc, int b, int h, int i0, int rows,
+    /** One query block [i0, i0 + rows) of head (b, h), in groups of G queries. */
+    private static void block(AttentionProblem p, TileKernels kern, int bc, int b, int h, int i0, int rows,
                               Scratch w, float[] out, float[] weights) {
-        int e = p.e, ev = p.ev;
-        float[] qs = w.qs, o = w.o, m = w.m, l = w.l, sc = w.sc, mx = w.mx;
-        loadQueriesLog2(p, b, h, i0, rows, qs);
-        Arrays.fill(o, 0, rows * ev, 0f);
-        Arrays.fill(m, 0, rows, Float.NEGATIVE_INFINITY);
-        Arrays.fill(l, 0, rows, 0f);
+        int ev = p.ev, lanes = kern.queryLanes();
+        int nGroups = (rows + lanes - 1) / lanes;
+        for (int g = 0; g < nGroups; g++) {
+            Group gr = w.groups[g];
+            gr.i0 = i0 + g * lanes;
+            gr.rows = Math.min(lanes, i0 + rows - gr.i0);
+            loadGroup(p, b, h, gr, lanes);
+        }
         int jLo = p.lo(i0), jHi = p.hi(i0 + rows - 1); // band of keys any row of the block sees
-        int vb = p.vBase(b, h);
+        int kb = p.kBase(b, h), vb = p.vBase(b, h);
         if (jHi >= jLo) {
             for (int t = jLo / bc, tEnd = jHi / bc; t <= tEnd; t++) {
-                int j0 = t * bc, wd = Math.min(bc, p.s - j0), wp = AttentionProblem.pad16(wd);
-                int ktb = p.keyTileBase(b, h, t, bc);
-                for (int g = 0; g < rows; g += 4) {
-                    int gr = Math.min(4, rows - g);
-                    // causal early stop / window start: skip a row group that sees nothing of this tile
-                    if (p.hi(i0 + g + gr - 1) < j0 || p.lo(i0 + g) >= j0 + wd) continue;
-                    boolean fusedMax = wd == wp; // no zero-padded key columns: the fused row maxima are exact
-                    if (fusedMax) kern.scoresMax(qs, g * e, e, gr, e, kt, ktb, bc, wp, sc, 0, bc, mx, 0);
-                    else kern.scores(qs, g * e, e, gr, e, kt, ktb, bc, wp, sc, 0, bc);
-                    for (int r = 0; r < gr; r++) {
-                        int i = i0 + g + r, so = r * bc, row = g + r;
-                        float tileMax;
-                        if (!p.fullyVisible(i, j0, wd)) {
-                            maskScoresLog2(p, sc, so, b, h, i, j0, wd);
-                            tileMax = kern.max(sc, so, wd);
-                        } else {
-                            tileMax = fusedMax ? mx[r] : kern.max(sc, so, wd);
-                        }
-                        float mOld = m[row];
-                        float mNew = Math.max(mOld, tileMax);
-                        if (mNew == Float.NEGATIVE_INFINITY) { // nothing visible yet: contributes nothing
-                            Arrays.fill(sc, so, so + wd, 0f);
-                            continue;
-                        }
-                        float sum = kern.exp2Sum(sc, so, wd, mNew);
-                        if (mOld == Float.NEGATIVE_INFINITY) { // first visible keys: o and l are still 0
-                            l[row] = sum;
-                            m[row] = mNew;
-                        } else if (mNew != mOld) {
-                            float alpha = exp2(mOld - mNew);
-                            l[row] = l[row] * alpha + sum;
-                            kern.scale(o, row * ev, ev, alpha);
-                            m[row] = mNew;
-                        } else {
-                            l[row] += sum;
-                        }
-                    }
-                    kern.accumulate(sc, 0, bc, gr, wd, p.v, vb + j0 * ev, ev, ev, o, g * ev, ev);
+                int j0 = t * bc, wd = Math.min(bc, p.s - j0);
+                for (int g = 0; g < nGroups; g++) {
+                    Group gr = w.groups[g];
+                    if (!tileScores(p, kern, b, h, gr, kb, j0, wd, w)) continue;
+                    onlineMax(w.colMax, gr.m, w.mSafe, w.alpha, lanes);
+                    kern.exp2T(w.st, wd, w.mSafe, w.alpha, gr.l);
+                    kern.accumulateT(w.st, gr.rows, wd, p.v, vb + j0 * ev, ev, ev, w.alpha, gr.o, ev);
                 }
             }
         }
-        int ob = p.outBase(b, h) + i0 * ev;
-        for (int r = 0; r < rows; r++) {
-            float inv = l[r] > 0 ? 1f / l[r] : 0f; // fully masked row -> zeros
-            for (int c = 0; c < ev; c++) out[ob + r * ev + c] = o[r * ev + c] * inv;
+        for (int g = 0; g < nGroups; g++) {
+            Group gr = w.groups[g];
+            int ob = p.outBase(b, h) + gr.i0 * ev;
+            for (int r = 0; r < gr.rows; r++) {
+                float inv = gr.l[r] > 0 ? 1f / gr.l[r] : 0f; // fully masked row -> zeros
+                for (int c = 0; c < ev; c++) out[ob + r * ev + c] = gr.o[r * ev + c] * inv;
+            }
+            if (weights != null && jHi >= jLo) captureWeights(p, kern, bc, b, h, gr, w, weights, jLo, jHi);
         }
-        if (weights != null && jHi >= jLo) captureWeights(p, kern, kt, bc, b, h, i0, rows, w, weights, jLo, jHi);
+    }
+
+    /**
+     * One online-softmax step of the running maxima, lane by lane: {@code mNew = max(m, colMax)}; {@code mSafe}
+     * is mNew, or 0 where nothing is visible yet (so that 2^(-inf - mSafe) = 0, never NaN); {@code alpha =
+     * 2^(m - mNew)} rescales the lane's sum and output (0 at the first visible keys, 1 when the max stays, which
+     * is most lanes after the first tiles: a scalar loop with a rare exponential, instead of a third vector 2^x in
+     * the compilation unit, see {@link TileKernelsVector#exp2T}).
+     */
+    static void onlineMax(float[] colMax, float[] m, float[] mSafe, float[] alpha, int lanes) {
+        for (int i = 0; i < lanes; i++) {
+            float mo = m[i], mn = Math.max(mo, colMax[i]);
+            mSafe[i] = mn == Float.NEGATIVE_INFINITY ? 0f : mn;
+            alpha[i] = mn == mo ? 1f : mo == Float.NEGATIVE_INFINITY ? 0f : exp2(mo - mn);
+            m[i] = mn;
+        }
+    }
+
+    /** Loads a group's transposed, log2-scaled queries, clears its state and records each lane's key band. */
+    private static void loadGroup(AttentionProblem p, int b, int h, Group gr, int lanes) {
+        int e = p.e;
+        float f = (float) (p.scale * LOG2E);
+        if (gr.rows < lanes) Arrays.fill(gr.qt, 0f);
+        int src = p.qBase(b, h) + gr.i0 * e;
+        for (int r = 0; r < gr.rows; r++) {
+            for (int x = 0; x < e; x++) gr.qt[x * lanes + r] = p.q[src + r * e + x] * f;
+        }
+        Arrays.fill(gr.o, 0f);
+        Arrays.fill(gr.m, Float.NEGATIVE_INFINITY);
+        Arrays.fill(gr.l, 0f);
+        for (int r = 0; r < lanes; r++) {
+            gr.lo[r] = r < gr.rows ? p.lo(gr.i0 + r) : 0;
+            gr.hi[r] = r < gr.rows ? p.hi(gr.i0 + r) : Integer.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Scores of a group against keys [j0, j0 + wd) into {@code w.st} (log2 units, masked) with their lane-wise
+     * maxima in {@code w.colMax}; false when no row of the group sees any of these keys.
+     */
+    private static boolean tileScores(AttentionProblem p, TileKernels kern, int b, int h, Group gr, int kb, int j0,
+                                      int wd, Scratch w) {
+        int first = gr.i0, last = gr.i0 + gr.rows - 1;
+        // causal early stop / window start (lo and hi grow with the query index)
+        if (p.hi(last) < j0 || p.lo(first) >= j0 + wd) return false;
+        kern.scoresT(gr.qt, p.e, p.k, kb + j0 * p.e, p.e, wd, w.st, w.colMax);
+        int hiMin = p.hi(first), loMax = p.lo(last);
+        boolean banded = loMax > j0 || hiMin < j0 + wd - 1;
+        if (p.mask == null && !banded) return true;
+        if (p.mask != null) addMaskLog2(p, kern, b, h, gr, j0, wd, w.st);
+        if (banded) {
+            // only key rows some lane cannot see: before the last row's window start, after the first row's diagonal
+            int a = Math.min(wd, Math.max(0, loMax - j0)), z = Math.max(a, Math.min(wd, hiMin - j0 + 1));
+            kern.bandT(w.st, 0, a, j0, gr.lo, gr.hi);
+            kern.bandT(w.st, z, wd, j0, gr.lo, gr.hi);
+        }
+        kern.colMaxT(w.st, wd, w.colMax);
+        return true;
+    }
+
+    /** Adds the mask, times log2 e, to a group's scores [wd, G]: one row for all queries when it does not vary by query. */
+    private static void addMaskLog2(AttentionProblem p, TileKernels kern, int b, int h, Group gr, int j0, int wd,
+                                    float[] st) {
+        float f = (float) LOG2E;
+        if (p.maskIndependentOfQuery()) {
+            kern.addKeyBiasT(st, wd, p.mask, p.maskRow(b, h, gr.i0) + j0, f);
+            return;
+        }
+        int lanes = kern.queryLanes();
+        for (int r = 0; r < gr.rows; r++) {
+            int mr = p.maskRow(b, h, gr.i0 + r) + j0;
+            for (int j = 0; j < wd; j++) st[j * lanes + r] += p.mask[mr + j] * f;
+        }
     }
 
     /** log2 e: scores are kept in log2 units so that the softmax needs 2^x (no multiply by log2 e per score). */
@@ -220,53 +297,24 @@ final class FlashAttention {
         return (float) Math.exp(x * LN2);
     }
 
-    /**
-     * Copies query rows {@code [i0, i0 + rows)} of (b, h) into {@code dst [rows, E]}, multiplied by
-     * scale · log2 e (one rounding, like the plain scale), so that q·k comes out in log2 units.
-     */
-    static void loadQueriesLog2(AttentionProblem p, int b, int h, int i0, int rows, float[] dst) {
-        float f = (float) (p.scale * LOG2E);
-        int src = p.qBase(b, h) + i0 * p.e;
-        for (int x = 0, n = rows * p.e; x < n; x++) dst[x] = p.q[src + x] * f;
-    }
-
-    /**
-     * {@link AttentionProblem#maskScores} for scores in log2 units: hidden keys become -inf (unit free) and the
-     * additive mask is added times log2 e.
-     */
-    static void maskScoresLog2(AttentionProblem p, float[] sc, int so, int b, int h, int i, int j0, int w) {
-        if (p.mask == null) {
-            p.maskScores(sc, so, b, h, i, j0, w);
-            return;
-        }
-        int lo = p.lo(i) - j0, hi = p.hi(i) - j0; // visible: lo <= j <= hi, tile-relative
-        if (lo > 0) Arrays.fill(sc, so, so + Math.min(lo, w), Float.NEGATIVE_INFINITY);
-        if (hi < w - 1) Arrays.fill(sc, so + Math.max(0, hi + 1), so + w, Float.NEGATIVE_INFINITY);
-        float f = (float) LOG2E;
-        int mr = p.maskRow(b, h, i) + j0;
-        for (int j = Math.max(0, lo), z = Math.min(w - 1, hi); j <= z; j++) sc[so + j] += p.mask[mr + j] * f;
-    }
-
-    /** Recomputes the block's scores and writes p = exp(s - m) / l into weights [B, Hq, L, S]. */
-    private static void captureWeights(AttentionProblem p, TileKernels kern, float[] kt, int bc, int b, int h, int i0,
-                                       int rows, Scratch w, float[] weights, int jLo, int jHi) {
-        float[] qs = w.qs, m = w.m, l = w.l, sc = w.sc;
+    /** Recomputes a group's scores and writes p = 2^(s - m) / l into weights [B, Hq, L, S]. */
+    private static void captureWeights(AttentionProblem p, TileKernels kern, int bc, int b, int h, Group gr, Scratch w,
+                                       float[] weights, int jLo, int jHi) {
+        int lanes = kern.queryLanes();
         long wb = p.weightsBase(b, h);
+        float[] st = w.st, mSafe = w.mSafe, one = w.alpha, sums = w.colMax;
+        for (int r = 0; r < lanes; r++) mSafe[r] = gr.m[r] == Float.NEGATIVE_INFINITY ? 0f : gr.m[r];
+        Arrays.fill(one, 1f);
+        int kb = p.kBase(b, h);
         for (int t = jLo / bc, tEnd = jHi / bc; t <= tEnd; t++) {
-            int j0 = t * bc, wd = Math.min(bc, p.s - j0), wp = AttentionProblem.pad16(wd);
-            int ktb = p.keyTileBase(b, h, t, bc);
-            for (int g = 0; g < rows; g += 4) {
-                int gr = Math.min(4, rows - g);
-                if (p.hi(i0 + g + gr - 1) < j0 || p.lo(i0 + g) >= j0 + wd) continue;
-                kern.scores(qs, g * p.e, p.e, gr, p.e, kt, ktb, bc, wp, sc, 0, bc);
-                for (int r = 0; r < gr; r++) {
-                    int i = i0 + g + r, so = r * bc, row = g + r;
-                    if (l[row] == 0f) continue; // fully masked: stays 0
-                    if (!p.fullyVisible(i, j0, wd)) maskScoresLog2(p, sc, so, b, h, i, j0, wd);
-                    kern.exp2Sum(sc, so, wd, m[row]);
-                    kern.scale(sc, so, wd, 1f / l[row]);
-                    System.arraycopy(sc, so, weights, (int) (wb + (long) i * p.s + j0), wd);
-                }
+            int j0 = t * bc, wd = Math.min(bc, p.s - j0);
+            if (!tileScores(p, kern, b, h, gr, kb, j0, wd, w)) continue;
+            kern.exp2T(st, wd, mSafe, one, sums); // (sums unused)
+            for (int r = 0; r < gr.rows; r++) {
+                if (gr.l[r] == 0f) continue; // fully masked: stays 0
+                float inv = 1f / gr.l[r];
+                int dst = (int) (wb + (long) (gr.i0 + r) * p.s + j0);
+                for (int j = 0; j < wd; j++) weights[dst + j] = st[j * lanes + r] * inv;
             }
         }
     }

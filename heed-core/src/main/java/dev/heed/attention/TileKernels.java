@@ -32,25 +32,8 @@ interface TileKernels {
     /** Largest of {@code a[off .. off + n)}; -inf when n = 0. */
     float max(float[] a, int off, int n);
 
-    /**
-     * {@link #scores} plus the row maxima: {@code rowMax[mOff + r] = max_c s[r·lds + c]} over c &lt; cols (the
-     * padding columns included, so callers use it only when every column is a real key).
-     */
-    default void scoresMax(float[] q, int qOff, int ldq, int rows, int e, float[] kt, int ktOff, int ldk, int cols,
-                           float[] s, int sOff, int lds, float[] rowMax, int mOff) {
-        scores(q, qOff, ldq, rows, e, kt, ktOff, ldk, cols, s, sOff, lds);
-        for (int r = 0; r < rows; r++) rowMax[mOff + r] = max(s, sOff + r * lds, cols);
-    }
-
     /** {@code a[i] = exp(a[i] - m)} over the range; returns their sum. {@code m} must be finite. */
     float expSum(float[] a, int off, int n, float m);
-
-    /**
-     * Base-2 twin of {@link #expSum} for scores kept in log2 units (scaled by log2 e):
-     * {@code a[i] = 2^(a[i] - m)}, returns their sum; {@code m} must be finite and at least every a[i].
-     * Results below 2^-126 may be flushed towards 0 (exactly 0 at or below 2^-127, so -inf gives 0).
-     */
-    float exp2Sum(float[] a, int off, int n, float m);
 
     /** {@code a[i] *= f} over the range. */
     void scale(float[] a, int off, int n, float f);
@@ -63,4 +46,44 @@ interface TileKernels {
 
     /** {@code Σ a[aOff + i] · b[bOff + i]} for i &lt; n. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    // ---- query-lane kernels of flash attention (FlashAttention v4) ----------------------------------------------
+    // A group of G = queryLanes() query rows is held transposed, qt [E, G], so that scores come out transposed,
+    // st [keys, G]: key j's scores against the G queries are one row, and every softmax statistic (max, sum,
+    // rescale factor) is a lane-wise vector over the G queries, with no horizontal reductions.
+
+    /** Queries per group of the query-lane kernels (G): a multiple of the vector length. */
+    int queryLanes();
+
+    /**
+     * Transposed scores: {@code st[j·G + i] = Σ_x qt[x·G + i] · k[kOff + j·ldk + x]} for j &lt; keys, i &lt; G,
+     * x &lt; e; {@code colMax[i] = max_j st[j·G + i]} (-inf when keys = 0). qt is [e, G], k is [keys, e] (row
+     * stride ldk), st is [keys, G].
+     */
+    void scoresT(float[] qt, int e, float[] k, int kOff, int ldk, int keys, float[] st, float[] colMax);
+
+    /** {@code colMax[i] = max_j st[j·G + i]} over j &lt; keys (after masking). */
+    void colMaxT(float[] st, int keys, float[] colMax);
+
+    /**
+     * {@code st[j·G + i] = 2^(st[j·G + i] - mSafe[i])} for j &lt; keys (0 for -inf scores), and
+     * {@code l[i] = l[i]·alpha[i] + Σ_j st[j·G + i]}. mSafe must be finite and at least every score of its lane.
+     */
+    void exp2T(float[] st, int keys, float[] mSafe, float[] alpha, float[] l);
+
+    /**
+     * {@code o[i·ldo + c] = o[i·ldo + c]·alpha[i] + Σ_j st[j·G + i] · v[vOff + j·ldv + c]} for i &lt; rows,
+     * j &lt; keys, c &lt; ev. st is [keys, G] (probabilities), v is [keys, ev], o is [rows, ev].
+     */
+    void accumulateT(float[] st, int rows, int keys, float[] v, int vOff, int ldv, int ev, float[] alpha,
+                     float[] o, int ldo);
+
+    /**
+     * Visibility band: {@code st[j·G + i] = -inf} where key {@code j0 + j} lies outside {@code [lo[i], hi[i]]},
+     * for j in {@code [jFrom, jTo)}, i &lt; G.
+     */
+    void bandT(float[] st, int jFrom, int jTo, int j0, int[] lo, int[] hi);
+
+    /** {@code st[j·G + i] += f · bias[bOff + j]} for j &lt; keys, i &lt; G (a mask row shared by every query). */
+    void addKeyBiasT(float[] st, int keys, float[] bias, int bOff, float f);
 }

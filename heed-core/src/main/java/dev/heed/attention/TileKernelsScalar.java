@@ -53,17 +53,6 @@ final class TileKernelsScalar implements TileKernels {
     }
 
     @Override
-    public float exp2Sum(float[] a, int off, int n, float m) {
-        float sum = 0;
-        for (int i = off; i < off + n; i++) {
-            float x = FlashAttention.exp2(a[i] - m);
-            a[i] = x;
-            sum += x;
-        }
-        return sum;
-    }
-
-    @Override
     public void scale(float[] a, int off, int n, float f) {
         for (int i = off; i < off + n; i++) a[i] *= f;
     }
@@ -83,5 +72,77 @@ final class TileKernelsScalar implements TileKernels {
         float s = 0;
         for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
+    }
+
+    /** Queries per group of the query-lane kernels; any width works for the scalar twin. */
+    static final int LANES = 16;
+
+    @Override
+    public int queryLanes() {
+        return LANES;
+    }
+
+    @Override
+    public void scoresT(float[] qt, int e, float[] k, int kOff, int ldk, int keys, float[] st, float[] colMax) {
+        java.util.Arrays.fill(colMax, 0, LANES, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < keys; j++) {
+            for (int i = 0; i < LANES; i++) {
+                float a = 0;
+                for (int x = 0; x < e; x++) a += qt[x * LANES + i] * k[kOff + j * ldk + x];
+                st[j * LANES + i] = a;
+                colMax[i] = Math.max(colMax[i], a);
+            }
+        }
+    }
+
+    @Override
+    public void colMaxT(float[] st, int keys, float[] colMax) {
+        for (int i = 0; i < LANES; i++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < keys; j++) m = Math.max(m, st[j * LANES + i]);
+            colMax[i] = m;
+        }
+    }
+
+    @Override
+    public void exp2T(float[] st, int keys, float[] mSafe, float[] alpha, float[] l) {
+        for (int i = 0; i < LANES; i++) {
+            float sum = 0;
+            for (int j = 0; j < keys; j++) {
+                float x = FlashAttention.exp2(st[j * LANES + i] - mSafe[i]);
+                st[j * LANES + i] = x;
+                sum += x;
+            }
+            l[i] = l[i] * alpha[i] + sum;
+        }
+    }
+
+    @Override
+    public void accumulateT(float[] st, int rows, int keys, float[] v, int vOff, int ldv, int ev, float[] alpha,
+                            float[] o, int ldo) {
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < ev; c++) o[i * ldo + c] *= alpha[i];
+            for (int j = 0; j < keys; j++) {
+                float a = st[j * LANES + i];
+                for (int c = 0; c < ev; c++) o[i * ldo + c] += a * v[vOff + j * ldv + c];
+            }
+        }
+    }
+
+    @Override
+    public void bandT(float[] st, int jFrom, int jTo, int j0, int[] lo, int[] hi) {
+        for (int j = jFrom; j < jTo; j++) {
+            for (int i = 0; i < LANES; i++) {
+                if (j0 + j < lo[i] || j0 + j > hi[i]) st[j * LANES + i] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    @Override
+    public void addKeyBiasT(float[] st, int keys, float[] bias, int bOff, float f) {
+        for (int j = 0; j < keys; j++) {
+            float x = f * bias[bOff + j];
+            for (int i = 0; i < LANES; i++) st[j * LANES + i] += x;
+        }
     }
 }
