@@ -100,7 +100,7 @@ public final class BenchAttentionCommand implements Callable<Integer> {
             long[] ns = new long[repeats];
             long peak = 0;
             for (int i = 0; i < repeats; i++) {
-                // scratch the context kept from the previous call (the transposed keys) is reused, not allocated:
+                // scratch the context kept from the previous call (exact's transposed keys) is reused, not allocated:
                 // it is part of what the call needs, so it is added to the heap the call grew by
                 long reused = ctx.scratchBytesKept();
                 long base = resetPeaks();

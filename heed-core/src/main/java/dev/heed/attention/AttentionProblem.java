@@ -182,7 +182,8 @@ final class AttentionProblem {
 
     /**
      * Keys transposed into tiles of {@code bc} keys: for each (b, kv head, tile t) a block {@code [E, bc]}
-     * (zero-padded past S), so a tile's scores are a small GEMM without reductions.
+     * (zero-padded past S), so a tile's scores are a small GEMM without reductions (the exact kernel; flash reads the
+     * keys in place).
      * Layout {@code [B, Hkv, T, E, bc]} with {@code T = ceil(S / bc)}. The array is borrowed from the context's
      * scratch (it is as large as K, and a fresh one per call costs a few percent of a call at L = 2048): hand it
      * back with {@link dev.heed.exec.ExecutionContext#giveBack} when the call is done.

@@ -25,7 +25,7 @@ import java.util.Arrays;
  *       round-to-integer by the 1.5·2^23 trick, degree-6 minimax polynomial for 2^f, |f| ≤ 1/2, 2^n added
  *       into the exponent bits; ≤ 1 ulp of 1.0 relative error on [-126, 0], exactly 0 at or below -127 and
  *       for -inf; tested in TileKernelsExp2Test). The row max of a strip is fused into the score kernel
- *       (TileKernels.scoresMax, 4 extra max registers) when the tile has no zero-padded key columns, so the
+ *       (a fused scores + max kernel in v2–v3, 4 extra max registers) when the tile has no zero-padded key columns, so the
  *       separate max pass over the strip is gone. Measured (heed bench attention, 12 heads × 64, L = S,
  *       medians of 3 runs alternating v1 / v2 on the shared, loaded 2-core AMD EPYC Zen 4, AVX-512): 1 thread
  *       L = 2048 68 → 86 GFLOP/s, L = 4096 76 → 93 GFLOP/s (+22–26%); in a quiet moment, same JVM,
@@ -66,6 +66,16 @@ import java.util.Arrays;
  *       beat 64–256 by 3–5%. Lesson recorded on the way: accumulators started from a static final FloatVector
  *       (instead of FloatVector.zero) made C2 lose the vectors' exact type and box them (10× slower).
  *       Costs: the same flops; extra memory per worker O(Bq·(E + Ev) + Bc·G), nothing of size S·E.
+ *       In place (1 thread, L = 2048, timers around the kernels): Q·Kᵀ ~107 and P·V ~112 GFLOP/s, 2^x 8%, the
+ *       lane-wise max step 0.6%, the rest 1%: ~98 GFLOP/s overall (v3: ~95). AttentionBench, 2 threads, 3
+ *       alternating rounds: flash / ORT MultiHeadAttention 0.94× at L = 2048 and 0.91× at 4096 (v3: 0.99–1.03×).
+ *       Tried and dropped in v4: the rescale factors 2^(m_old - m_new) as a third vector 2^x beside the two of
+ *       the probability pass, in one kernel or two (C2 hit NodeCountInliningCutoff and boxed the vectors, 1.3–2×
+ *       slower: the lane loop in onlineMax with its rare Math.exp costs 0.6%); the probability pass one 16-lane
+ *       column at a time (5% slower than two); 2^x fused into Q·Kᵀ after every 4 keys against the running max,
+ *       kept unless a tile's max passed it by 2^8 (the helper was not inlined and the whole call got 3–15%
+ *       slower); a 6 keys × 4 vectors Q·Kᵀ block (24 accumulators: 102 instead of 107 GFLOP/s, and 65 in one JIT
+ *       run); key tiles of 128 / 256 / 1024 (3–10% slower than 512).
  */
 final class FlashAttention {
     private FlashAttention() {}

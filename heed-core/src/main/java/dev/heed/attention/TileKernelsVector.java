@@ -8,11 +8,12 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API inner loops of the attention kernels (see {@link TileKernels}); scalar tails.
- * Register blocking: scores are computed 4 query rows × 4 vectors of keys at a time (16 accumulators, each
- * key vector loaded once for 4 rows, each query element broadcast once for 4 vectors); P·V keeps 4 rows × 4 vectors of the output in registers over the
- * whole key tile (16 accumulators, each value row loaded once for 4 rows). {@link #scoresMax} keeps the 4 row
- * maxima in registers beside the score accumulators; {@link #exp2} is the base-2 exponential of the flash
- * softmax ({@link #exp} the natural one of the exact kernel). Loaded only when {@code VectorSupport.available()}.
+ * Exact attention: scores are computed 4 query rows × 4 vectors of keys at a time (16 accumulators, each key
+ * vector loaded once for 4 rows, each query element broadcast once for 4 vectors); P·V keeps 4 rows × 4 vectors of
+ * the output in registers over the whole key tile. Flash attention's query-lane kernels ({@code *T}) work on
+ * groups of {@link #G} = 4 vectors of queries held transposed: Q·Kᵀ is 4 keys × 4 query vectors, P·V 4 query rows
+ * × 4 output vectors, and the softmax statistics are lane-wise. {@link #exp2} is the base-2 exponential of the
+ * flash softmax ({@link #exp} the natural one of the exact kernel). Loaded only when {@code VectorSupport.available()}.
  */
 final class TileKernelsVector implements TileKernels {
     static final TileKernelsVector INSTANCE = new TileKernelsVector();

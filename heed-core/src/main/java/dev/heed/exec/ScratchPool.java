@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Large float scratch arrays kept between calls of one {@link ExecutionContext}, so that a kernel that needs a
- * big temporary buffer on every call (attention's transposed keys: as large as K) does not allocate, zero and
+ * big temporary buffer on every call (exact attention's transposed keys: as large as K) does not allocate, zero and
  * page in a fresh one each time. Borrowed arrays hold whatever the last user left: callers write every element
  * they read. At most {@link #KEPT} arrays are kept (the smallest is dropped first); {@link #clear} drops all.
  * Thread-safe; an array is never handed to two borrowers at once.
