@@ -129,7 +129,7 @@ final class FlashAttention {
         final float[] qt;       // [E, G] queries × scale · log2 e, transposed; lanes past `rows` are 0
         final float[] o;        // [G, Ev] unnormalised output
         final float[] m, l;     // [G] running max (log2 units), running sum
-        final int[] lo, hi;     // [G] visible key band of each lane (padding lanes see everything)
+        final int[] lo, hi;     // [G] visible key band of each lane, non-decreasing (padding lanes see nothing)
         int i0, rows;
 
         Group(int lanes, int e, int ev) {
@@ -254,7 +254,8 @@ final class FlashAttention {
         Arrays.fill(gr.m, Float.NEGATIVE_INFINITY);
         Arrays.fill(gr.l, 0f);
         for (int r = 0; r < lanes; r++) {
-            gr.lo[r] = r < gr.rows ? p.lo(gr.i0 + r) : 0;
+            // padding lanes: hidden from every key, which keeps lo and hi non-decreasing (see hideOutsideBand)
+            gr.lo[r] = r < gr.rows ? p.lo(gr.i0 + r) : Integer.MAX_VALUE;
             gr.hi[r] = r < gr.rows ? p.hi(gr.i0 + r) : Integer.MAX_VALUE;
         }
     }
@@ -276,11 +277,31 @@ final class FlashAttention {
         if (banded) {
             // only key rows some lane cannot see: before the last row's window start, after the first row's diagonal
             int a = Math.min(wd, Math.max(0, loMax - j0)), z = Math.max(a, Math.min(wd, hiMin - j0 + 1));
-            kern.bandT(w.st, 0, a, j0, gr.lo, gr.hi);
-            kern.bandT(w.st, z, wd, j0, gr.lo, gr.hi);
+            int lanes = kern.queryLanes();
+            hideOutsideBand(w.st, lanes, 0, a, j0, gr.lo, gr.hi);
+            hideOutsideBand(w.st, lanes, z, wd, j0, gr.lo, gr.hi);
         }
         kern.colMaxT(w.st, wd, w.colMax);
         return true;
+    }
+
+    /**
+     * Visibility band: {@code st[j·G + i] = -inf} where key {@code j0 + j} lies outside {@code [lo[i], hi[i]]},
+     * for key rows j in {@code [jFrom, jTo)} of a strip st [keys, G]. lo and hi must be non-decreasing in i (they
+     * are: causal diagonals and window starts move right with the query), so in every key row the hidden lanes are
+     * a prefix (the diagonal not reached yet) and a suffix (the window already past it), found by two pointers
+     * that only move forward, and hidden with two contiguous fills.
+     */
+    static void hideOutsideBand(float[] st, int lanes, int jFrom, int jTo, int j0, int[] lo, int[] hi) {
+        int pre = 0, suf = 0; // lanes [0, pre) have hi < key; lanes [suf, G) have lo > key
+        for (int j = jFrom; j < jTo; j++) {
+            int key = j0 + j;
+            while (pre < lanes && hi[pre] < key) pre++;
+            while (suf < lanes && lo[suf] <= key) suf++;
+            int row = j * lanes;
+            if (pre > 0) Arrays.fill(st, row, row + pre, Float.NEGATIVE_INFINITY);
+            if (suf < lanes) Arrays.fill(st, row + Math.max(suf, pre), row + lanes, Float.NEGATIVE_INFINITY);
+        }
     }
 
     /** Adds the mask, times log2 e, to a group's scores [wd, G]: one row for all queries when it does not vary by query. */

@@ -78,12 +78,6 @@ interface TileKernels {
     void accumulateT(float[] st, int rows, int keys, float[] v, int vOff, int ldv, int ev, float[] alpha,
                      float[] o, int ldo);
 
-    /**
-     * Visibility band: {@code st[j·G + i] = -inf} where key {@code j0 + j} lies outside {@code [lo[i], hi[i]]},
-     * for j in {@code [jFrom, jTo)}, i &lt; G.
-     */
-    void bandT(float[] st, int jFrom, int jTo, int j0, int[] lo, int[] hi);
-
     /** {@code st[j·G + i] += f · bias[bOff + j]} for j &lt; keys, i &lt; G (a mask row shared by every query). */
     void addKeyBiasT(float[] st, int keys, float[] bias, int bOff, float f);
 }

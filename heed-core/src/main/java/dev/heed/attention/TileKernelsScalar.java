@@ -130,15 +130,6 @@ final class TileKernelsScalar implements TileKernels {
     }
 
     @Override
-    public void bandT(float[] st, int jFrom, int jTo, int j0, int[] lo, int[] hi) {
-        for (int j = jFrom; j < jTo; j++) {
-            for (int i = 0; i < LANES; i++) {
-                if (j0 + j < lo[i] || j0 + j > hi[i]) st[j * LANES + i] = Float.NEGATIVE_INFINITY;
-            }
-        }
-    }
-
-    @Override
     public void addKeyBiasT(float[] st, int keys, float[] bias, int bOff, float f) {
         for (int j = 0; j < keys; j++) {
             float x = f * bias[bOff + j];

@@ -1,8 +1,6 @@
 package dev.heed.attention;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,8 +17,6 @@ final class TileKernelsVector implements TileKernels {
     static final TileKernelsVector INSTANCE = new TileKernelsVector();
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LN = F.length();
-    /** Int lanes of the same shape as {@link #F} (the band limits of {@link #bandT}). */
-    private static final VectorSpecies<Integer> FI = F.withLanes(int.class);
 
     private TileKernelsVector() {}
 
@@ -518,20 +514,6 @@ final class TileKernelsVector implements TileKernels {
                 float a = st[j * G + i];
                 int vp = vOff + j * ldv;
                 for (int c = c0; c < c1; c++) o[or + c] += a * v[vp + c];
-            }
-        }
-    }
-
-    @Override
-    public void bandT(float[] st, int jFrom, int jTo, int j0, int[] lo, int[] hi) {
-        FloatVector negInf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int c = 0; c < G; c += LN) {
-            IntVector lv = IntVector.fromArray(FI, lo, c), hv = IntVector.fromArray(FI, hi, c);
-            for (int j = jFrom; j < jTo; j++) {
-                IntVector kj = IntVector.broadcast(FI, j0 + j);
-                VectorMask<Float> hide = lv.compare(VectorOperators.GT, kj).or(hv.compare(VectorOperators.LT, kj)).cast(F);
-                int sp = j * G + c;
-                FloatVector.fromArray(F, st, sp).blend(negInf, hide).intoArray(st, sp);
             }
         }
     }
