@@ -59,8 +59,9 @@ import java.util.Arrays;
  *       one row. Every softmax statistic is then a lane-wise vector: the running max, the rescale factor 2^(m_old -
  *       m_new), the running sum; there are no horizontal reductions and no per-row scalar bookkeeping left, and
  *       the output rows are rescaled while P·V loads them. Keys are broadcast from their natural [S, E] layout,
- *       so the key transpose (and its S·E scratch) is gone; causal / window bands are one vector compare per key
- *       row on diagonal tiles, a key padding mask one broadcast add. Q·Kᵀ: 4 keys × 4 query vectors
+ *       so the key transpose (and its S·E scratch) is gone; on diagonal tiles the causal / window band hides a
+ *       prefix and a suffix of each key row's lanes (two fills: lo and hi grow with the query; a vector compare
+ *       with a mask cast was slower), a key padding mask is one broadcast add. Q·Kᵀ: 4 keys × 4 query vectors
  *       (qt stays in L1); P·V: 4 query rows × 4 output vectors, as before. Measured in a single-thread harness
  *       (12 heads × 64, L = 2048, same JVM, v3 vs v4 interleaved): v3 87–93, v4 93–96 GFLOP/s; key tiles of 512
  *       beat 64–256 by 3–5%. Lesson recorded on the way: accumulators started from a static final FloatVector
@@ -68,7 +69,8 @@ import java.util.Arrays;
  *       Costs: the same flops; extra memory per worker O(Bq·(E + Ev) + Bc·G), nothing of size S·E.
  *       In place (1 thread, L = 2048, timers around the kernels): Q·Kᵀ ~107 and P·V ~112 GFLOP/s, 2^x 8%, the
  *       lane-wise max step 0.6%, the rest 1%: ~98 GFLOP/s overall (v3: ~95). AttentionBench, 2 threads, 3
- *       alternating rounds: flash / ORT MultiHeadAttention 0.94× at L = 2048 and 0.91× at 4096 (v3: 0.99–1.03×).
+ *       alternating rounds: flash / ORT MultiHeadAttention 0.94× at L = 2048 and 4096, 0.85× at 16,384 (v3: 0.99–1.03×
+ *       at 2048 / 4096, 0.89× at 16,384).
  *       Tried and dropped in v4: the rescale factors 2^(m_old - m_new) as a third vector 2^x beside the two of
  *       the probability pass, in one kernel or two (C2 hit NodeCountInliningCutoff and boxed the vectors, 1.3–2×
  *       slower: the lane loop in onlineMax with its rare Math.exp costs 0.6%); the probability pass one 16-lane
