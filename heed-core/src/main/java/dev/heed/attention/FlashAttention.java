@@ -60,8 +60,8 @@ import java.util.Arrays;
  *       m_new), the running sum; there are no horizontal reductions and no per-row scalar bookkeeping left, and
  *       the output rows are rescaled while P·V loads them. Keys are broadcast from their natural [S, E] layout,
  *       so the key transpose (and its S·E scratch) is gone; on diagonal tiles the causal / window band hides a
- *       prefix and a suffix of each key row's lanes (two fills: lo and hi grow with the query; a vector compare
- *       with a mask cast was slower), a key padding mask is one broadcast add. Q·Kᵀ: 4 keys × 4 query vectors
+ *       prefix and a suffix of each key row's lanes (two fills: lo and hi grow with the query), a key padding
+ *       mask is one broadcast add. Q·Kᵀ: 4 keys × 4 query vectors
  *       (qt stays in L1); P·V: 4 query rows × 4 output vectors, as before. Measured in a single-thread harness
  *       (12 heads × 64, L = 2048, same JVM, v3 vs v4 interleaved): v3 87–93, v4 93–96 GFLOP/s; key tiles of 512
  *       beat 64–256 by 3–5%. Lesson recorded on the way: accumulators started from a static final FloatVector
