@@ -1,9 +1,10 @@
 package dev.heed.attention;
 
+import dev.heed.ErrorCode;
 import dev.heed.HeedException;
+import dev.heed.exec.ExecutionContext;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
-import dev.heed.exec.ExecutionContext;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
@@ -167,7 +168,7 @@ final class AttentionProblem {
     float[] newWeights(String op) {
         long n = (long) batch * hq * l * s;
         if (n > Integer.MAX_VALUE - 16) {
-            throw new HeedException(dev.heed.ErrorCode.MEMORY_LIMIT, op + ": captured weights [B, Hq, L, S]=["
+            throw new HeedException(ErrorCode.MEMORY_LIMIT, op + ": captured weights [B, Hq, L, S]=["
                     + batch + ", " + hq + ", " + l + ", " + s + "] need " + n + " floats, more than one Java array holds");
         }
         return new float[(int) n];
@@ -186,13 +187,13 @@ final class AttentionProblem {
      * keys in place).
      * Layout {@code [B, Hkv, T, E, bc]} with {@code T = ceil(S / bc)}. The array is borrowed from the context's
      * scratch (it is as large as K, and a fresh one per call costs a few percent of a call at L = 2048): hand it
-     * back with {@link dev.heed.exec.ExecutionContext#giveBack} when the call is done.
+     * back with {@link ExecutionContext#giveBack} when the call is done.
      */
     float[] transposedKeys(ExecutionContext ctx, int bc) {
         int tiles = (s + bc - 1) / bc;
         long n = (long) batch * hkv * tiles * e * bc;
         if (n > Integer.MAX_VALUE - 16) {
-            throw new HeedException(dev.heed.ErrorCode.MEMORY_LIMIT, "attention: transposed keys [B, Hkv, S, E]=["
+            throw new HeedException(ErrorCode.MEMORY_LIMIT, "attention: transposed keys [B, Hkv, S, E]=["
                     + batch + ", " + hkv + ", " + s + ", " + e + "] do not fit one Java array");
         }
         float[] kt = ctx.borrowFloats((int) n); // contents undefined: every element is written below
@@ -273,8 +274,8 @@ final class AttentionProblem {
      */
     void maskScores(float[] sc, int so, int b, int h, int i, int j0, int w) {
         int lo = lo(i) - j0, hi = hi(i) - j0; // visible: lo <= j <= hi, tile-relative
-        if (lo > 0) java.util.Arrays.fill(sc, so, so + Math.min(lo, w), Float.NEGATIVE_INFINITY);
-        if (hi < w - 1) java.util.Arrays.fill(sc, so + Math.max(0, hi + 1), so + w, Float.NEGATIVE_INFINITY);
+        if (lo > 0) Arrays.fill(sc, so, so + Math.min(lo, w), Float.NEGATIVE_INFINITY);
+        if (hi < w - 1) Arrays.fill(sc, so + Math.max(0, hi + 1), so + w, Float.NEGATIVE_INFINITY);
         if (mask != null) {
             int mr = maskRow(b, h, i) + j0;
             int a = Math.max(0, lo), z = Math.min(w - 1, hi);

@@ -3,6 +3,7 @@ package dev.heed.attention;
 import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.tensor.Tensor;
+import java.util.Arrays;
 
 /*
  * Linear attention — catalogue.
@@ -85,9 +86,9 @@ final class LinearAttention {
             for (int u = start; u < end; u++) {
                 int b = u / p.hkv, g = u % p.hkv;
                 int kb = p.kBase(b, g * p.group), vb = p.vBase(b, g * p.group);
-                java.util.Arrays.fill(fkT, 0f);
-                java.util.Arrays.fill(kv, 0f);
-                java.util.Arrays.fill(z, 0f);
+                Arrays.fill(fkT, 0f);
+                Arrays.fill(kv, 0f);
+                Arrays.fill(z, 0f);
                 for (int j = 0; j < s; j++) {
                     if (!keyVisible(p, b, g, j)) continue;
                     System.arraycopy(p.k, kb + j * e, phi, 0, e);
@@ -100,7 +101,7 @@ final class LinearAttention {
                 kern.accumulate(fkT, 0, s, e, s, p.v, vb, ev, ev, kv, 0, ev); // S [E, Ev]
                 for (int h = g * p.group; h < (g + 1) * p.group; h++) {
                     int qb = p.qBase(b, h), ob = p.outBase(b, h);
-                    java.util.Arrays.fill(out, ob, ob + p.l * ev, 0f); // accumulated into below (a caller's out holds anything)
+                    Arrays.fill(out, ob, ob + p.l * ev, 0f); // accumulated into below (a caller's out holds anything)
                     for (int i0 = 0; i0 < p.l; i0 += CHUNK) {
                         int rows = Math.min(CHUNK, p.l - i0);
                         System.arraycopy(p.q, qb + i0 * e, fq, 0, rows * e);
@@ -165,7 +166,7 @@ final class LinearAttention {
         int e = p.e, ev = p.ev;
         System.arraycopy(p.q, qAt, phi, 0, e);
         features(p, kern, phi, 0, 1, e);
-        java.util.Arrays.fill(num, 0f);
+        Arrays.fill(num, 0f);
         for (int x = 0; x < e; x++) kern.axpy(phi[x], kv, kvo + x * ev, num, 0, ev);
         float den = kern.dot(phi, 0, z, zo, e);
         float inv = den > 0 ? 1f / den : 0f;
@@ -195,7 +196,7 @@ final class LinearAttention {
                         sum += x;
                     }
                     if (sum > 0) kern.scale(w, row, p.s, 1f / sum);
-                    else java.util.Arrays.fill(w, row, row + p.s, 0f);
+                    else Arrays.fill(w, row, row + p.s, 0f);
                 }
             }
         });
