@@ -7,26 +7,34 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What {@link Session#runWithProfile} returns: the outputs in the model's output order and, when
- * {@link SessionOptions#profile()} is on, one timing per executed node in execution order; when
- * {@link SessionOptions#captureAttention()} is on, {@link #attention()} maps each fused attention (named by the
- * Softmax node it replaced, in graph order, so layer order for a Transformer) to its probabilities [..., L, S].
+ * What {@link Session#run(Map, RunOptions)} returns: the outputs in the model's output order and what the
+ * {@link RunOptions} asked for: with {@link RunOptions#profile()} one timing per executed node in execution order;
+ * with {@link RunOptions#captureAttention()} {@link #attention()} maps each fused attention (named by the Softmax
+ * node it replaced, in graph order, so layer order for a Transformer) to its probabilities [..., L, S]; with
+ * captured names or a pattern, {@link #captured()} maps each captured value to its tensor, in execution order.
  *
  * <pre>{@code
- * RunResult r = session.runWithProfile(Map.of("x", x));
+ * RunResult r = session.run(Map.of("x", x), RunOptions.defaults().withProfile(true));
  * r.profile().forEach(t -> System.out.println(t.opType() + " " + t.node() + " " + t.nanos() / 1e3 + " µs"));
  * }</pre>
  */
-public record RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, Map<String, Tensor> attention) {
+public record RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, Map<String, Tensor> attention,
+                        Map<String, Tensor> captured) {
     public RunResult {
         outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
         profile = List.copyOf(profile);
         attention = attention == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(attention));
+        captured = captured == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(captured));
+    }
+
+    /** Outputs, timings and captured attention; no captured values. */
+    public RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, Map<String, Tensor> attention) {
+        this(outputs, profile, attention, Map.of());
     }
 
     /** Outputs and timings, no captured attention. */
     public RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile) {
-        this(outputs, profile, Map.of());
+        this(outputs, profile, Map.of(), Map.of());
     }
 
     /** Wall-clock time of one node in one run. */

@@ -13,13 +13,15 @@ import dev.heed.exec.ExecutionOptions;
  * }</pre>
  *
  * @param execution          threads and the per-tensor memory limit (also applied to tensors the file declares)
- * @param profile            record per-node wall-clock times in {@link RunResult#profile()}
+ * @param profile            deprecated: record per-node wall-clock times in {@link Session#runWithProfile}; choose it
+ *                           per run with {@link RunOptions#withProfile} instead
  * @param constantFolding    fold constant subgraphs (and statically known Shape/Size) at load time
  * @param attentionFusion    replace exported attention subgraphs by Heed's attention kernels (on by default)
- * @param captureAttention   return every fused attention's probabilities in {@link RunResult#attention()}
+ * @param captureAttention   deprecated: every run computes and {@link Session#runWithProfile} returns the fused
+ *                           attentions' probabilities; choose it per run with {@link RunOptions#withCaptureAttention}
  * @param attention          which attention kernel fused nodes use ({@link AttentionImpl#AUTO} by default)
  * @param graphFusion        fuse MatMul + bias (+ activation), decomposed LayerNorm and erf-GELU subgraphs into
- *                           single kernels (on by default; see {@code dev.heed.onnx.optimize.GraphFusion})
+ *                           single kernels (on by default; see {@code dev.heed.onnx.optimize.Optimizer})
  */
 public record SessionOptions(ExecutionOptions execution, boolean profile, boolean constantFolding,
                              boolean attentionFusion, boolean captureAttention, AttentionImpl attention,
@@ -53,6 +55,8 @@ public record SessionOptions(ExecutionOptions execution, boolean profile, boolea
         return new SessionOptions(e, profile, constantFolding, attentionFusion, captureAttention, attention, graphFusion);
     }
 
+    /** @deprecated choose per run: {@link RunOptions#withProfile} with {@link Session#run(java.util.Map, RunOptions)} */
+    @Deprecated
     public SessionOptions withProfile(boolean p) {
         return new SessionOptions(execution, p, constantFolding, attentionFusion, captureAttention, attention, graphFusion);
     }
@@ -65,7 +69,12 @@ public record SessionOptions(ExecutionOptions execution, boolean profile, boolea
         return new SessionOptions(execution, profile, constantFolding, f, captureAttention, attention, graphFusion);
     }
 
-    /** Capture implies fusion: only fused nodes can hand out their probabilities. */
+    /**
+     * Capture implies fusion: only fused nodes can hand out their probabilities.
+     *
+     * @deprecated choose per run: {@link RunOptions#withCaptureAttention} with {@link Session#run(java.util.Map, RunOptions)}
+     */
+    @Deprecated
     public SessionOptions withCaptureAttention(boolean c) {
         return new SessionOptions(execution, profile, constantFolding, attentionFusion || c, c, attention, graphFusion);
     }

@@ -6,30 +6,48 @@ import dev.heed.attention.AttentionImpl;
 import dev.heed.attention.AttentionResult;
 import dev.heed.attention.AttentionSpec;
 import dev.heed.exec.ExecutionContext;
-import dev.heed.onnx.optimize.AttentionFusion;
+import dev.heed.onnx.ir.Node;
 import dev.heed.tensor.Shape;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * Runs a node made by {@link AttentionFusion}: {@code softmax(scale · q·kᵀ + mask) · v} on Heed's attention
+ * Runs a node made by the optimiser's attention fusion: {@code softmax(scale · q·kᵀ + mask) · v} on Heed's attention
  * kernels, for q [..., L, E], kᵀ [..., E, S], v [..., S, Ev] and an optional additive mask broadcastable to
  * [..., L, S]. The leading axes (MatMul-broadcast) are flattened into [B, H] for the kernel and restored after.
- * Output 0 is the result [..., L, Ev]; output 1 the probabilities [..., L, S] when capture is on, else null.
+ * Attributes {@code scale} and {@code softmax} (the replaced Softmax node, which names the probabilities).
+ * Output 0 is the result [..., L, Ev]; {@link #apply(ExecutionContext, Tensor[], boolean)} with capture on also
+ * returns the probabilities [..., L, S] as output 1 (computed by a kernel that can hand them out).
+ *
+ * <pre>{@code
+ * FusedAttentionOp op = new FusedAttentionOp(node, AttentionImpl.AUTO);
+ * Tensor[] r = op.apply(ctx, new Tensor[] {q, kT, v, null}, true);   // r[0] result, r[1] probabilities
+ * }</pre>
  */
 public final class FusedAttentionOp implements Op {
+    private final String softmax;
     private final double scale;
-    private final boolean capture;
     private final AttentionImpl implementation;
 
-    public FusedAttentionOp(double scale, boolean capture, AttentionImpl implementation) {
-        this.scale = scale;
-        this.capture = capture;
+    public FusedAttentionOp(Node node, AttentionImpl implementation) {
+        this.softmax = node.attrString("softmax", node.name());
+        this.scale = node.attrFloat("scale", 1f);
         this.implementation = implementation;
     }
 
+    /** The name of the Softmax node this attention replaced: the key of its captured probabilities. */
+    public String softmaxName() {
+        return softmax;
+    }
+
+    /** Runs without capturing probabilities (output 1 is null). */
     @Override
     public Tensor[] apply(ExecutionContext ctx, Tensor[] in) {
+        return apply(ctx, in, false);
+    }
+
+    /** Runs; with {@code capture} output 1 holds the probabilities [..., L, S]. */
+    public Tensor[] apply(ExecutionContext ctx, Tensor[] in, boolean capture) {
         Tensor q = in[0], kt = in[1], v = in[2], mask = in.length > 3 ? in[3] : null;
         if (q.rank() < 2 || kt.rank() < 2 || v.rank() < 2) {
             throw HeedException.shape("attention", "q" + q.shape() + ", kT" + kt.shape() + ", v" + v.shape() + ": each needs rank >= 2");

@@ -1,18 +1,17 @@
 package dev.heed.onnx.optimize;
 
+import dev.heed.attention.AttentionImpl;
+import dev.heed.onnx.ir.Attribute;
 import dev.heed.onnx.ir.Node;
-import dev.heed.tensor.Tensor;
+import dev.heed.onnx.ops.FusedAttentionOp;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * Finds the scaled-dot-product attention subgraphs exporters emit and replaces each by one fused node that
- * Heed's attention kernels run.
+ * Finds the scaled-dot-product attention subgraphs exporters emit and replaces each by one {@value #OP_TYPE} node
+ * (domain {@value Optimizer#DOMAIN}) that Heed's attention kernels run ({@link FusedAttentionOp}); pass
+ * {@value #NAME}, counting {@code attention}.
  *
  * <p>The pattern, as PyTorch's {@code nn.MultiheadAttention}, Hugging Face BERT and torchvision ViT export it:
  * <pre>
@@ -25,152 +24,118 @@ import java.util.Set;
  * what else the graph sees. The head split/merge Reshape/Transpose nodes around the pattern stay: they are
  * zero-copy views in Heed, and the kernels read strided inputs.
  *
- * <p>The fused node has op type {@value #OP_TYPE} in domain {@value #DOMAIN}; its inputs are
- * {@code [q, kᵀ, v, mask or ""]} with attributes {@code scale} (float) and {@code softmax} (the name of the
- * replaced Softmax node, which names the attention in captured weights), and two outputs: the attention
- * result and, when capture is on, the probabilities ({@code <softmax name>:probs}; "" otherwise).
+ * <p>The fused node's inputs are {@code [q, kᵀ, v, mask or ""]}, its one output the attention result; attributes
+ * {@code scale} (float) and {@code softmax} (the name of the replaced Softmax node, which names the attention's
+ * probabilities when a run captures them).
  */
-public final class AttentionFusion {
-    private AttentionFusion() {}
+final class AttentionFusion implements GraphPass {
+    static final String NAME = "attention";
+    static final String OP_TYPE = "FusedAttention";
 
-    public static final String DOMAIN = "dev.heed";
-    public static final String OP_TYPE = "FusedAttention";
-    public static final String PROBS_SUFFIX = ":probs";
+    private final AttentionImpl implementation;
 
-    /**
-     * @param nodes the rewritten node list (execution order kept: each fused node sits where its final MatMul was)
-     * @param fused the fused nodes, in graph order
-     */
-    public record Result(List<Node> nodes, List<Node> fused) {}
+    AttentionFusion(AttentionImpl implementation) {
+        this.implementation = implementation;
+    }
 
-    /**
-     * Rewrites {@code order}. {@code constants} holds folded constants and initializers (scalar factors are read
-     * from it); {@code graphOutputs} are values that must stay observable.
-     */
-    public static Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs,
-                              Map<Node, Integer> opsetOf, boolean captureProbabilities) {
-        Map<String, Node> producer = new HashMap<>();
-        Map<String, Integer> readers = new HashMap<>();
-        for (Node n : order) {
-            for (String o : n.outputs()) if (!o.isEmpty()) producer.put(o, n);
-            for (String i : n.inputs()) if (!i.isEmpty()) readers.merge(i, 1, Integer::sum);
-        }
-        Map<Node, Node> replacedBy = new IdentityHashMap<>();   // final MatMul -> fused node
-        Set<Node> removed = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<Node> fused = new ArrayList<>();
+    @Override
+    public String name() {
+        return NAME;
+    }
 
-        for (Node softmax : order) {
-            if (!softmax.opType().equals("Softmax") || !softmax.domain().isEmpty() || removed.contains(softmax)) continue;
-            long axis = softmax.attrInt("axis", opsetOf.getOrDefault(softmax, 13) >= 13 ? -1 : 1);
+    @Override
+    public Map<String, Integer> apply(GraphState state) {
+        GraphIndex g = state.index();
+        FusionRewrite rw = new FusionRewrite();
+        for (Node softmax : state.nodes()) {
+            if (!GraphIndex.is(softmax, "Softmax", 1) || softmax.outputs().isEmpty() || rw.taken(softmax)) continue;
+            long axis = softmax.attrInt("axis", state.opset(softmax) >= 13 ? -1 : 1);
             if (axis != -1) continue; // opset < 13 flattens at `axis`; only the last axis is attention
-            String p = softmax.outputs().get(0);
-            if (!private_(p, readers, graphOutputs)) continue;
-            Node out = single(order, p, removed);
-            if (out == null || !out.opType().equals("MatMul") || !out.input(0).equals(p)) continue;
+            Match m = match(softmax, g);
+            if (m == null || rw.anyTaken(m.chain)) continue;
+            Node out = m.chain.getLast();
+            Node fused = new Node(softmax.name() + "/fused", OP_TYPE, Optimizer.DOMAIN,
+                    List.of(m.q, m.kt, out.input(1), m.mask), List.of(out.outputs().get(0)),
+                    Map.of("scale", Attribute.ofFloat("scale", (float) m.scale),
+                            "softmax", Attribute.ofString("softmax", softmax.name())));
+            rw.replace(m.chain, fused);
+        }
+        FusionRewrite.Result r = rw.result(state.nodes());
+        state.apply(r, n -> new FusedAttentionOp(n, implementation));
+        return r.fused().isEmpty() ? Map.of() : Map.of("attention", r.fused().size());
+    }
 
-            List<Node> chain = new ArrayList<>(List.of(softmax));
-            double scale = 1;
-            String mask = "";
-            String x = softmax.input(0);
-            // walk back: [Add mask] then scalar Mul/Div, in either order, down to the score MatMul
-            Node scores = null;
-            for (int guard = 0; guard < 8; guard++) {
-                if (!private_(x, readers, graphOutputs)) break;
-                Node n = producer.get(x);
-                if (n == null || !n.domain().isEmpty()) break;
-                if (n.opType().equals("MatMul")) {
-                    scores = n;
-                    break;
-                }
-                if (n.opType().equals("Add") && mask.isEmpty()) {
-                    int chainSide = reachesMatMul(n.input(0), producer, constants, readers, graphOutputs) ? 0
-                            : reachesMatMul(n.input(1), producer, constants, readers, graphOutputs) ? 1 : -1;
-                    if (chainSide < 0) break;
-                    mask = n.input(1 - chainSide);
-                    chain.add(n);
-                    x = n.input(chainSide);
-                    continue;
-                }
-                Double f = scalarFactor(n, constants);
-                if (f == null) break;
+    /** A matched pattern: its nodes (the output MatMul last), the product's operands, the scale and the mask. */
+    private record Match(List<Node> chain, String q, String kt, double scale, String mask) {}
+
+    /** The pattern ending in {@code softmax}'s sole reader, walked back to the score MatMul; null if it is not one. */
+    private static Match match(Node softmax, GraphIndex g) {
+        String p = softmax.outputs().get(0);
+        Node out = g.soleReader(p);
+        if (!GraphIndex.is(out, "MatMul", 2) || !out.input(0).equals(p) || out.outputs().isEmpty()) return null;
+        List<Node> chain = new ArrayList<>(List.of(softmax));
+        double scale = 1;
+        String mask = "";
+        // walk back: [Add mask] and scalar Mul/Div, in any order, down to the score MatMul; each step goes to an
+        // earlier node of a topological order, so the walk ends
+        String x = softmax.input(0);
+        Node scores;
+        while (true) {
+            Node n = g.soleReader(x) == null ? null : g.producer(x);
+            if (n == null || !n.domain().isEmpty()) return null;
+            if (GraphIndex.is(n, "MatMul", 2)) {
+                scores = n;
+                break;
+            }
+            if (GraphIndex.is(n, "Add", 2) && mask.isEmpty()) {
+                int side = reachesMatMul(n.input(0), g) ? 0 : reachesMatMul(n.input(1), g) ? 1 : -1;
+                if (side < 0) return null;
+                mask = n.input(1 - side);
+                x = n.input(side);
+            } else {
+                Double f = factor(n, g);
+                if (f == null) return null;
+                scale *= f;
+                x = g.nonScalarOperand(n);
+            }
+            chain.add(n);
+        }
+        chain.add(scores);
+        String[] operands = {scores.input(0), scores.input(1)};
+        // one scalar factor on q or kᵀ before the product (PyTorch scales q; some exporters split √d over both)
+        for (int side = 0; side < 2; side++) {
+            String s = operands[side];
+            Node n = g.soleReader(s) == null ? null : g.producer(s);
+            Double f = n == null ? null : factor(n, g);
+            if (f != null) {
                 scale *= f;
                 chain.add(n);
-                x = nonConstantInput(n, constants);
+                operands[side] = g.nonScalarOperand(n);
             }
-            if (scores == null) continue;
-            chain.add(scores);
-            String q = scores.input(0), kt = scores.input(1);
-            // scalar factors applied to q or kᵀ before the product (PyTorch scales q; some exporters split √d over both)
-            for (int side = 0; side < 2; side++) {
-                String s = side == 0 ? q : kt;
-                Node n = producer.get(s);
-                Double f = n == null || !private_(s, readers, graphOutputs) ? null : scalarFactor(n, constants);
-                if (f != null) {
-                    scale *= f;
-                    chain.add(n);
-                    if (side == 0) q = nonConstantInput(n, constants); else kt = nonConstantInput(n, constants);
-                }
-            }
-            Node fusedNode = new Node(softmax.name() + "/fused", OP_TYPE, DOMAIN,
-                    List.of(q, kt, out.input(1), mask),
-                    List.of(out.outputs().get(0), captureProbabilities ? softmax.name() + PROBS_SUFFIX : ""),
-                    Map.of("scale", dev.heed.onnx.ir.Attribute.ofFloat("scale", (float) scale),
-                            "softmax", dev.heed.onnx.ir.Attribute.ofString("softmax", softmax.name())));
-            removed.addAll(chain);
-            replacedBy.put(out, fusedNode);
-            fused.add(fusedNode);
         }
-        if (fused.isEmpty()) return new Result(order, List.of());
-        List<Node> rewritten = new ArrayList<>(order.size());
-        for (Node n : order) {
-            if (removed.contains(n)) continue;
-            rewritten.add(replacedBy.getOrDefault(n, n));
-        }
-        return new Result(rewritten, fused);
+        chain.add(out);
+        return new Match(chain, operands[0], operands[1], scale, mask);
     }
 
-    /** True when {@code value} has exactly one reader and is not a graph output. */
-    private static boolean private_(String value, Map<String, Integer> readers, Set<String> graphOutputs) {
-        return readers.getOrDefault(value, 0) == 1 && !graphOutputs.contains(value);
-    }
-
-    private static Node single(List<Node> order, String value, Set<Node> removed) {
-        for (Node n : order) if (!removed.contains(n) && n.inputs().contains(value)) return n;
-        return null;
-    }
-
-    /** Follows scalar Mul/Div nodes back from {@code value}; true if it ends at a MatMul. */
-    private static boolean reachesMatMul(String value, Map<String, Node> producer, Map<String, Tensor> constants,
-                                         Map<String, Integer> readers, Set<String> graphOutputs) {
-        for (int guard = 0; guard < 8; guard++) {
-            if (!private_(value, readers, graphOutputs)) return false;
-            Node n = producer.get(value);
+    /** Follows scalar Mul/Div nodes back from {@code value}; true if it ends at a MatMul, every value private. */
+    private static boolean reachesMatMul(String value, GraphIndex g) {
+        while (true) {
+            Node n = g.soleReader(value) == null ? null : g.producer(value);
             if (n == null || !n.domain().isEmpty()) return false;
-            if (n.opType().equals("MatMul")) return true;
-            if (scalarFactor(n, constants) == null) return false;
-            value = nonConstantInput(n, constants);
+            if (GraphIndex.is(n, "MatMul", 2)) return true;
+            if (factor(n, g) == null) return false;
+            value = g.nonScalarOperand(n);
         }
-        return false;
     }
 
-    /** For {@code Mul(x, c)}, {@code Mul(c, x)} or {@code Div(x, c)} with a one-element constant c: the factor. */
-    static Double scalarFactor(Node n, Map<String, Tensor> constants) {
-        if (!n.domain().isEmpty() || n.inputs().size() != 2) return null;
-        boolean mul = n.opType().equals("Mul"), div = n.opType().equals("Div");
+    /** For {@code Mul(x, c)}, {@code Mul(c, x)} or {@code Div(x, c)} with c a one-element float32 constant: the factor. */
+    private static Double factor(Node n, GraphIndex g) {
+        boolean mul = GraphIndex.is(n, "Mul", 2), div = GraphIndex.is(n, "Div", 2);
         if (!mul && !div) return null;
-        Tensor c1 = constants.get(n.input(1)), c0 = constants.get(n.input(0));
-        if (c1 != null && c0 == null && c1.numel() == 1 && c1.dtype() == dev.heed.tensor.DType.FLOAT32) {
-            double c = c1.toFloatArray()[0];
-            if (div && c == 0) return null;
-            return div ? 1 / c : c;
-        }
-        if (mul && c0 != null && c1 == null && c0.numel() == 1 && c0.dtype() == dev.heed.tensor.DType.FLOAT32) {
-            return (double) c0.toFloatArray()[0];
-        }
-        return null;
-    }
-
-    private static String nonConstantInput(Node n, Map<String, Tensor> constants) {
-        return constants.containsKey(n.input(1)) ? n.input(0) : n.input(1);
+        String x = g.nonScalarOperand(n);
+        if (x == null || g.constant(x) != null) return null;
+        double c = g.scalar(GraphIndex.other(n, x));
+        if (!div) return c;
+        return x.equals(n.input(0)) && c != 0 ? 1 / c : null;
     }
 }

@@ -2,14 +2,14 @@ package dev.heed.onnx.optimize;
 
 import dev.heed.onnx.ir.Attribute;
 import dev.heed.onnx.ir.Node;
-import dev.heed.tensor.Tensor;
+import dev.heed.onnx.ops.FusedGeluOp;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * Replaces the exported forms of GELU by one {@value #OP_TYPE} node (domain {@value GraphFusion#DOMAIN}, input
+ * Replaces the exported forms of GELU by one {@value #OP_TYPE} node (domain {@value Optimizer#DOMAIN}, input
  * {@code [x]}, attribute {@code approximate} = "none" or "tanh" as in ONNX Gelu-20) that runs the unary GELU
  * kernel: five to nine elementwise passes over the tensor become one.
  *
@@ -27,8 +27,8 @@ import java.util.Set;
  * may have other readers. The fused node takes the place of the pattern's last node, so the order stays
  * topological.
  */
-final class GeluFusion {
-    private GeluFusion() {}
+final class GeluFusion implements GraphPass {
+    static final String NAME = "gelu";
 
     public static final String OP_TYPE = "Gelu";
     private static final double SQRT2 = Math.sqrt(2), SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI), KAPPA = 0.044715, TOL = 1e-5;
@@ -38,8 +38,22 @@ final class GeluFusion {
         return fused.attrString("approximate", "none").equals("tanh");
     }
 
-    static FusionRewrite.Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs) {
-        GraphIndex g = new GraphIndex(order, constants, graphOutputs);
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Counts {@code gelu} and {@code gelu_tanh}: every fused subgraph, also those bias-activation later takes into a GEMM epilogue. */
+    @Override
+    public Map<String, Integer> apply(GraphState state) {
+        FusionRewrite.Result r = fuse(state.nodes(), state.index());
+        state.apply(r, FusedGeluOp::new);
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (Node n : r.fused()) counts.merge(isTanh(n) ? "gelu_tanh" : "gelu", 1, Integer::sum);
+        return counts;
+    }
+
+    static FusionRewrite.Result fuse(List<Node> order, GraphIndex g) {
         FusionRewrite rw = new FusionRewrite();
         for (Node core : order) {
             boolean erf = GraphIndex.is(core, "Erf", 1), tanh = GraphIndex.is(core, "Tanh", 1);
@@ -47,7 +61,7 @@ final class GeluFusion {
             List<Node> chain = new ArrayList<>();
             String x = erf ? erfFront(core, g, chain) : tanhFront(core, g, chain);
             if (x == null || !tail(core, x, g, chain) || rw.anyTaken(chain)) continue;
-            Node f = new Node(core.name() + "/fused_gelu", OP_TYPE, GraphFusion.DOMAIN, List.of(x),
+            Node f = new Node(core.name() + "/fused_gelu", OP_TYPE, Optimizer.DOMAIN, List.of(x),
                     List.of(chain.getLast().outputs().get(0)),
                     Map.of("approximate", Attribute.ofString("approximate", erf ? "none" : "tanh")));
             rw.replace(chain, f);

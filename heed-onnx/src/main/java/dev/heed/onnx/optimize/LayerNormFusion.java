@@ -2,16 +2,16 @@ package dev.heed.onnx.optimize;
 
 import dev.heed.onnx.ir.Attribute;
 import dev.heed.onnx.ir.Node;
+import dev.heed.onnx.ops.FusedLayerNormOp;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Replaces layer normalisation over the last axis as PyTorch exports it before opset 17 by one
- * {@value #OP_TYPE} node (domain {@value GraphFusion#DOMAIN}) that runs {@code Norms.layerNorm}: nine
+ * {@value #OP_TYPE} node (domain {@value Optimizer#DOMAIN}) that runs {@code Norms.layerNorm}: nine
  * elementwise and reduction passes become one three-pass row kernel.
  *
  * <p>Matched (Add and Mul operands in either order; {@code d·d} accepted for {@code Pow(d, 2)}):
@@ -25,19 +25,31 @@ import java.util.Set;
  * {@code [x, γ or "", β or ""]} with attribute {@code epsilon}. Every intermediate value must be read only inside
  * the pattern and must not be a graph output; x may have other readers.
  */
-final class LayerNormFusion {
-    private LayerNormFusion() {}
+final class LayerNormFusion implements GraphPass {
+    static final String NAME = "layer-norm";
 
     public static final String OP_TYPE = "LayerNorm";
 
-    static FusionRewrite.Result fuse(List<Node> order, Map<String, Tensor> constants, Set<String> graphOutputs) {
-        GraphIndex g = new GraphIndex(order, constants, graphOutputs);
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Counts {@code layer_norm}. */
+    @Override
+    public Map<String, Integer> apply(GraphState state) {
+        FusionRewrite.Result r = fuse(state.nodes(), state.index());
+        state.apply(r, FusedLayerNormOp::new);
+        return r.fused().isEmpty() ? Map.of() : Map.of("layer_norm", r.fused().size());
+    }
+
+    static FusionRewrite.Result fuse(List<Node> order, GraphIndex g) {
         FusionRewrite rw = new FusionRewrite();
         for (Node mean : order) {
             if (rw.taken(mean) || !lastAxisMean(mean, g)) continue;
             Match m = match(mean, g);
             if (m == null || rw.anyTaken(m.chain)) continue;
-            Node f = new Node(mean.name() + "/fused_layer_norm", OP_TYPE, GraphFusion.DOMAIN,
+            Node f = new Node(mean.name() + "/fused_layer_norm", OP_TYPE, Optimizer.DOMAIN,
                     List.of(mean.input(0), m.gamma, m.beta), List.of(m.chain.getLast().outputs().get(0)),
                     Map.of("epsilon", Attribute.ofFloat("epsilon", m.eps)));
             rw.replace(m.chain, f);

@@ -1,0 +1,73 @@
+package dev.heed.onnx;
+
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What one {@link Session#run(java.util.Map, RunOptions)} records besides the outputs. The Session stays the same
+ * (immutable, shared between threads); each run chooses its own options, so a capturing and a plain run can use one
+ * Session at the same time.
+ *
+ * <pre>{@code
+ * RunResult r = session.run(feeds, RunOptions.defaults()
+ *         .withProfile(true)                                   // per-node timings
+ *         .withCaptureAttention(true)                          // every fused attention's probabilities
+ *         .withCapture("/encoder/layer.0/output/Add_output_0") // an intermediate value, by exact name
+ *         .withCapture(Pattern.compile(".*LayerNorm.*")));     // and every value whose name matches
+ * r.attention();   // {softmax node name -> [B, H, L, S]}, graph order
+ * r.captured();    // {value name -> tensor}, execution order
+ * }</pre>
+ *
+ * @param profile          record per-node wall-clock times in {@link RunResult#profile()}
+ * @param captureAttention return every fused attention's probabilities in {@link RunResult#attention()} (the
+ *                         fused nodes then use a kernel that can hand them out)
+ * @param captureNames     intermediate values to return in {@link RunResult#captured()}, by exact name; each must
+ *                         exist in the optimised graph (values inside a fused pattern or folded away do not: open
+ *                         the Session without fusion to observe those), else the run fails naming it
+ * @param capturePattern   also return every value whose whole name matches, or null; matching nothing is no error
+ */
+public record RunOptions(boolean profile, boolean captureAttention, Set<String> captureNames, Pattern capturePattern) {
+    private static final RunOptions DEFAULTS = new RunOptions(false, false, Set.of(), null);
+
+    public RunOptions {
+        captureNames = captureNames == null ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(captureNames));
+    }
+
+    /** No profile, no capture. */
+    public static RunOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public RunOptions withProfile(boolean p) {
+        return new RunOptions(p, captureAttention, captureNames, capturePattern);
+    }
+
+    public RunOptions withCaptureAttention(boolean c) {
+        return new RunOptions(profile, c, captureNames, capturePattern);
+    }
+
+    /** Adds values to capture by exact name. */
+    public RunOptions withCapture(String... names) {
+        Set<String> all = new LinkedHashSet<>(captureNames);
+        all.addAll(List.of(names));
+        return new RunOptions(profile, captureAttention, all, capturePattern);
+    }
+
+    /** Captures every value whose whole name matches {@code p} ({@link java.util.regex.Matcher#matches()}); null for none. */
+    public RunOptions withCapture(Pattern p) {
+        return new RunOptions(profile, captureAttention, captureNames, p);
+    }
+
+    /** True when some intermediate value is to be captured. */
+    public boolean capturesValues() {
+        return !captureNames.isEmpty() || capturePattern != null;
+    }
+
+    /** True when the value named {@code name} is to be captured. */
+    public boolean captures(String name) {
+        return captureNames.contains(name) || capturePattern != null && capturePattern.matcher(name).matches();
+    }
+}
