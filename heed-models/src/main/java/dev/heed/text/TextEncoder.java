@@ -2,6 +2,7 @@ package dev.heed.text;
 
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
+import dev.heed.onnx.RunOptions;
 import dev.heed.onnx.RunResult;
 import dev.heed.onnx.Session;
 import dev.heed.onnx.SessionOptions;
@@ -23,7 +24,7 @@ import java.util.stream.Collectors;
 /**
  * Sentence embeddings and attention maps from a BERT-style ONNX text encoder (all-MiniLM-L6-v2 by default):
  * tokenise, run the model, mean-pool {@code last_hidden_state} over the real tokens (attention mask 1), L2-normalise.
- * Thread-safe: the tokenizer and the sessions are immutable; {@link #embedAll} and {@link #attention} may be called
+ * Thread-safe: the tokenizer and the session are immutable; {@link #embedAll} and {@link #attention} may be called
  * from many threads at once.
  *
  * <pre>{@code
@@ -40,8 +41,9 @@ import java.util.stream.Collectors;
  * come back in input order. Padding never changes a result beyond float rounding, because the model masks padded
  * keys out and the pooling skips padded positions.
  *
- * <p>Attention maps come from a second session, opened on first use, in which every fused attention node hands out
- * its probabilities ({@link SessionOptions#captureAttention()}): one {@code [1, H, L, L]} tensor per layer.
+ * <p>Attention maps come from the same session: {@link #attention} runs it with
+ * {@link RunOptions#withCaptureAttention}, so every fused attention node hands out its probabilities, one
+ * {@code [1, H, L, L]} tensor per layer; embedding runs meanwhile compute none.
  */
 public final class TextEncoder implements AutoCloseable {
     static final String INPUT_IDS = "input_ids";
@@ -55,10 +57,9 @@ public final class TextEncoder implements AutoCloseable {
     private final TextEncoderOptions options;
     private final Tokenizer tokenizer;      // no padding: TextEncoder pads each batch itself
     private final int padId;
-    private final Session session;          // embeddings: no capture
+    private final Session session;          // embeddings, and attention maps with per-run capture
     private final boolean typeIds;          // the model declares token_type_ids
     private final String hiddenOutput;      // [B, L, D]
-    private Session attentionSession;       // opened on first attention(); guarded by this
 
     private TextEncoder(Path modelFile, String name, Tokenizer tokenizer, TextEncoderOptions options) {
         this.modelFile = modelFile;
@@ -69,7 +70,7 @@ public final class TextEncoder implements AutoCloseable {
         this.padId = tokenizer.padding().map(TokenizerConfig.Padding::padId)
                 .orElseGet(() -> tokenizer.tokenToId("[PAD]").orElse(0));
         this.tokenizer = tokenizer.withPadding(null).withMaxLength(max);
-        this.session = Session.open(modelFile, sessionOptions(false));
+        this.session = Session.open(modelFile, sessionOptions());
         try {
             Set<String> declared = session.inputs().stream().map(ValueInfo::name).collect(Collectors.toSet());
             for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
@@ -138,9 +139,8 @@ public final class TextEncoder implements AutoCloseable {
         return new TextEncoder(model, name, Tokenizer.read(tokenizer), options);
     }
 
-    private SessionOptions sessionOptions(boolean capture) {
-        return SessionOptions.defaults().withExecution(options.execution()).withAttention(options.attention())
-                .withCaptureAttention(capture);
+    private SessionOptions sessionOptions() {
+        return SessionOptions.defaults().withExecution(options.execution()).withAttention(options.attention());
     }
 
     /** {@code last_hidden_state} by name, else the first output declared with rank 3, else the first output. */
@@ -156,7 +156,7 @@ public final class TextEncoder implements AutoCloseable {
     /** A short model name for titles ("all-MiniLM-L6-v2", or the model directory's name). */
     public String name() { return name; }
 
-    /** The model file the sessions memory-map. */
+    /** The model file the session memory-maps. */
     public Path modelFile() { return modelFile; }
 
     /** The options this encoder was opened with. */
@@ -282,26 +282,24 @@ public final class TextEncoder implements AutoCloseable {
     public AttentionMaps attention(String text) {
         if (text == null) throw HeedException.invalid("TextEncoder.attention", "text is null");
         Encoding e = tokenizer.encode(text);
-        Session s = attentionSession();
-        RunResult r = s.runWithProfile(feeds(List.of(e)));
+        RunResult r = session.run(feeds(List.of(e)), RunOptions.defaults().withCaptureAttention(true));
         if (r.attention().isEmpty()) {
             throw new HeedException(ErrorCode.UNSUPPORTED, "TextEncoder.attention: model " + modelFile + " captured no "
-                    + "attention probabilities (fused attention nodes: " + s.fusedAttention() + "); only attention "
+                    + "attention probabilities (fused attention nodes: " + session.fusedAttention() + "); only attention "
                     + "subgraphs Heed fuses can hand out their weights");
         }
         return AttentionMaps.ofLayers(Arrays.asList(e.tokens()), new ArrayList<>(r.attention().values()));
     }
 
-    private synchronized Session attentionSession() {
-        if (attentionSession == null) attentionSession = Session.open(modelFile, sessionOptions(true));
-        return attentionSession;
+    /** The one session embeddings and attention maps run on (package-private: for tests). */
+    Session session() {
+        return session;
     }
 
-    /** Closes the sessions (their worker threads). */
+    /** Closes the session (its worker threads). */
     @Override
-    public synchronized void close() {
+    public void close() {
         session.close();
-        if (attentionSession != null) attentionSession.close();
     }
 
     @Override
