@@ -16,8 +16,9 @@ import java.util.SplittableRandom;
  * <p>Paths of the fast version ({@code Conv2dVector}, when {@link VectorSupport#available()}): 1×1 stride-1
  * convolutions are a GEMM on the input as it lies; general convolutions are a GEMM whose B operand is an
  * implicit im2col, gathered straight from the input while packing (no im2col buffer); depthwise convolutions
- * (one input and one output channel per group) run a direct vectorised loop. {@link #conv2dReference} is the
- * float64 oracle.
+ * (one input and one output channel per group) run a direct vectorised loop. Patchifying convolutions
+ * (stride = kernel, no padding, as in ViT stems) on any machine: explicit im2col (no larger than x) and one GEMM
+ * ({@code Conv2dPatch}). {@link #conv2dReference} is the float64 oracle of every path.
  *
  * <pre>{@code
  * // x [1, 64, 160, 160], w [64, 64, 3, 3], same padding -> y [1, 64, 160, 160]
@@ -90,6 +91,7 @@ public final class Conv2d {
         Dims d = check(x, w, bias, p, act);
         float[] xd = dense(x), wd = dense(w);
         float[] bd = bias == null ? null : bias.toFloatArray();
+        if (Conv2dPatch.applies(d, p) && (long) d.n() * d.m() * d.oh() * d.ow() > 0) return Conv2dPatch.conv(ctx, d, xd, wd, bd, act);
         Tensor y = Tensor.zeros(DType.FLOAT32, d.n, d.m, d.oh, d.ow);
         float[] yd = y.floatArrayOrNull();
         if (y.numel() == 0) return y;

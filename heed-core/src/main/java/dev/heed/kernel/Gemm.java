@@ -57,6 +57,28 @@ public final class Gemm {
                 accumulate, bias, 0, false, act);
     }
 
+    /**
+     * {@link #gemm(ExecutionContext, boolean, boolean, int, int, int, float[], int, int, float[], int, int, float[],
+     * int, int, boolean, float[], Activation) gemm} on {@link MatrixOperand} views: {@code C[M,N] = op(A)[M,K] ·
+     * op(B)[K,N]} (+ C) (+ bias), then {@code act}.
+     */
+    public static void gemm(ExecutionContext ctx, MatrixOperand a, MatrixOperand b, int m, int n, int k,
+                            float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
+        gemm(ctx, a.trans(), b.trans(), m, n, k, a.data(), a.offset(), a.ld(), b.data(), b.offset(), b.ld(),
+                c, cOff, ldc, accumulate, bias, act);
+    }
+
+    /** {@link #gemm(ExecutionContext, MatrixOperand, MatrixOperand, int, int, int, float[], int, int, boolean, float[], Activation)} with a pre-packed B. */
+    public static void gemm(ExecutionContext ctx, MatrixOperand a, int m, PackedMatrix b,
+                            float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
+        gemm(ctx, a.trans(), m, a.data(), a.offset(), a.ld(), b, c, cOff, ldc, accumulate, bias, act);
+    }
+
+    /** Packs {@code op(b)[K, N]} of a {@link MatrixOperand} view (see {@link #pack(boolean, int, int, float[], int, int)}). */
+    public static PackedMatrix pack(MatrixOperand b, int k, int n) {
+        return pack(b.trans(), k, n, b.data(), b.offset(), b.ld());
+    }
+
     /** The float64 reference of {@link #gemm} (same contract; slow): the oracle of the tests. */
     public static void gemmReference(ExecutionContext ctx, boolean transA, boolean transB, int m, int n, int k,
                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -226,30 +248,13 @@ public final class Gemm {
      *                       {@code DTYPE_MISMATCH} for non-float32 operands
      */
     public static Tensor matmul(ExecutionContext ctx, Tensor a, Tensor b) {
-        String shapes = "a" + a.shape() + " · b" + b.shape();
-        if (a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32) {
-            throw new HeedException(ErrorCode.DTYPE_MISMATCH, "matmul: " + shapes + ": operands must be float32, got "
-                    + a.dtype() + " and " + b.dtype());
-        }
-        if (a.rank() == 0 || b.rank() == 0) {
-            throw HeedException.shape("matmul", shapes + ": operands must have rank >= 1");
-        }
+        matmulShape("matmul", "a", "b", a, b);
         boolean aVec = a.rank() == 1, bVec = b.rank() == 1;
         Tensor a2 = aVec ? a.unsqueeze(0) : a;
         Tensor b2 = bVec ? b.unsqueeze(1) : b;
-        int m = a2.dim(-2), k = a2.dim(-1), kb = b2.dim(-2), n = b2.dim(-1);
-        if (k != kb) {
-            throw HeedException.shape("matmul", shapes + ": a.dim(-1)=" + k + " != b.dim(" + (bVec ? "0" : "-2") + ")=" + kb);
-        }
-        int[] aBatch = Arrays.copyOf(a2.shape().dims(), a2.rank() - 2);
-        int[] bBatch = Arrays.copyOf(b2.shape().dims(), b2.rank() - 2);
-        Shape batch;
-        try {
-            batch = Shape.broadcast("matmul", Shape.of(aBatch), Shape.of(bBatch));
-        } catch (HeedException e) {
-            throw HeedException.shape("matmul", shapes + ": batch axes " + Arrays.toString(aBatch) + " and "
-                    + Arrays.toString(bBatch) + " do not broadcast (sizes must be equal or 1)");
-        }
+        int m = a2.dim(-2), k = a2.dim(-1), n = b2.dim(-1);
+        Shape batch = Shape.broadcast("matmul", Shape.of(Arrays.copyOf(a2.shape().dims(), a2.rank() - 2)),
+                Shape.of(Arrays.copyOf(b2.shape().dims(), b2.rank() - 2)));
         int[] outDims = new int[batch.rank() + 2];
         System.arraycopy(batch.dims(), 0, outDims, 0, batch.rank());
         outDims[batch.rank()] = m;
@@ -292,6 +297,42 @@ public final class Gemm {
         if (aVec && bVec) return out.reshape(Arrays.copyOf(outDims, outDims.length - 2));
         if (aVec) return out.reshape(dropAxis(outDims, outDims.length - 2));
         if (bVec) return out.reshape(dropAxis(outDims, outDims.length - 1));
+        return out;
+    }
+
+    /**
+     * The shape of {@link #matmul(ExecutionContext, Tensor, Tensor) matmul(a, b)} after validating dtypes, ranks,
+     * the inner dimension and the batch broadcast; messages read {@code op: A[..] · B[..]: rule} with the given
+     * operand names, so an adapter (ONNX MatMul's "A" and "B") reports in its own terms.
+     *
+     * @throws HeedException {@code SHAPE_MISMATCH} naming both shapes and the rule; {@code DTYPE_MISMATCH}
+     */
+    public static int[] matmulShape(String op, String aName, String bName, Tensor a, Tensor b) {
+        String shapes = aName + a.shape() + " · " + bName + b.shape();
+        if (a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32) {
+            throw new HeedException(ErrorCode.DTYPE_MISMATCH, op + ": " + shapes + ": operands must be float32, got "
+                    + a.dtype() + " and " + b.dtype());
+        }
+        if (a.rank() == 0 || b.rank() == 0) throw HeedException.shape(op, shapes + ": operands must have rank >= 1");
+        boolean aVec = a.rank() == 1, bVec = b.rank() == 1;
+        int k = a.dim(-1), kb = bVec ? b.dim(0) : b.dim(-2);
+        if (k != kb) {
+            throw HeedException.shape(op, shapes + ": " + aName + ".dim(-1)=" + k + " != " + bName + ".dim("
+                    + (bVec ? "0" : "-2") + ")=" + kb);
+        }
+        int[] aBatch = aVec ? new int[0] : Arrays.copyOf(a.shape().dims(), a.rank() - 2);
+        int[] bBatch = bVec ? new int[0] : Arrays.copyOf(b.shape().dims(), b.rank() - 2);
+        Shape batch;
+        try {
+            batch = Shape.broadcast(op, Shape.of(aBatch), Shape.of(bBatch));
+        } catch (HeedException e) {
+            throw HeedException.shape(op, shapes + ": batch axes " + Arrays.toString(aBatch) + " and "
+                    + Arrays.toString(bBatch) + " do not broadcast (sizes must be equal or 1)");
+        }
+        int r = batch.rank();
+        int[] out = Arrays.copyOf(batch.dims(), r + (aVec ? 0 : 1) + (bVec ? 0 : 1));
+        if (!aVec) out[r] = a.dim(-2);
+        if (!bVec) out[out.length - 1] = b.dim(-1);
         return out;
     }
 

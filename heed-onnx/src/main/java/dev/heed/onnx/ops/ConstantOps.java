@@ -10,25 +10,25 @@ import dev.heed.tensor.Tensor;
 
 /**
  * Value sources and conversions.
- * <pre>
- * Constant        v1 value · v9 (same) · v11 sparse_value (refused) · v12 value_float(s)/value_int(s)/value_string(s)
- * ConstantOfShape v9 value (one element, default float 0), shape input int64
- * Range           v11 start, limit, delta scalars: n = max(ceil((limit - start) / delta), 0)
- * Cast            v1 (to as string, not registered) · v6/v9/v13/v19 to = ONNX type number;
- *                 targets float, int64, int32, bool, uint8 (float→int truncates toward zero)
- * Identity        v1/13/14/16 (tensor form only)
- * </pre>
+ * Versions, signatures and per-version notes are in the registrations below (generated into
+ * {@code docs/supported-ops.md}).
  * Cost: O(output) copies; Constant costs nothing per run (parsed once at load).
  */
 final class ConstantOps {
     private ConstantOps() {}
 
     static void register(OpRegistry.Builder b) {
-        b.register("", "Constant", new int[] {1, 9, 11, 12, 13, 19}, ConstantOps::constant);
-        b.register("", "ConstantOfShape", new int[] {9, 20}, ConstantOps::constantOfShape);
-        b.register("", "Range", 11, (node, opset) -> (ctx, in) -> new Tensor[] {range(node, in)});
-        b.register("", "Cast", new int[] {6, 9, 13, 19}, ConstantOps::cast);
-        b.register("", "Identity", new int[] {1, 13, 14, 16}, (node, opset) -> (ctx, in) -> new Tensor[] {in[0]});
+        b.register("", "Constant", new int[] {1, 9, 11, 12, 13, 19}, "-> output | value:tensor value_float:float value_floats:floats value_int:int value_ints:ints value_string:string value_strings:strings sparse_value:sparse_tensor", ConstantOps::constant);
+        b.register("", "ConstantOfShape", new int[] {9, 20}, "input -> output | value:tensor", ConstantOps::constantOfShape);
+        b.register("", "Range", 11, "start, limit, delta -> output", (node, opset) -> (ctx, in) -> new Tensor[] {range(node, in)});
+        b.register("", "Cast", new int[] {6, 9, 13, 19}, "input -> output | to:int saturate:int", ConstantOps::cast);
+        b.register("", "Identity", new int[] {1, 13, 14, 16}, "input -> output", (node, opset) -> (ctx, in) -> new Tensor[] {in[0]});
+        b.shapePreserving("", "Identity", "Cast");
+        b.notes("", "Constant", "v11 sparse_value refused; v12 value_float(s) / value_int(s) (value_string(s) refused: no string tensors)");
+        b.notes("", "ConstantOfShape", "value holds one element (default float 0); shape input int64");
+        b.notes("", "Range", "start, limit, delta scalars: n = max(ceil((limit - start) / delta), 0)");
+        b.notes("", "Cast", "to = ONNX type number (the v1 string form is not registered); targets float, int64, int32, bool, uint8 (float→int truncates toward zero)");
+        b.notes("", "Identity", "tensor form only");
     }
 
     private static Op constant(Node node, int opset) {
@@ -39,7 +39,7 @@ final class ConstantOps {
     /** The tensor a Constant node holds, from whichever attribute form it uses. */
     static Tensor constantValue(Node node) {
         if (node.attributes().size() != 1) {
-            throw HeedException.invalid(node.describe(), "needs exactly one value attribute, has " + node.attributes().keySet());
+            throw HeedException.invalid(node.opType(), "needs exactly one value attribute, has " + node.attributes().keySet());
         }
         String which = node.attributes().keySet().iterator().next();
         return switch (which) {
@@ -49,9 +49,9 @@ final class ConstantOps {
             case "value_int" -> Tensor.ofLongs(new long[] {node.attrInt("value_int", 0)});
             case "value_ints" -> { long[] v = node.attrInts("value_ints"); yield Tensor.ofLongs(v, v.length); }
             case "sparse_value", "value_string", "value_strings" -> throw HeedException.unsupported(
-                    node.describe() + ": attribute " + which + " (Heed has no sparse or string tensors)",
+                    node.opType() + ": attribute " + which + " (Heed has no sparse or string tensors)",
                     "value", "value_float", "value_floats", "value_int", "value_ints");
-            default -> throw HeedException.unsupported(node.describe() + ": unknown attribute " + which,
+            default -> throw HeedException.unsupported(node.opType() + ": unknown attribute " + which,
                     "value", "value_float", "value_floats", "value_int", "value_ints");
         };
     }
@@ -59,7 +59,7 @@ final class ConstantOps {
     private static Op constantOfShape(Node node, int opset) {
         TensorData v = node.attrTensor("value");
         Tensor fill = v == null ? Tensor.scalar(0f) : v.toTensor();
-        if (fill.numel() != 1) throw HeedException.invalid(node.describe(), "value must hold one element, has shape " + fill.shape());
+        if (fill.numel() != 1) throw HeedException.invalid(node.opType(), "value must hold one element, has shape " + fill.shape());
         Tensor one = Data.dense(fill).reshape(1);
         return (ctx, in) -> {
             long[] shape = Data.indexValues(in[0], "ConstantOfShape", "input");
@@ -73,7 +73,7 @@ final class ConstantOps {
     }
 
     private static Tensor range(Node node, Tensor[] in) {
-        String op = node.describe();
+        String op = node.opType();
         for (Tensor t : in) {
             if (t == null || t.numel() != 1) throw HeedException.invalid(op, "start, limit and delta must be scalars");
             Data.sameDType(op, in[0], t);
@@ -109,7 +109,7 @@ final class ConstantOps {
         ElemType et = ElemType.fromCode((int) to);
         DType target = et == null ? null : et.heedType();
         if (target == null) {
-            throw HeedException.unsupported(node.describe() + ": cast to " + (et == null ? "type #" + to : et.toString())
+            throw HeedException.unsupported(node.opType() + ": cast to " + (et == null ? "type #" + to : et.toString())
                     + " (Heed has no such dtype)", "float", "int64", "int32", "bool", "uint8");
         }
         return (ctx, in) -> new Tensor[] {in[0].dtype() == target ? in[0] : in[0].to(target)};

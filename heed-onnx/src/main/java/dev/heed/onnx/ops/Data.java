@@ -13,12 +13,12 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Typed element movement shared by the data-movement ops: allocation under the memory limit, block copies
+ * Typed element movement shared by the op adapters (this package and {@code ops.nn}; not an API for users): allocation under the memory limit, block copies
  * from any storage (heap or memory-mapped segment) at a storage position, axis and index helpers.
  * Positions are in elements relative to a tensor's {@link Tensor#offset()}, computed with its own strides,
  * so views (transposed, sliced, expanded, negative steps) are read in place.
  */
-final class Data {
+public final class Data {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -26,7 +26,7 @@ final class Data {
     private Data() {}
 
     /** A zero-filled heap tensor, refused when it would exceed the context's per-tensor memory limit. */
-    static Tensor alloc(ExecutionContext ctx, String op, DType dt, int[] dims) {
+    public static Tensor alloc(ExecutionContext ctx, String op, DType dt, int[] dims) {
         long n = 1;
         for (int d : dims) {
             if (d < 0) throw HeedException.invalid(op, "negative output dimension in " + Arrays.toString(dims));
@@ -41,7 +41,7 @@ final class Data {
     }
 
     /** Copies {@code n} consecutive storage elements of {@code src} (from position sp) into heap tensor {@code dst} at dp. */
-    static void copy(Tensor src, long sp, Tensor dst, long dp, int n) {
+    public static void copy(Tensor src, long sp, Tensor dst, long dp, int n) {
         if (n <= 0) return;
         long s = src.offset() + sp;
         int d = (int) (dst.offset() + dp);
@@ -64,7 +64,7 @@ final class Data {
     }
 
     /** A dense (contiguous) version of t: t itself when contiguous (heap or segment), else a heap copy. */
-    static Tensor dense(Tensor t) {
+    public static Tensor dense(Tensor t) {
         return t.isContiguous() ? t : t.contiguous();
     }
 
@@ -80,13 +80,13 @@ final class Data {
         return t.toLongArray();
     }
 
-    static int toInt(long v, String op, String what) {
+    public static int toInt(long v, String op, String what) {
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) throw HeedException.invalid(op, what + " " + v + " is out of range");
         return (int) v;
     }
 
     /** Normalises an axis in [-rank, rank) or throws naming the op. */
-    static int axis(long axis, int rank, String op) {
+    public static int axis(long axis, int rank, String op) {
         long a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) throw HeedException.invalid(op, "axis " + axis + " is out of range for rank " + rank);
         return (int) a;
@@ -104,7 +104,7 @@ final class Data {
         return t.shape().dims();
     }
 
-    static String shapeOf(Tensor t) {
+    public static String shapeOf(Tensor t) {
         return t.dtype() + t.shape().toString();
     }
 
@@ -178,7 +178,7 @@ final class Data {
     }
 
     /** Copies every element of {@code src} (any view) into the fresh contiguous {@code dst} of the same shape. */
-    static void copyAll(Tensor src, Tensor dst) {
+    public static void copyAll(Tensor src, Tensor dst) {
         if (src.isContiguous()) {
             copy(src, 0, dst, 0, (int) src.numel());
             return;

@@ -17,7 +17,7 @@ import dev.heed.tensor.Tensor;
 public final class FusedLayerNormOp implements Op {
     private final String op;
     private final float eps;
-    private final NnOps.HeapCache gammaCache = new NnOps.HeapCache(), betaCache = new NnOps.HeapCache();
+    private final HeapCache gammaCache = new HeapCache(), betaCache = new HeapCache();
 
     public FusedLayerNormOp(Node node) {
         this.op = node.describe();

@@ -10,24 +10,24 @@ import java.util.Arrays;
 
 /**
  * Index-driven ops.
- * <pre>
- * Gather         v1 · v11 negative indices · v13; out = d[:axis] + indices.shape + d[axis+1:],
- *                block copies of prod(d[axis+1:]) read in place (memory-mapped embedding tables stay mapped)
- * GatherElements v11 · v13; out[i..] = data[.. indices[i..] on axis ..]
- * ScatterND      v11 · v13 · v16 reduction none/add/mul · v18 min/max
- * TopK           v1 k attribute · v10 K input · v11 largest, sorted; ties keep the lower index first
- * CumSum         v11 · v14; exclusive, reverse; accumulates in the input dtype (float32 sequentially)
- * </pre>
+ * Versions, signatures and per-version notes are in the registrations below (generated into
+ * {@code docs/supported-ops.md}).
  */
 final class IndexOps {
     private IndexOps() {}
 
     static void register(OpRegistry.Builder b) {
-        b.register("", "Gather", new int[] {1, 11, 13}, IndexOps::gather);
-        b.register("", "GatherElements", new int[] {11, 13}, IndexOps::gatherElements);
-        b.register("", "ScatterND", new int[] {11, 13, 16, 18}, IndexOps::scatterND);
-        b.register("", "TopK", new int[] {1, 10, 11}, IndexOps::topK);
-        b.register("", "CumSum", new int[] {11, 14}, IndexOps::cumSum);
+        b.register("", "Gather", new int[] {1, 11, 13}, "data, indices -> output | axis:int", IndexOps::gather);
+        b.register("", "GatherElements", new int[] {11, 13}, "data, indices -> output | axis:int", IndexOps::gatherElements);
+        b.register("", "ScatterND", new int[] {11, 13, 16, 18}, "data, indices, updates -> output | reduction:string", IndexOps::scatterND);
+        b.register("", "TopK", 1, "X -> Values, Indices | axis:int k:int", IndexOps::topK);
+        b.register("", "TopK", new int[] {10, 11}, "X, K -> Values, Indices | axis:int largest:int sorted:int", IndexOps::topK);
+        b.register("", "CumSum", new int[] {11, 14}, "x, axis -> y | exclusive:int reverse:int", IndexOps::cumSum);
+        b.notes("", "Gather", "v11 negative indices; out = d[:axis] + indices.shape + d[axis+1:], block copies read in place (memory-mapped embedding tables stay mapped)");
+        b.notes("", "GatherElements", "out[i..] = data[.. indices[i..] on axis ..]");
+        b.notes("", "ScatterND", "v16 reduction none/add/mul · v18 min/max");
+        b.notes("", "TopK", "v1 k attribute · v10 K input · v11 largest, sorted; ties keep the lower index first");
+        b.notes("", "CumSum", "exclusive, reverse; accumulates in the input dtype (float32 sequentially)");
     }
 
     private static int index(long i, int n, String op, String what) {
@@ -38,7 +38,7 @@ final class IndexOps {
 
     private static Op gather(Node node, int opset) {
         long axis = node.attrInt("axis", 0);
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             Tensor data = Data.dense(in[0]);
             int r = data.rank();
@@ -71,7 +71,7 @@ final class IndexOps {
 
     private static Op gatherElements(Node node, int opset) {
         long axis = node.attrInt("axis", 0);
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             Tensor data = in[0];
             Tensor indices = in[1];
@@ -104,7 +104,7 @@ final class IndexOps {
 
     private static Op scatterND(Node node, int opset) {
         String reduction = node.attrString("reduction", "none");
-        String op = node.describe();
+        String op = node.opType();
         boolean ok = reduction.equals("none") || (opset >= 16 && (reduction.equals("add") || reduction.equals("mul")))
                 || (opset >= 18 && (reduction.equals("min") || reduction.equals("max")));
         if (!ok) throw HeedException.unsupported(op + ": reduction '" + reduction + "' at opset " + opset, "none", "add", "mul", "min", "max");
@@ -173,7 +173,7 @@ final class IndexOps {
         long axis = node.attrInt("axis", -1);
         boolean largest = node.attrInt("largest", 1) != 0;
         long kAttr = opset < 10 ? node.attrInt("k", -1) : -1;
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             Tensor x = in[0];
             long kk = opset < 10 ? kAttr : Data.indexValues(in[1], op, "K")[0];
@@ -228,7 +228,7 @@ final class IndexOps {
     private static Op cumSum(Node node, int opset) {
         boolean exclusive = node.attrInt("exclusive", 0) != 0;
         boolean reverse = node.attrInt("reverse", 0) != 0;
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             Tensor x = in[0];
             int r = x.rank();

@@ -7,31 +7,35 @@ import java.util.Arrays;
 
 /**
  * Ops that cut, join, repeat and pad.
- * <pre>
- * Concat v4 axis ≥ 0 · v11 negative axis; block copies of prod(d[axis:]) elements
- * Split  v2/v11 'split' attribute · v13 'split' input · v18 num_outputs (last chunk may be smaller)
- * Slice  v1 starts/ends/axes attributes · v10 inputs starts, ends, axes, steps (negative steps; clamped)
- * Tile   v6 repeats input
- * Pad    v2 pads/value attributes · v11 pads, constant_value inputs · v18 axes input · v19 wrap;
- *        modes constant, reflect, edge, wrap; negative pads crop
- * </pre>
+ * Versions, signatures and per-version notes are in the registrations below (generated into
+ * {@code docs/supported-ops.md}).
  * Split and Slice return views; Concat, Tile and Pad copy O(output) elements.
  */
 final class JoinOps {
     private JoinOps() {}
 
     static void register(OpRegistry.Builder b) {
-        b.register("", "Concat", new int[] {4, 11, 13}, JoinOps::concat);
-        b.register("", "Split", new int[] {2, 11, 13, 18}, JoinOps::split);
-        b.register("", "Slice", new int[] {1, 10, 11, 13}, JoinOps::slice);
-        b.register("", "Tile", new int[] {6, 13}, JoinOps::tile);
-        b.register("", "Pad", new int[] {2, 11, 13, 18, 19}, JoinOps::pad);
+        b.register("", "Concat", new int[] {4, 11, 13}, "inputs... -> concat_result | axis:int", JoinOps::concat);
+        b.register("", "Split", new int[] {2, 11}, "input -> outputs... | axis:int split:ints", JoinOps::split);
+        b.register("", "Split", 13, "input, split? -> outputs... | axis:int", JoinOps::split);
+        b.register("", "Split", 18, "input, split? -> outputs... | axis:int num_outputs:int", JoinOps::split);
+        b.register("", "Slice", 1, "data -> output | axes:ints ends:ints starts:ints", JoinOps::slice);
+        b.register("", "Slice", new int[] {10, 11, 13}, "data, starts, ends, axes?, steps? -> output", JoinOps::slice);
+        b.register("", "Tile", new int[] {6, 13}, "input, repeats -> output", JoinOps::tile);
+        b.register("", "Pad", 2, "data -> output | mode:string pads:ints value:float", JoinOps::pad);
+        b.register("", "Pad", new int[] {11, 13}, "data, pads, constant_value? -> output | mode:string", JoinOps::pad);
+        b.register("", "Pad", new int[] {18, 19}, "data, pads, constant_value?, axes? -> output | mode:string", JoinOps::pad);
+        b.notes("", "Concat", "v4 axis ≥ 0 · v11 negative axis; block copies of prod(d[axis:]) elements");
+        b.notes("", "Split", "v2/v11 'split' attribute · v13 'split' input · v18 num_outputs (last chunk may be smaller); returns views");
+        b.notes("", "Slice", "v1 starts/ends/axes attributes · v10 inputs (negative steps; clamped); returns a view");
+        b.notes("", "Tile", "repeats input");
+        b.notes("", "Pad", "v2 attributes · v11 inputs · v18 axes input · v19 wrap; modes constant, reflect, edge, wrap; negative pads crop");
     }
 
     private static Op concat(Node node, int opset) {
-        if (!node.hasAttr("axis")) throw HeedException.invalid(node.describe(), "attribute 'axis' is required");
+        if (!node.hasAttr("axis")) throw HeedException.invalid(node.opType(), "attribute 'axis' is required");
         long axis = node.attrInt("axis", 0);
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             Tensor first = in[0];
             int r = first.rank();
@@ -68,7 +72,7 @@ final class JoinOps {
         long axis = node.attrInt("axis", 0);
         long[] attrSplit = opset < 13 ? node.attrInts("split") : null;
         long numOutputs = node.attrInt("num_outputs", node.outputs().size());
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             int ax = Data.axis(axis, in[0].rank(), op);
             int n = in[0].dim(ax);
@@ -105,7 +109,7 @@ final class JoinOps {
     }
 
     private static Op slice(Node node, int opset) {
-        String op = node.describe();
+        String op = node.opType();
         long[] aStarts = opset < 10 ? node.attrInts("starts") : null;
         long[] aEnds = opset < 10 ? node.attrInts("ends") : null;
         long[] aAxes = opset < 10 ? node.attrInts("axes") : null;
@@ -138,7 +142,7 @@ final class JoinOps {
     }
 
     private static Op tile(Node node, int opset) {
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             long[] rep = Data.indexValues(in[1], op, "repeats");
             int r = in[0].rank();
@@ -157,7 +161,7 @@ final class JoinOps {
     }
 
     private static Op pad(Node node, int opset) {
-        String op = node.describe();
+        String op = node.opType();
         String mode = node.attrString("mode", "constant");
         if (!mode.equals("constant") && !mode.equals("reflect") && !mode.equals("edge") && !(mode.equals("wrap") && opset >= 19)) {
             throw HeedException.unsupported(op + ": mode '" + mode + "'", "constant", "reflect", "edge", "wrap (opset 19)");

@@ -9,12 +9,8 @@ import dev.heed.tensor.Tensor;
 
 /**
  * Selection and boolean logic, NumPy broadcasting.
- * <pre>
- * Where       v9 · v16 (cond bool, X, Y broadcast to one shape)
- * Not         v1 (bool)
- * And/Or/Xor  v7 (bool, broadcast)
- * Equal       v7 · v11 · v13 · v19 (float32 compared as floats, integers and bool exactly)
- * </pre>
+ * Versions, signatures and per-version notes are in the registrations below (generated into
+ * {@code docs/supported-ops.md}).
  * Cost: O(output).
  */
 final class LogicOps {
@@ -23,20 +19,21 @@ final class LogicOps {
     private interface LongPredicate2 { boolean test(long a, long b); }
 
     static void register(OpRegistry.Builder b) {
-        b.register("", "Where", new int[] {9, 16}, LogicOps::where);
-        b.register("", "Not", 1, (node, v) -> (ctx, in) -> {
+        b.register("", "Where", new int[] {9, 16}, "condition, X, Y -> output", LogicOps::where);
+        b.shapePreserving("", "Not");
+        b.register("", "Not", 1, "X -> Y", (node, v) -> (ctx, in) -> {
             requireBool(node, in[0]);
             long[] a = in[0].toLongArray();
             byte[] o = new byte[a.length];
             for (int i = 0; i < a.length; i++) o[i] = (byte) (a[i] == 0 ? 1 : 0);
             return new Tensor[] {Tensor.ofBools(o, in[0].shape().dims())};
         });
-        b.register("", "And", 7, (node, v) -> (ctx, in) -> bool2(node, in, (x, y) -> x != 0 && y != 0));
-        b.register("", "Or", 7, (node, v) -> (ctx, in) -> bool2(node, in, (x, y) -> x != 0 || y != 0));
-        b.register("", "Xor", 7, (node, v) -> (ctx, in) -> bool2(node, in, (x, y) -> (x != 0) != (y != 0)));
-        b.register("", "Equal", new int[] {7, 11, 13, 19}, (node, v) -> (ctx, in) -> {
-            Data.sameDType(node.describe(), in[0], in[1]);
-            Shape s = Data.broadcast(node.describe(), in[0], in[1]);
+        b.register("", "And", 7, "A, B -> C", (node, v) -> (ctx, in) -> bool2(node, in, (x, y) -> x != 0 && y != 0));
+        b.register("", "Or", 7, "A, B -> C", (node, v) -> (ctx, in) -> bool2(node, in, (x, y) -> x != 0 || y != 0));
+        b.register("", "Xor", 7, "A, B -> C", (node, v) -> (ctx, in) -> bool2(node, in, (x, y) -> (x != 0) != (y != 0)));
+        b.register("", "Equal", new int[] {7, 11, 13, 19}, "A, B -> C", (node, v) -> (ctx, in) -> {
+            Data.sameDType(node.opType(), in[0], in[1]);
+            Shape s = Data.broadcast(node.opType(), in[0], in[1]);
             int[] d = s.dims();
             byte[] o = new byte[s.numelInt()];
             if (in[0].dtype() == DType.FLOAT32) {
@@ -48,18 +45,24 @@ final class LogicOps {
             }
             return new Tensor[] {Tensor.ofBools(o, d)};
         });
+        b.notes("", "Where", "cond bool, X, Y broadcast to one shape");
+        b.notes("", "Not", "bool");
+        b.notes("", "And", "bool, broadcast");
+        b.notes("", "Or", "bool, broadcast");
+        b.notes("", "Xor", "bool, broadcast");
+        b.notes("", "Equal", "float32 compared as floats, integers and bool exactly");
     }
 
     private static void requireBool(Node node, Tensor t) {
         if (t.dtype() != DType.BOOL) {
-            throw new HeedException(ErrorCode.DTYPE_MISMATCH, node.describe() + ": input " + Data.shapeOf(t) + " must be bool");
+            throw new HeedException(ErrorCode.DTYPE_MISMATCH, node.opType() + ": input " + Data.shapeOf(t) + " must be bool");
         }
     }
 
     private static Tensor[] bool2(Node node, Tensor[] in, LongPredicate2 f) {
         requireBool(node, in[0]);
         requireBool(node, in[1]);
-        Shape s = Data.broadcast(node.describe(), in[0], in[1]);
+        Shape s = Data.broadcast(node.opType(), in[0], in[1]);
         int[] d = s.dims();
         long[] a = in[0].expand(d).toLongArray(), c = in[1].expand(d).toLongArray();
         byte[] o = new byte[a.length];
@@ -68,7 +71,7 @@ final class LogicOps {
     }
 
     private static Op where(Node node, int opset) {
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             requireBool(node, in[0]);
             Data.sameDType(op, in[1], in[2]);

@@ -3,8 +3,11 @@ package dev.heed.onnx.ops;
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
 import dev.heed.onnx.ir.Node;
+import dev.heed.onnx.ops.nn.NnOps;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.SortedSet;
@@ -12,23 +15,44 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Operators keyed by (domain, op_type, since_version). {@link #resolve} picks, for the opset a model imports,
- * the implementation with the highest since_version not above it, as the ONNX versioning rules say.
+ * Operators keyed by (domain, op_type, since_version), each with the {@link OpSchema} it accepts. {@link #resolve}
+ * picks, for the opset a model imports, the implementation with the highest since_version not above it, as the
+ * ONNX versioning rules say, and returns it wrapped so that creating an op first validates the node against
+ * the schema (arity, empty required inputs, output count, attribute types): every path that builds ops from a
+ * graph refuses a malformed node with {@code MALFORMED_INPUT} before the op sees it. The registry is the one
+ * source of truth for the op table: {@code docs/supported-ops.md} is generated from it ({@link SupportedOps}),
+ * and ops that keep their input's shape carry a flag ({@link #isShapePreserving}) for the constant folder.
  * Immutable once built; {@link #standard()} returns a fresh registry with every op Heed implements.
  *
  * <pre>{@code
  * OpRegistry reg = OpRegistry.standard();
  * OpFactory f = reg.resolve("", "Squeeze", 12);      // the attribute form (since 1)
  * OpFactory g = reg.resolve("", "Squeeze", 13);      // the input form (since 13)
- * OpRegistry mine = OpRegistry.builder().include(reg).register("", "MyOp", 1, factory).build();
+ * OpRegistry mine = OpRegistry.builder().include(reg).register("", "MyOp", 1, "X -> Y | alpha:float", factory).build();
  * }</pre>
  */
 public final class OpRegistry {
 
-    private final Map<String, Map<String, NavigableMap<Integer, OpFactory>>> table; // domain → op → since → factory
+    /** One registration: the factory and the schema it was registered with (null for unchecked registrations). */
+    private record Entry(OpFactory factory, OpSchema schema) {
+        OpFactory validating() {
+            if (schema == null) return factory;
+            return (node, opset) -> {
+                schema.validate(node);
+                return factory.create(node, opset);
+            };
+        }
+    }
 
-    private OpRegistry(Map<String, Map<String, NavigableMap<Integer, OpFactory>>> table) {
+    private final Map<String, Map<String, NavigableMap<Integer, Entry>>> table; // domain → op → since → entry
+    private final Map<String, String> notes;                                    // "domain/op" → notes
+    private final Set<String> shapePreserving;                                  // "domain/op"
+
+    private OpRegistry(Map<String, Map<String, NavigableMap<Integer, Entry>>> table, Map<String, String> notes,
+                       Set<String> shapePreserving) {
         this.table = table;
+        this.notes = notes;
+        this.shapePreserving = shapePreserving;
     }
 
     /** Every operator this module implements: data movement and shape ops, logic, Cast, elementwise math, NN layers, reductions, resampling. */
@@ -50,15 +74,50 @@ public final class OpRegistry {
         return new Builder();
     }
 
+    private Entry entry(String domain, String opType, long opset) {
+        NavigableMap<Integer, Entry> versions = table.getOrDefault(Node.canonicalDomain(domain), Map.of()).get(opType);
+        if (versions == null) return null;
+        Map.Entry<Integer, Entry> e = versions.floorEntry((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, opset)));
+        return e == null ? null : e.getValue();
+    }
+
     /**
      * The factory for {@code opType} in {@code domain} at {@code opset}, or null when there is none (op unknown,
-     * or only introduced in a later opset than the model imports).
+     * or only introduced in a later opset than the model imports). The factory validates each node against the
+     * registration's {@link OpSchema} before building its op.
      */
     public OpFactory resolve(String domain, String opType, long opset) {
-        NavigableMap<Integer, OpFactory> versions = table.getOrDefault(Node.canonicalDomain(domain), Map.of()).get(opType);
-        if (versions == null) return null;
-        Map.Entry<Integer, OpFactory> e = versions.floorEntry((int) Math.min(Integer.MAX_VALUE, opset));
-        return e == null ? null : e.getValue();
+        Entry e = entry(domain, opType, opset);
+        return e == null ? null : e.validating();
+    }
+
+    /** The schema that applies at {@code opset}, or null (op unknown there, or registered without a signature). */
+    public OpSchema schema(String domain, String opType, long opset) {
+        Entry e = entry(domain, opType, opset);
+        return e == null ? null : e.schema();
+    }
+
+    /** The since-versions registered for {@code opType}, ascending (empty when unknown). */
+    public SortedSet<Integer> versions(String domain, String opType) {
+        NavigableMap<Integer, Entry> v = table.getOrDefault(Node.canonicalDomain(domain), Map.of()).get(opType);
+        return v == null ? Collections.emptySortedSet() : Collections.unmodifiableSortedSet(new TreeSet<>(v.keySet()));
+    }
+
+    /** Free-text notes on what the implementation covers, or "" when none were registered. */
+    public String notes(String domain, String opType) {
+        return notes.getOrDefault(key(domain, opType), "");
+    }
+
+    /**
+     * True when the op's first output always has its first input's shape (elementwise unary ops, Cast, Softmax…):
+     * a constant folder may give such an output the input's known shape without running the op.
+     */
+    public boolean isShapePreserving(String domain, String opType) {
+        return shapePreserving.contains(key(domain, opType));
+    }
+
+    private static String key(String domain, String opType) {
+        return Node.canonicalDomain(domain) + "/" + opType;
     }
 
     /** True when {@link #resolve} finds an implementation. */
@@ -79,7 +138,7 @@ public final class OpRegistry {
     /** The error for a node no implementation covers: names op, domain, opset and node, lists what exists. */
     public HeedException unsupported(Node node, long opset) {
         String dom = node.domain().isEmpty() ? "ai.onnx" : node.domain();
-        NavigableMap<Integer, OpFactory> versions = table.getOrDefault(node.domain(), Map.of()).get(node.opType());
+        NavigableMap<Integer, Entry> versions = table.getOrDefault(node.domain(), Map.of()).get(node.opType());
         String why = versions == null
                 ? "is not implemented"
                 : opset < 0 ? "needs an opset import for domain " + dom + ", the model has none"
@@ -91,37 +150,72 @@ public final class OpRegistry {
 
     /** Collects registrations; {@link #build()} freezes them. */
     public static final class Builder {
-        private final Map<String, Map<String, NavigableMap<Integer, OpFactory>>> table = new HashMap<>();
+        private final Map<String, Map<String, NavigableMap<Integer, Entry>>> table = new HashMap<>();
+        private final Map<String, String> notes = new HashMap<>();
+        private final Set<String> shapePreserving = new HashSet<>();
 
         private Builder() {}
 
-        /** Registers {@code factory} for {@code opType} from opset {@code sinceVersion} on (until a later registration). */
-        public Builder register(String domain, String opType, int sinceVersion, OpFactory factory) {
+        private Builder put(String domain, String opType, int sinceVersion, Entry e) {
             table.computeIfAbsent(Node.canonicalDomain(domain), d -> new HashMap<>())
-                    .computeIfAbsent(opType, o -> new TreeMap<>()).put(sinceVersion, factory);
+                    .computeIfAbsent(opType, o -> new TreeMap<>()).put(sinceVersion, e);
             return this;
         }
 
-        /** Registers the same factory for several since-versions (versions that differ only in types). */
+        /**
+         * Registers {@code factory} for {@code opType} from opset {@code sinceVersion} on (until a later
+         * registration), accepting nodes that match {@code signature} ({@link OpSchema#parse}).
+         */
+        public Builder register(String domain, String opType, int sinceVersion, String signature, OpFactory factory) {
+            return put(domain, opType, sinceVersion, new Entry(factory, OpSchema.parse(signature)));
+        }
+
+        /** Registers the same factory and signature for several since-versions (versions that differ only in types). */
+        public Builder register(String domain, String opType, int[] sinceVersions, String signature, OpFactory factory) {
+            OpSchema s = OpSchema.parse(signature);
+            for (int v : sinceVersions) put(domain, opType, v, new Entry(factory, s));
+            return this;
+        }
+
+        /** Registers {@code factory} without a signature: nodes reach it unvalidated (prefer the signature form). */
+        public Builder register(String domain, String opType, int sinceVersion, OpFactory factory) {
+            return put(domain, opType, sinceVersion, new Entry(factory, null));
+        }
+
+        /** Registers the same factory without a signature for several since-versions. */
         public Builder register(String domain, String opType, int[] sinceVersions, OpFactory factory) {
             for (int v : sinceVersions) register(domain, opType, v, factory);
             return this;
         }
 
-        /** Copies every registration of {@code other}. */
+        /** Notes for the supported-ops documentation: what the implementation covers, per version where it differs. */
+        public Builder notes(String domain, String opType, String text) {
+            notes.put(key(domain, opType), text);
+            return this;
+        }
+
+        /** Marks ops whose first output always has their first input's shape ({@link OpRegistry#isShapePreserving}). */
+        public Builder shapePreserving(String domain, String... opTypes) {
+            for (String op : opTypes) shapePreserving.add(key(domain, op));
+            return this;
+        }
+
+        /** Copies every registration, note and flag of {@code other}. */
         public Builder include(OpRegistry other) {
-            other.table.forEach((d, ops) -> ops.forEach((op, vs) -> vs.forEach((v, f) -> register(d, op, v, f))));
+            other.table.forEach((d, ops) -> ops.forEach((op, vs) -> vs.forEach((v, e) -> put(d, op, v, e))));
+            notes.putAll(other.notes);
+            shapePreserving.addAll(other.shapePreserving);
             return this;
         }
 
         public OpRegistry build() {
-            Map<String, Map<String, NavigableMap<Integer, OpFactory>>> copy = new HashMap<>();
+            Map<String, Map<String, NavigableMap<Integer, Entry>>> copy = new HashMap<>();
             table.forEach((d, ops) -> {
-                Map<String, NavigableMap<Integer, OpFactory>> m = new HashMap<>();
+                Map<String, NavigableMap<Integer, Entry>> m = new HashMap<>();
                 ops.forEach((op, vs) -> m.put(op, Collections.unmodifiableNavigableMap(new TreeMap<>(vs))));
                 copy.put(d, Collections.unmodifiableMap(m));
             });
-            return new OpRegistry(Collections.unmodifiableMap(copy));
+            return new OpRegistry(Collections.unmodifiableMap(copy), Map.copyOf(notes), Set.copyOf(shapePreserving));
         }
     }
 }

@@ -15,12 +15,8 @@ import java.util.Arrays;
 
 /**
  * Reductions over axes, and the index of the extreme along one axis.
- * <pre>
- * ReduceSum                    v1 · v11 negative axes · v13 axes input + noop_with_empty_axes
- * ReduceMean ReduceMax ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceSumSquare ReduceLogSum ReduceLogSumExp
- *                              v1 · v11 · (Max/Min v12 types) · v13 types · v18 axes input + noop_with_empty_axes
- * ArgMax ArgMin                v1 · v11 negative axis · v12 select_last_index · v13; int64 out
- * </pre>
+ * Versions, signatures and per-version notes are in the registrations below (generated into
+ * {@code docs/supported-ops.md}).
  * keepdims (default 1) keeps reduced axes as size 1; no axes (absent or empty) reduces every axis, or, with
  * noop_with_empty_axes=1, returns the input unchanged. Sum / mean / max / min / prod run on
  * {@link Reductions#reduce} (float32 vectorised; int64 / int32 exact); L1 = Σ|x|, SumSquare = Σx², L2 = √Σx²,
@@ -44,16 +40,25 @@ final class ReduceOps {
         reduce(b, "ReduceSumSquare", Kind.SUM_SQUARE, new int[] {1, 11, 13, 18}, 18);
         reduce(b, "ReduceLogSum", Kind.LOG_SUM, new int[] {1, 11, 13, 18}, 18);
         reduce(b, "ReduceLogSumExp", Kind.LOG_SUM_EXP, new int[] {1, 11, 13, 18}, 18);
-        b.register("", "ArgMax", new int[] {1, 11, 12, 13}, (n, v) -> arg(n, true));
-        b.register("", "ArgMin", new int[] {1, 11, 12, 13}, (n, v) -> arg(n, false));
+        b.register("", "ArgMax", new int[] {1, 11, 12, 13}, "data -> reduced | axis:int keepdims:int select_last_index:int", (n, v) -> arg(n, true));
+        b.register("", "ArgMin", new int[] {1, 11, 12, 13}, "data -> reduced | axis:int keepdims:int select_last_index:int", (n, v) -> arg(n, false));
+        b.notes("", "ReduceSum", "v11 negative axes · v13 axes input + noop_with_empty_axes");
+        b.notes("", "ArgMax", "v11 negative axis · v12 select_last_index; int64 out; float32 only");
+        b.notes("", "ArgMin", "v11 negative axis · v12 select_last_index; int64 out; float32 only");
     }
 
     private static void reduce(OpRegistry.Builder b, String name, Kind kind, int[] versions, int axesInputSince) {
-        b.register("", name, versions, (node, opset) -> reduce(node, opset, kind, opset >= axesInputSince));
+        for (int v : versions) {
+            String signature = v >= axesInputSince
+                    ? "data, axes? -> reduced | keepdims:int noop_with_empty_axes:int"
+                    : "data -> reduced | axes:ints keepdims:int";
+            b.register("", name, v, signature, (node, opset) -> reduce(node, opset, kind, opset >= axesInputSince));
+        }
+        if (axesInputSince == 18) b.notes("", name, "v11 negative axes · v12/v13 more types · v18 axes input + noop_with_empty_axes");
     }
 
     private static Op reduce(Node node, int opset, Kind kind, boolean axesInput) {
-        String op = node.describe();
+        String op = node.opType();
         boolean keep = node.attrInt("keepdims", 1) != 0;
         if (axesInput && node.hasAttr("axes")) {
             throw HeedException.invalid(op, "at opset " + opset + " axes is the second input, not an attribute");
@@ -128,7 +133,7 @@ final class ReduceOps {
     }
 
     private static Op arg(Node node, boolean max) {
-        String op = node.describe();
+        String op = node.opType();
         long axis = node.attrInt("axis", 0);
         boolean keep = node.attrInt("keepdims", 1) != 0;
         boolean last = node.attrInt("select_last_index", 0) != 0;

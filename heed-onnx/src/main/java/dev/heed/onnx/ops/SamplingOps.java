@@ -12,16 +12,8 @@ import java.util.Arrays;
 
 /**
  * Resampling on the {@link Resize} and {@link GridSample} kernels (float32).
- * <pre>
- * Upsample   v7 scales attribute · v9 scales input; nearest / linear, asymmetric coordinates
- * Resize     v10 X, scales; nearest / linear, asymmetric coordinates
- *            v11 X, roi, scales, sizes; + cubic, coordinate_transformation_mode, nearest_mode, cubic_coeff_a,
- *                exclude_outside, extrapolation_value (roi only read by tf_crop_and_resize)
- *            v13 roi and scales optional · v18 axes, keep_aspect_ratio_policy (antialias=1 unsupported)
- *            v19 half_pixel_symmetric
- * GridSample v16 X [N, C, H, W], grid [N, Ho, Wo, 2] → [N, C, Ho, Wo]; bilinear / nearest / bicubic,
- *                zeros / border / reflection padding, align_corners
- * </pre>
+ * Versions, signatures and per-version notes are in the registrations below (generated into
+ * {@code docs/supported-ops.md}).
  * Output size: {@code floor(in · scale)} (tf_crop_and_resize: {@code floor(in · (end - start) · scale)}) or the
  * given sizes; with sizes the coordinate transform uses {@code scale = out / in}. Upsample and Resize-10 have
  * no nearest_mode: they round as ONNX Runtime does, down on axes that grow (scale ≥ 1) and up on axes that
@@ -31,9 +23,16 @@ final class SamplingOps {
     private SamplingOps() {}
 
     static void register(OpRegistry.Builder b) {
-        b.register("", "Resize", new int[] {10, 11, 13, 18, 19}, SamplingOps::resize);
-        b.register("", "Upsample", new int[] {7, 9}, SamplingOps::upsample);
-        b.register("", "GridSample", 16, SamplingOps::gridSample);
+        b.register("", "Resize", 10, "X, scales -> Y | mode:string", SamplingOps::resize);
+        b.register("", "Resize", new int[] {11, 13, 18, 19}, "X, roi?, scales?, sizes? -> Y | antialias:int axes:ints "
+                + "coordinate_transformation_mode:string cubic_coeff_a:float exclude_outside:int extrapolation_value:float "
+                + "keep_aspect_ratio_policy:string mode:string nearest_mode:string", SamplingOps::resize);
+        b.register("", "Upsample", 7, "X -> Y | mode:string scales:floats", SamplingOps::upsample);
+        b.register("", "Upsample", 9, "X, scales -> Y | mode:string", SamplingOps::upsample);
+        b.register("", "GridSample", 16, "X, grid -> Y | align_corners:int mode:string padding_mode:string", SamplingOps::gridSample);
+        b.notes("", "Upsample", "v7 scales attribute · v9 scales input; nearest / linear, asymmetric coordinates");
+        b.notes("", "Resize", "v10 nearest / linear, asymmetric · v11 + cubic, coordinate_transformation_mode, nearest_mode, cubic_coeff_a, exclude_outside, extrapolation_value (roi only read by tf_crop_and_resize) · v13 roi and scales optional · v18 axes, keep_aspect_ratio_policy (antialias=1 unsupported) · v19 half_pixel_symmetric");
+        b.notes("", "GridSample", "X [N, C, H, W], grid [N, Ho, Wo, 2] → [N, C, Ho, Wo]; bilinear / nearest / bicubic, zeros / border / reflection padding, align_corners");
     }
 
     // ---------------------------------------------------------------- Resize / Upsample
@@ -55,7 +54,7 @@ final class SamplingOps {
     }
 
     private static Op resize(Node node, int opset) {
-        String op = node.describe();
+        String op = node.opType();
         Resize.Mode mode = mode(op, node.attrString("mode", "nearest"), opset >= 11);
         if (opset < 11) {
             Resize.Params p = Resize.Params.defaults(mode).withCoordinateMode(Resize.CoordinateMode.ASYMMETRIC);
@@ -98,7 +97,7 @@ final class SamplingOps {
     }
 
     private static Op upsample(Node node, int opset) {
-        String op = node.describe();
+        String op = node.opType();
         Resize.Mode mode = mode(op, node.attrString("mode", "nearest"), false);
         Spec spec = new Spec(op, Resize.Params.defaults(mode).withCoordinateMode(Resize.CoordinateMode.ASYMMETRIC), true, null, "stretch");
         if (opset >= 9) return (ctx, in) -> new Tensor[] {run(ctx, spec, in[0], null, in[1], null)};
@@ -236,7 +235,7 @@ final class SamplingOps {
     // ---------------------------------------------------------------- GridSample
 
     private static Op gridSample(Node node, int opset) {
-        String op = node.describe();
+        String op = node.opType();
         String m = node.attrString("mode", "bilinear");
         GridSample.Mode mode = switch (m) {
             case "bilinear", "linear" -> GridSample.Mode.BILINEAR;

@@ -8,35 +8,37 @@ import java.util.Arrays;
 
 /**
  * Shape-only ops: views that copy nothing (or one contiguous copy when a reshape needs it).
- * <pre>
- * Shape     v1 · v15 start/end attributes (clamped, negative from the end)
- * Size      v1 (int64 scalar)
- * Reshape   v5 shape input, 0 = copy input dim · v14 allowzero=1 keeps 0 literal
- * Flatten   v1 axis ≥ 0 · v11 negative axis; output [prod(d[:axis]), prod(d[axis:])]
- * Squeeze   v1/v11 axes attribute · v13 axes input; no axes = every size-1 axis
- * Unsqueeze v1/v11 axes attribute · v13 axes input; axes index the output
- * Transpose v1 perm (default: reversed axes)
- * Expand    v8 shape input, bidirectional broadcast (a view with stride 0)
- * </pre>
+ * Versions, signatures and per-version notes are in the registrations below (generated into
+ * {@code docs/supported-ops.md}).
  */
 final class ShapeOps {
     private ShapeOps() {}
 
     static void register(OpRegistry.Builder b) {
-        b.register("", "Shape", new int[] {1, 13, 15, 19}, ShapeOps::shape);
-        b.register("", "Size", new int[] {1, 13, 19}, (n, v) -> (ctx, in) -> new Tensor[] {Data.int64Scalar(in[0].numel())});
-        b.register("", "Reshape", new int[] {5, 13, 14, 19}, ShapeOps::reshape);
-        b.register("", "Flatten", new int[] {1, 9, 11, 13}, ShapeOps::flatten);
-        b.register("", "Squeeze", new int[] {1, 11, 13}, ShapeOps::squeeze);
-        b.register("", "Unsqueeze", new int[] {1, 11, 13}, ShapeOps::unsqueeze);
-        b.register("", "Transpose", new int[] {1, 13}, ShapeOps::transpose);
-        b.register("", "Expand", new int[] {8, 13}, (node, v) -> (ctx, in) -> {
+        b.register("", "Shape", new int[] {1, 13, 15, 19}, "data -> shape | start:int end:int", ShapeOps::shape);
+        b.register("", "Size", new int[] {1, 13, 19}, "data -> size", (n, v) -> (ctx, in) -> new Tensor[] {Data.int64Scalar(in[0].numel())});
+        b.register("", "Reshape", new int[] {5, 13, 14, 19}, "data, shape -> reshaped | allowzero:int", ShapeOps::reshape);
+        b.register("", "Flatten", new int[] {1, 9, 11, 13}, "input -> output | axis:int", ShapeOps::flatten);
+        b.register("", "Squeeze", new int[] {1, 11}, "data -> squeezed | axes:ints", ShapeOps::squeeze);
+        b.register("", "Squeeze", 13, "data, axes? -> squeezed", ShapeOps::squeeze);
+        b.register("", "Unsqueeze", new int[] {1, 11}, "data -> expanded | axes:ints", ShapeOps::unsqueeze);
+        b.register("", "Unsqueeze", 13, "data, axes -> expanded", ShapeOps::unsqueeze);
+        b.register("", "Transpose", new int[] {1, 13}, "data -> transposed | perm:ints", ShapeOps::transpose);
+        b.register("", "Expand", new int[] {8, 13}, "input, shape -> output", (node, v) -> (ctx, in) -> {
             long[] target = Data.indexValues(in[1], "Expand", "shape");
             int[] t = new int[target.length];
             for (int i = 0; i < t.length; i++) t[i] = Data.toInt(target[i], "Expand", "dimension");
-            Shape out = Shape.broadcast(node.describe(), in[0].shape(), Shape.of(t));
+            Shape out = Shape.broadcast(node.opType(), in[0].shape(), Shape.of(t));
             return new Tensor[] {in[0].expand(out.dims())};
         });
+        b.notes("", "Shape", "v15 start/end attributes (clamped, negative from the end)");
+        b.notes("", "Size", "int64 scalar");
+        b.notes("", "Reshape", "0 = copy input dim · v14 allowzero=1 keeps 0 literal");
+        b.notes("", "Flatten", "v1 axis ≥ 0 · v11 negative axis; output [prod(d[:axis]), prod(d[axis:])]");
+        b.notes("", "Squeeze", "v1/v11 axes attribute · v13 axes input; no axes = every size-1 axis");
+        b.notes("", "Unsqueeze", "v1/v11 axes attribute · v13 axes input; axes index the output");
+        b.notes("", "Transpose", "perm (default: reversed axes)");
+        b.notes("", "Expand", "bidirectional broadcast (a view with stride 0)");
     }
 
     private static Op shape(Node node, int opset) {
@@ -55,7 +57,7 @@ final class ShapeOps {
 
     private static Op reshape(Node node, int opset) {
         boolean allowZero = node.attrInt("allowzero", 0) != 0;
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             long[] spec = Data.indexValues(in[1], op, "shape");
             int[] d = new int[spec.length];
@@ -83,7 +85,7 @@ final class ShapeOps {
         return (ctx, in) -> {
             int r = in[0].rank();
             long a = axis < 0 ? axis + r : axis;
-            if (a < 0 || a > r) throw HeedException.invalid(node.describe(), "axis " + axis + " out of range for rank " + r);
+            if (a < 0 || a > r) throw HeedException.invalid(node.opType(), "axis " + axis + " out of range for rank " + r);
             long outer = 1, inner = 1;
             for (int i = 0; i < r; i++) {
                 if (i < a) outer *= in[0].dim(i);
@@ -94,12 +96,12 @@ final class ShapeOps {
     }
 
     private static long[] axesOf(Node node, int opset, Tensor[] in) {
-        if (opset >= 13) return in.length > 1 && in[1] != null ? Data.indexValues(in[1], node.describe(), "axes") : null;
+        if (opset >= 13) return in.length > 1 && in[1] != null ? Data.indexValues(in[1], node.opType(), "axes") : null;
         return node.attrInts("axes");
     }
 
     private static Op squeeze(Node node, int opset) {
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             long[] axes = axesOf(node, opset, in);
             int[] d = in[0].shape().dims();
@@ -121,7 +123,7 @@ final class ShapeOps {
     }
 
     private static Op unsqueeze(Node node, int opset) {
-        String op = node.describe();
+        String op = node.opType();
         return (ctx, in) -> {
             long[] axes = axesOf(node, opset, in);
             if (axes == null) throw HeedException.invalid(op, "axes are required");
@@ -148,9 +150,9 @@ final class ShapeOps {
                 for (int i = 0; i < r; i++) p[i] = r - 1 - i;
             } else {
                 if (perm.length != r) {
-                    throw HeedException.shape(node.describe(), "perm " + Arrays.toString(perm) + " does not match rank of " + in[0].shape());
+                    throw HeedException.shape(node.opType(), "perm " + Arrays.toString(perm) + " does not match rank of " + in[0].shape());
                 }
-                for (int i = 0; i < r; i++) p[i] = Data.axis(perm[i], r, node.describe());
+                for (int i = 0; i < r; i++) p[i] = Data.axis(perm[i], r, node.opType());
             }
             return new Tensor[] {in[0].permute(p)};
         };

@@ -8,15 +8,16 @@ import java.util.function.Function;
  * the tensor's identity: the value is derived on the first call for a tensor and reused while the same tensor
  * keeps arriving. The entry is one immutable record in a volatile field, so concurrent runs see either nothing
  * (and derive the value themselves) or a complete entry. Callers decide which tensors are safe to memoise
- * (constants whose contents cannot change between runs). Cost: one identity compare per hit.
+ * (constants whose contents cannot change between runs). Cost: one identity compare per hit. Shared by the op
+ * adapters (this package and {@code ops.nn}); not an API for users.
  */
-final class TensorMemo<V> {
+public final class TensorMemo<V> {
     private record Entry<V>(Tensor key, V value) {}
 
     private volatile Entry<V> last;
 
     /** {@code derive(key)}, computed once for the last key seen. */
-    V get(Tensor key, Function<Tensor, V> derive) {
+    public V get(Tensor key, Function<Tensor, V> derive) {
         Entry<V> e = last;
         if (e != null && e.key == key) return e.value;
         V v = derive.apply(key);

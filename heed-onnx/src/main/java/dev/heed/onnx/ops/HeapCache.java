@@ -1,0 +1,26 @@
+package dev.heed.onnx.ops;
+
+import dev.heed.tensor.Storage;
+import dev.heed.tensor.Tensor;
+
+/**
+ * Per-node memo of the heap copy of a read-only memory-mapped input (a weight). Heap tensors are passed
+ * through (their arrays may change between runs, so they are never cached); a writable segment is copied on
+ * every call. Concurrent runs see either nothing (and copy) or a complete copy ({@link TensorMemo}). Shared by
+ * the op adapters; not an API for users.
+ */
+public final class HeapCache {
+    private final TensorMemo<Tensor> memo = new TensorMemo<>();
+
+    /** {@code t} itself when heap-backed, else a contiguous heap copy (cached when the segment is read-only). */
+    public Tensor of(Tensor t) {
+        if (t == null || !(t.storage() instanceof Storage.Segment s)) return t;
+        return s.segment().isReadOnly() ? memo.get(t, HeapCache::copy) : copy(t);
+    }
+
+    private static Tensor copy(Tensor t) {
+        Tensor h = Tensor.zeros(t.dtype(), t.shape().dims());
+        Data.copyAll(t, h);
+        return h;
+    }
+}
