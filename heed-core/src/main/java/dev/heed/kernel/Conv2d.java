@@ -90,6 +90,7 @@ public final class Conv2d {
         Dims d = check(x, w, bias, p, act);
         float[] xd = dense(x), wd = dense(w);
         float[] bd = bias == null ? null : bias.toFloatArray();
+        dev.heed.exec.MemoryBudget.reserve(ctx, "conv2d: output", DType.FLOAT32, d.n, d.m, d.oh, d.ow);
         Tensor y = Tensor.zeros(DType.FLOAT32, d.n, d.m, d.oh, d.ow);
         float[] yd = y.floatArrayOrNull();
         if (y.numel() == 0) return y;

@@ -3,6 +3,7 @@ package dev.heed.onnx;
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
+import dev.heed.exec.MemoryBudget;
 import dev.heed.onnx.ir.Dim;
 import dev.heed.onnx.ir.Graph;
 import dev.heed.onnx.ir.Model;
@@ -335,8 +336,15 @@ public final class Session implements AutoCloseable {
     }
 
     private RunResult execute(Map<String, Tensor> feeds, boolean profile) {
+        // the run's memory ledger: ops refuse allocations past the budget given what the run already holds
+        MemoryBudget budget = MemoryBudget.forRun(options.execution().memoryLimitBytes());
+        return budget.call(() -> execute(feeds, profile, budget));
+    }
+
+    private RunResult execute(Map<String, Tensor> feeds, boolean profile, MemoryBudget budget) {
         Tensor[] slots = template.clone();
         bind(feeds, slots);
+        for (Tensor t : slots) budget.exempt(t); // constants and the caller's inputs are not the run's allocations
         List<RunResult.NodeTiming> timings = profile ? new ArrayList<>(steps.length) : List.of();
         for (Step step : steps) {
             Tensor[] args = new Tensor[step.in.length];
@@ -364,8 +372,9 @@ public final class Session implements AutoCloseable {
                     throw new HeedException(ErrorCode.INTERNAL, step.node.describe() + " did not produce output #" + j);
                 }
                 slots[step.out[j]] = res[j];
+                budget.hold(res[j]);
             }
-            for (int s : step.release) slots[s] = null; // last reader done: the buffer can be reclaimed
+            for (int s : step.release) { budget.drop(slots[s]); slots[s] = null; } // last reader done: the buffer can be reclaimed
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (int i = 0; i < outputSlots.length; i++) out.put(outputs.get(i).name(), slots[outputSlots[i]]);

@@ -134,12 +134,7 @@ final class NnOps {
 
     /** Refuses an output over the per-tensor memory limit before a kernel allocates it. */
     private static void limit(ExecutionContext ctx, String op, int... dims) {
-        long n = 1;
-        for (int d : dims) n = n > Long.MAX_VALUE / 8 / Math.max(d, 1) ? Long.MAX_VALUE / 8 : n * Math.max(d, 0);
-        if (n * 4 > ctx.options().memoryLimitBytes()) {
-            throw new HeedException(ErrorCode.MEMORY_LIMIT, op + ": output float32" + Arrays.toString(dims) + " needs "
-                    + n * 4 + " bytes, over the memory limit of " + ctx.options().memoryLimitBytes());
-        }
+        dev.heed.exec.MemoryBudget.reserve(ctx, op + ": output", DType.FLOAT32, dims); // per tensor and the run's total
     }
 
     private static boolean wants(Node node, int output) {
@@ -386,6 +381,7 @@ final class NnOps {
         }
         int oh = h / kh, ow = wd / kw, pos = oh * ow, kdim = c * kh * kw;
         limit(ctx, op, n, m, oh, ow);
+        dev.heed.exec.MemoryBudget.reserve(ctx, op + ": im2col patches", DType.FLOAT32, n, oh, ow, c, kh, kw);
         Tensor xc = x.contiguous(), wc = w.contiguous();
         float[] xd = xc.floatArrayOrNull(), wdat = wc.floatArrayOrNull();
         int xo = (int) xc.offset();

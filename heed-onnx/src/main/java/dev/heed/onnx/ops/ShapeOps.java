@@ -35,6 +35,7 @@ final class ShapeOps {
             int[] t = new int[target.length];
             for (int i = 0; i < t.length; i++) t[i] = Data.toInt(target[i], "Expand", "dimension");
             Shape out = Shape.broadcast(node.describe(), in[0].shape(), Shape.of(t));
+            dev.heed.exec.MemoryBudget.reserve(ctx, node.describe() + ": output", in[0].dtype(), out.dims()); // consumers see every element
             return new Tensor[] {in[0].expand(out.dims())};
         });
     }
