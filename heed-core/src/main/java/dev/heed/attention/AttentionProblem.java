@@ -107,7 +107,7 @@ final class AttentionProblem {
             float[] raw = m.toFloatArray(); // row-major over md (bool -> 0/1)
             boolean bool = m.dtype() == DType.BOOL;
             int rows = md[0] * md[1] * md[2];
-            mask = new float[rows * s];
+            mask = new float[dev.heed.exec.MemoryBudget.elements(null, "attention: mask rows [B, H, L, S]", DType.FLOAT32, md[0], md[1], md[2], s)];
             for (int r = 0; r < rows; r++) {
                 for (int j = 0; j < s; j++) {
                     float x = raw[r * md[3] + (md[3] == 1 ? 0 : j)];
@@ -153,7 +153,7 @@ final class AttentionProblem {
 
     /** The output array: the caller's ({@link #into}, contents undefined until written) or a new zeroed one. */
     float[] newOutput() {
-        if (into == null) return new float[batch * hq * l * ev];
+        if (into == null) return new float[dev.heed.exec.MemoryBudget.elements(null, "attention: output [B, Hq, L, Ev]", DType.FLOAT32, batch, hq, l, ev)];
         float[] a = into.floatArrayOrNull();
         if (s == 0) Arrays.fill(a, outOff, outOff + batch * hq * l * ev, 0f); // no keys: every row is fully masked
         return a;
@@ -166,12 +166,7 @@ final class AttentionProblem {
 
     /** Allocates the weights array, refusing what Java arrays cannot hold. */
     float[] newWeights(String op) {
-        long n = (long) batch * hq * l * s;
-        if (n > Integer.MAX_VALUE - 16) {
-            throw new HeedException(ErrorCode.MEMORY_LIMIT, op + ": captured weights [B, Hq, L, S]=["
-                    + batch + ", " + hq + ", " + l + ", " + s + "] need " + n + " floats, more than one Java array holds");
-        }
-        return new float[(int) n];
+        return new float[dev.heed.exec.MemoryBudget.elements(null, op + ": captured weights [B, Hq, L, S]", DType.FLOAT32, batch, hq, l, s)];
     }
 
     // ------------------------------------------------------------------ helpers shared by the kernels

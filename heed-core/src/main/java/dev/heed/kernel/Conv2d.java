@@ -91,6 +91,7 @@ public final class Conv2d {
         Dims d = check(x, w, bias, p, act);
         float[] xd = dense(x), wd = dense(w);
         float[] bd = bias == null ? null : bias.toFloatArray();
+        dev.heed.exec.MemoryBudget.reserve(ctx, "conv2d: output", DType.FLOAT32, d.n, d.m, d.oh, d.ow);
         if (Conv2dPatch.applies(d, p) && (long) d.n() * d.m() * d.oh() * d.ow() > 0) return Conv2dPatch.conv(ctx, d, xd, wd, bd, act);
         Tensor y = Tensor.zeros(DType.FLOAT32, d.n, d.m, d.oh, d.ow);
         float[] yd = y.floatArrayOrNull();

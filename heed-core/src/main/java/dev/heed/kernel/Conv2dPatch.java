@@ -24,6 +24,7 @@ final class Conv2dPatch {
     static Tensor conv(ExecutionContext ctx, Conv2d.Dims d, float[] xd, float[] wd, float[] bias, Activation act) {
         int n = d.n(), c = d.c(), h = d.h(), wi = d.w(), m = d.m(), kh = d.kh(), kw = d.kw();
         int oh = d.oh(), ow = d.ow(), pos = oh * ow, kdim = c * kh * kw;
+        dev.heed.exec.MemoryBudget.reserve(ctx, "conv2d: im2col patches", dev.heed.tensor.DType.FLOAT32, n, oh, ow, c, kh, kw);
         float[] patches = new float[n * pos * kdim];   // [N·OH·OW, C·kH·kW], row (n, oy, ox), column (c, ky, kx)
         for (int b = 0; b < n; b++) {
             for (int ch = 0; ch < c; ch++) {

@@ -259,6 +259,7 @@ public final class Gemm {
         System.arraycopy(batch.dims(), 0, outDims, 0, batch.rank());
         outDims[batch.rank()] = m;
         outDims[batch.rank() + 1] = n;
+        dev.heed.exec.MemoryBudget.reserve(ctx, "matmul: output", DType.FLOAT32, outDims);
         Tensor out = Tensor.zeros(DType.FLOAT32, outDims);
         float[] c = out.floatArrayOrNull();
         int batchCount = (int) batch.numel();
@@ -356,6 +357,7 @@ public final class Gemm {
         if (k != b.k()) throw HeedException.shape("matmul", shapes + ": a.dim(-1)=" + k + " != b.dim(0)=" + b.k());
         int[] outDims = a2.shape().dims().clone();
         outDims[outDims.length - 1] = n;
+        dev.heed.exec.MemoryBudget.reserve(ctx, "matmul: output", DType.FLOAT32, outDims);
         Tensor out = Tensor.zeros(DType.FLOAT32, outDims);
         float[] c = out.floatArrayOrNull();
         int[] batch = Arrays.copyOf(a2.shape().dims(), a2.rank() - 2);

@@ -72,6 +72,7 @@ public final class Resize {
             throw HeedException.invalid("Resize", "tf_crop_and_resize needs a roi of " + 2 * r + " values, got "
                     + (p.roi() == null ? "none" : Arrays.toString(p.roi())));
         }
+        dev.heed.exec.MemoryBudget.reserve(ctx, "Resize: output", DType.FLOAT32, outDims); // long arithmetic, before allocating
         Tensor cur = x.contiguous();
         float[] data = Arrays.copyOfRange(cur.floatArrayOrNull(), (int) cur.offset(), (int) cur.offset() + cur.shape().numelInt());
         int[] dims = x.shape().dims();
@@ -90,6 +91,13 @@ public final class Resize {
         for (int i = 0; i < axis; i++) outerCount *= dims[i];
         for (int i = axis + 1; i < dims.length; i++) innerCount *= dims[i];
         final int outer = outerCount, inner = innerCount;
+        // the pass after one axis may be bigger than the final output (grow one axis, then shrink another)
+        long passBytes = dev.heed.exec.MemoryBudget.bytes("Resize: axis " + axis, 4, outer, outLen, inner);
+        dev.heed.exec.MemoryBudget.reserve(ctx, "Resize: axis " + axis + " pass [" + outer + ", " + outLen + ", " + inner + "]", passBytes);
+        if (passBytes / 4 > Integer.MAX_VALUE - 16) {
+            throw new HeedException(dev.heed.ErrorCode.MEMORY_LIMIT, "Resize: axis " + axis + " pass has " + passBytes / 4
+                    + " elements, more than one Java array can hold");
+        }
         float[] out = new float[outer * outLen * inner];
         if (inLen == 0 || outLen == 0 || outer == 0 || inner == 0) return out;
         int taps = switch (p.mode()) { case NEAREST -> 1; case LINEAR -> 2; case CUBIC -> 4; };

@@ -66,8 +66,25 @@ public final class Shape {
 
     /** Number of elements (1 for a scalar). */
     public long numel() {
+        return numel(dims);
+    }
+
+    /**
+     * The element count of {@code dims} in checked arithmetic: 0 when any dimension is 0, otherwise the
+     * product, refused with {@code MEMORY_LIMIT} when it would not fit a long (it used to wrap, so that
+     * [2^30, 12, 2^30, 64] counted 0 elements).
+     */
+    public static long numel(int... dims) {
+        for (int d : dims) if (d == 0) return 0;
         long n = 1;
-        for (int d : dims) n *= d;
+        for (int d : dims) {
+            if (d < 0) throw new HeedException(ErrorCode.INVALID_ARGUMENT, "shape " + Arrays.toString(dims) + " has a negative dimension");
+            if (n > Long.MAX_VALUE / d) {
+                throw new HeedException(ErrorCode.MEMORY_LIMIT, "shape " + Arrays.toString(dims)
+                        + " has more than 2^63 elements (the element count overflows 64 bits)");
+            }
+            n *= d;
+        }
         return n;
     }
 
@@ -95,8 +112,16 @@ public final class Shape {
     /** Row-major (C-contiguous) strides in elements. */
     public int[] contiguousStrides() {
         int[] s = new int[dims.length];
+        boolean empty = false;
+        for (int d : dims) empty |= d == 0;
         long acc = 1;
         for (int i = dims.length - 1; i >= 0; i--) {
+            if (acc > Integer.MAX_VALUE && empty) {
+                acc = Integer.MAX_VALUE; // an empty tensor never indexes with its strides: any value will do
+            } else if (acc > Integer.MAX_VALUE) {
+                throw new HeedException(ErrorCode.MEMORY_LIMIT, "shape " + this + ": stride " + acc + " of axis " + i
+                        + " does not fit an int (the tensor has more elements than one Java array can hold)");
+            }
             s[i] = (int) acc;
             acc *= Math.max(dims[i], 1);
         }

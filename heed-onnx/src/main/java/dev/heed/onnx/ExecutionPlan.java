@@ -3,6 +3,7 @@ package dev.heed.onnx;
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
+import dev.heed.exec.MemoryBudget;
 import dev.heed.onnx.ir.Node;
 import dev.heed.onnx.ops.FusedAttentionOp;
 import dev.heed.onnx.ops.Op;
@@ -109,8 +110,15 @@ final class ExecutionPlan {
 
     /** Runs every step on {@code bound} (a tensor for every feedable input). Thread-safe. */
     RunResult run(ExecutionContext ctx, Map<String, Tensor> bound, RunOptions options) {
+        // the run's memory ledger: ops refuse allocations past the budget given what the run already holds
+        MemoryBudget budget = MemoryBudget.forRun(ctx.options().memoryLimitBytes());
+        return budget.call(() -> run(ctx, bound, options, budget));
+    }
+
+    private RunResult run(ExecutionContext ctx, Map<String, Tensor> bound, RunOptions options, MemoryBudget budget) {
         Tensor[] slots = template.clone();
         bound.forEach((name, t) -> slots[slotOf.get(name)] = t);
+        for (Tensor t : slots) budget.exempt(t); // constants and the caller's inputs are not the run's allocations
         Map<String, Tensor> captured = new LinkedHashMap<>();
         boolean[] capture = options.capturesValues() ? captureSlots(options, slots, captured) : null;
         Map<String, Tensor> attention = new LinkedHashMap<>();
@@ -144,9 +152,10 @@ final class ExecutionPlan {
                     throw new HeedException(ErrorCode.INTERNAL, step.node.describe() + " did not produce output #" + j);
                 }
                 slots[step.out[j]] = res[j];
+                budget.hold(res[j]);
                 if (capture != null && capture[step.out[j]]) captured.put(names[step.out[j]], res[j]);
             }
-            for (int s : step.release) slots[s] = null; // last reader done: the buffer can be reclaimed
+            for (int s : step.release) { budget.drop(slots[s]); slots[s] = null; } // last reader done: the buffer can be reclaimed
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (int i = 0; i < outputSlots.length; i++) out.put(outputNames.get(i), slots[outputSlots[i]]);

@@ -46,7 +46,10 @@ public final class Npy {
     /** Reads a file, refusing tensors of more than {@code maxBytes} bytes before allocating them. */
     public static Tensor read(Path file, long maxBytes) {
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), maxBytes);
+            // a header cannot promise more data than the file holds: cap by the file size, so a 128-byte file
+            // declaring gigabytes is refused as truncated before anything is allocated
+            long size = Files.size(file);
+            return read(in, file.toString(), maxBytes, size);
         } catch (IOException e) {
             throw new HeedException(ErrorCode.IO, "npy: cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -54,6 +57,10 @@ public final class Npy {
 
     /** Reads one array from {@code in}; {@code name} appears in error messages. */
     public static Tensor read(InputStream in, String name, long maxBytes) throws IOException {
+        return read(in, name, maxBytes, Long.MAX_VALUE);
+    }
+
+    private static Tensor read(InputStream in, String name, long maxBytes, long streamBytes) throws IOException {
         byte[] pre = in.readNBytes(8); // magic (6), major, minor
         if (pre.length < 8 || !java.util.Arrays.equals(java.util.Arrays.copyOf(pre, 6), MAGIC)) {
             throw malformed(name, "not a .npy file (the magic string \\x93NUMPY is missing)");
@@ -91,6 +98,12 @@ public final class Npy {
                 throw malformed(name, "bad shape entry '" + t + "'");
             }
         }
+        for (int i = 0; i < dims.size(); i++) {
+            long v = dims.get(i);
+            if (v < 0 || v > Integer.MAX_VALUE) {
+                throw malformed(name, "shape " + dims + ": dimension " + i + " = " + v + " is out of range [0, 2^31)");
+            }
+        }
         Shape shape = Shape.ofLongs(dims.stream().mapToLong(Long::longValue).toArray());
         String descr = d.group(1);
         int elemSize;
@@ -105,10 +118,20 @@ public final class Npy {
             default -> throw new HeedException(ErrorCode.UNSUPPORTED, "npy: " + name + ": dtype '" + descr
                     + "' is not supported; expected one of [<f4, <f8, <i8, <i4, |b1, |u1]");
         }
-        long bytes = shape.numel() * elemSize;
+        long numel = shape.numel(); // checked: MEMORY_LIMIT when the count overflows 64 bits
+        if (numel > Long.MAX_VALUE / elemSize) {
+            throw new HeedException(ErrorCode.MEMORY_LIMIT, "npy: " + name + ": array " + shape + " " + descr
+                    + " needs more than 2^63 bytes");
+        }
+        long bytes = numel * elemSize;
         if (bytes > maxBytes) {
             throw new HeedException(ErrorCode.MEMORY_LIMIT, "npy: " + name + ": array " + shape + " " + descr + " needs "
                     + bytes + " bytes, more than the limit of " + maxBytes);
+        }
+        long headerEnd = 6 + 2 + (major == 1 ? 2 : 4) + headerLen;
+        if (bytes > streamBytes - headerEnd) {
+            throw malformed(name, "truncated data: shape " + shape + " needs " + bytes + " bytes, the file has "
+                    + Math.max(0, streamBytes - headerEnd));
         }
         int n = shape.numelInt();
         byte[] data = in.readNBytes((int) Math.min(bytes, Integer.MAX_VALUE - 16));
@@ -160,15 +183,26 @@ public final class Npy {
         out.write(new byte[] {1, 0, (byte) (header.length() & 0xff), (byte) (header.length() >> 8)});
         out.write(header.toString().getBytes(StandardCharsets.ISO_8859_1));
         int n = t.shape().numelInt();
-        ByteBuffer bb = ByteBuffer.allocate(n * t.dtype().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.dtype()) {
-            case FLOAT32 -> bb.asFloatBuffer().put(t.toFloatArray());
-            case INT64 -> bb.asLongBuffer().put(t.toLongArray());
-            case INT32 -> { long[] v = t.toLongArray(); for (long x : v) bb.putInt((int) x); }
-            case BOOL -> { long[] v = t.toLongArray(); for (long x : v) bb.put((byte) (x != 0 ? 1 : 0)); }
-            case UINT8 -> { long[] v = t.toLongArray(); for (long x : v) bb.put((byte) x); }
+        // written in chunks: one buffer for the whole array would need n · size bytes in an int (wraps above 2 GiB)
+        int size = t.dtype().byteSize();
+        float[] floats = t.dtype() == DType.FLOAT32 ? t.toFloatArray() : null;
+        long[] longs = floats == null ? t.toLongArray() : null;
+        int chunk = 1 << 16;
+        ByteBuffer bb = ByteBuffer.allocate(chunk * size).order(ByteOrder.LITTLE_ENDIAN);
+        for (int from = 0; from < n; from += chunk) {
+            int to = Math.min(n, from + chunk);
+            bb.clear();
+            for (int i = from; i < to; i++) {
+                switch (t.dtype()) {
+                    case FLOAT32 -> bb.putFloat(floats[i]);
+                    case INT64 -> bb.putLong(longs[i]);
+                    case INT32 -> bb.putInt((int) longs[i]);
+                    case BOOL -> bb.put((byte) (longs[i] != 0 ? 1 : 0));
+                    case UINT8 -> bb.put((byte) longs[i]);
+                }
+            }
+            out.write(bb.array(), 0, bb.position());
         }
-        out.write(bb.array());
     }
 
     private static HeedException malformed(String name, String what) {

@@ -28,6 +28,25 @@ public record Model(long irVersion, Map<String, Long> opsets, String producerNam
         metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
     }
 
+    /**
+     * The newest ai.onnx opset Heed's operator table is written against (the highest since-version it
+     * registers). A model may import a newer one: each operator then runs as its newest version Heed has,
+     * which {@link #opsetNote()} says.
+     */
+    public static final int NEWEST_KNOWN_OPSET = 20;
+
+    /**
+     * A note when the model imports an ai.onnx opset newer than {@link #NEWEST_KNOWN_OPSET}, naming the opset
+     * the operators are actually taken from; empty otherwise.
+     */
+    public java.util.Optional<String> opsetNote() {
+        long v = opsetFor("");
+        if (v <= NEWEST_KNOWN_OPSET) return java.util.Optional.empty();
+        return java.util.Optional.of("the model imports ai.onnx opset " + v + ", newer than the newest Heed knows ("
+                + NEWEST_KNOWN_OPSET + "): every operator runs as its newest version up to opset " + NEWEST_KNOWN_OPSET
+                + ", which differs from opset " + v + " only where ONNX changed that operator after opset " + NEWEST_KNOWN_OPSET);
+    }
+
     /** The opset imported for {@code domain} ("" or "ai.onnx" for the default domain), or -1 if none. */
     public long opsetFor(String domain) {
         return opsets.getOrDefault(Node.canonicalDomain(domain), -1L);

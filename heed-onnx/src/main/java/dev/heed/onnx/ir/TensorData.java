@@ -56,7 +56,15 @@ public record TensorData(String name, ElemType elemType, long[] dims, Data data)
     /** Number of elements (product of dims; 1 for a scalar). */
     public long numel() {
         long n = 1;
-        for (long d : dims) n = Math.multiplyExact(n, d);
+        for (long d : dims) if (d == 0) return 0;
+        for (long d : dims) {
+            if (d < 0) throw new HeedException(ErrorCode.MALFORMED_INPUT, "tensor '" + name + "' " + Arrays.toString(dims) + " has a negative dimension");
+            if (n > Long.MAX_VALUE / d) {
+                throw new HeedException(ErrorCode.MEMORY_LIMIT, "tensor '" + name + "' " + Arrays.toString(dims)
+                        + ": the element count overflows 64 bits");
+            }
+            n *= d;
+        }
         return n;
     }
 
@@ -83,6 +91,9 @@ public record TensorData(String name, ElemType elemType, long[] dims, Data data)
         long n = numel();
         return switch (data) {
             case Data.Raw r -> {
+                if (n > Long.MAX_VALUE / dt.byteSize()) {
+                    throw new HeedException(ErrorCode.MEMORY_LIMIT, what + ": " + n + " elements overflow a 64-bit byte count");
+                }
                 long need = n * dt.byteSize();
                 if (r.bytes().byteSize() != need) {
                     throw new HeedException(ErrorCode.MALFORMED_INPUT, what + ": raw data has " + r.bytes().byteSize()

@@ -32,11 +32,7 @@ public final class Data {
             if (d < 0) throw HeedException.invalid(op, "negative output dimension in " + Arrays.toString(dims));
             n = Math.multiplyExact(n, d);
         }
-        long bytes = n * dt.byteSize();
-        if (bytes > ctx.options().memoryLimitBytes()) {
-            throw new HeedException(ErrorCode.MEMORY_LIMIT, op + ": output " + dt + Arrays.toString(dims) + " needs "
-                    + bytes + " bytes, over the memory limit of " + ctx.options().memoryLimitBytes());
-        }
+        dev.heed.exec.MemoryBudget.reserve(ctx, op + ": output", dt, dims); // per tensor and the run's total
         return Tensor.zeros(dt, dims);
     }
 

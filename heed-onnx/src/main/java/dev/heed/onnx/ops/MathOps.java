@@ -308,11 +308,7 @@ final class MathOps {
 
     /** Refuses an output of {@code shape} over the context's per-tensor memory limit (before any kernel allocates). */
     private static void fits(ExecutionContext ctx, Node node, DType dt, Shape shape) {
-        long bytes = Math.multiplyExact(shape.numel(), (long) dt.byteSize());
-        if (bytes > ctx.options().memoryLimitBytes()) {
-            throw new HeedException(ErrorCode.MEMORY_LIMIT, node.describe() + ": output " + dt + shape + " needs "
-                    + bytes + " bytes, over the memory limit of " + ctx.options().memoryLimitBytes());
-        }
+        dev.heed.exec.MemoryBudget.reserve(ctx, node.describe() + ": output", dt, shape.dims()); // per tensor and the run's total
     }
 
     private static Tensor integerScalar(DType dt, long v) {

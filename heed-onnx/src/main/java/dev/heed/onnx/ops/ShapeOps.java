@@ -29,6 +29,7 @@ final class ShapeOps {
             int[] t = new int[target.length];
             for (int i = 0; i < t.length; i++) t[i] = Data.toInt(target[i], "Expand", "dimension");
             Shape out = Shape.broadcast(node.opType(), in[0].shape(), Shape.of(t));
+            dev.heed.exec.MemoryBudget.reserve(ctx, node.opType() + ": output", in[0].dtype(), out.dims()); // consumers see every element
             return new Tensor[] {in[0].expand(out.dims())};
         });
         b.notes("", "Shape", "v15 start/end attributes (clamped, negative from the end)");

@@ -23,7 +23,7 @@ import java.nio.file.StandardOpenOption;
  * was being read; a declared tensor bigger than the memory limit gives {@code MEMORY_LIMIT}.
  *
  * <pre>{@code
- * Model m = OnnxReader.read(Path.of("model.onnx"), ExecutionOptions.DEFAULT_MEMORY_LIMIT);
+ * Model m = OnnxReader.read(Path.of("model.onnx"), ExecutionOptions.defaults().memoryLimitBytes());
  * TensorData t = OnnxReader.readTensor(Path.of("input_0.pb"), 1L << 30);
  * }</pre>
  */

@@ -108,6 +108,9 @@ final class WireDecoder {
                                 default -> skip(t2);
                             }
                         }
+                        if (v < 0 || v > Integer.MAX_VALUE) {
+                            throw malformed("opset version " + v + " for domain '" + d + "' is out of range [0, 2^31)");
+                        }
                         end(old);
                         opsets.merge(Node.canonicalDomain(d), v, Math::max);
                     }
@@ -120,7 +123,9 @@ final class WireDecoder {
                 throw new HeedException(ErrorCode.UNSUPPORTED, source + ": IR version " + ir + " is not supported; expected 3 to 10");
             }
             if (opsets.isEmpty()) throw malformed("the model imports no opset");
-            return new Model(ir, opsets, producer, producerVersion, domain, modelVersion, doc, metadata, graph);
+            Model model = new Model(ir, opsets, producer, producerVersion, domain, modelVersion, doc, metadata, graph);
+            model.opsetNote().ifPresent(note -> System.getLogger("dev.heed.onnx").log(System.Logger.Level.WARNING, source + ": " + note));
+            return model;
         } catch (IOException e) {
             throw malformed(e.getMessage());
         }
@@ -279,7 +284,7 @@ final class WireDecoder {
             int t2;
             while ((t2 = in.readTag()) != 0) {
                 switch (WireFormat.getTagFieldNumber(t2)) {
-                    case 1 -> { expect(t2, WireFormat.WIRETYPE_VARINT, "dim_value"); d = new Dim.Fixed(in.readInt64()); }
+                    case 1 -> { expect(t2, WireFormat.WIRETYPE_VARINT, "dim_value"); d = fixedDim(in.readInt64()); }
                     case 2 -> { String p = string(t2, "dim_param"); d = p.isEmpty() ? new Dim.Unknown() : new Dim.Symbolic(p); }
                     default -> skip(t2);
                 }
@@ -288,6 +293,16 @@ final class WireDecoder {
             dims.add(d);
         }
         return dims;
+    }
+
+    /**
+     * A declared {@code dim_value}: negative values (some old exporters wrote -1 for "dynamic") mean unknown;
+     * values of 2^31 and more are refused, since a Heed dimension is an int and a cast would wrap.
+     */
+    private Dim fixedDim(long v) {
+        if (v < 0) return new Dim.Unknown();
+        if (v > Integer.MAX_VALUE) throw malformed("dim_value " + v + " is 2^31 or more; Heed dimensions are below 2^31");
+        return new Dim.Fixed(v);
     }
 
     private String[] readStringPair() throws IOException {
@@ -379,7 +394,15 @@ final class WireDecoder {
         return new TensorData(name, et, d, data);
     }
 
-    /** Maps the external data of a tensor: keys location, offset, length relative to the model directory. */
+    /**
+     * Maps the external data of a tensor: keys location, offset, length relative to the model directory.
+     *
+     * <p>Containment is checked on real paths, not only lexically: the location must be relative, must stay
+     * inside the model's directory after normalisation, no component below that directory may be a symbolic
+     * link (a linked file or a linked folder is refused even when it points back inside), the real path must
+     * lie inside the directory's real path, and the file is opened without following a final link. This
+     * closes the "external data path traversal" class (a model whose weights file links to /etc/passwd).
+     */
     private MemorySegment external(String what, Map<String, String> kv) {
         String loc = kv.get("location");
         if (loc == null || loc.isEmpty()) throw malformed(what + " has data_location EXTERNAL but no 'location'");
@@ -387,18 +410,11 @@ final class WireDecoder {
             throw new HeedException(ErrorCode.IO, source + ": " + what + " keeps its data in external file '" + loc
                     + "'; open the model from a path so that the file can be found");
         }
-        Path file = baseDir.resolve(loc).normalize();
-        if (!file.startsWith(baseDir.normalize()) || Path.of(loc).isAbsolute()) {
-            throw new HeedException(ErrorCode.MALFORMED_INPUT, source + ": " + what + " external data location '" + loc
-                    + "' points outside the model directory " + baseDir);
-        }
+        Path file = ExternalFiles.confine(source + ": " + what, baseDir, loc);
         long offset = parseLong(what, kv, "offset", 0);
         MemorySegment seg = externalFiles.get(file);
         if (seg == null) {
-            if (!Files.isRegularFile(file)) {
-                throw new HeedException(ErrorCode.IO, source + ": " + what + " external data file " + file + " does not exist");
-            }
-            seg = OnnxReader.map(file);
+            seg = ExternalFiles.map(source + ": " + what, file);
             externalFiles.put(file, seg);
         }
         long length = parseLong(what, kv, "length", seg.byteSize() - offset);

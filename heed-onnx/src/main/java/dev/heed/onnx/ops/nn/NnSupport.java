@@ -28,12 +28,7 @@ final class NnSupport {
 
     /** Refuses an output over the per-tensor memory limit before a kernel allocates it. */
     static void limit(ExecutionContext ctx, String op, int... dims) {
-        long n = 1;
-        for (int d : dims) n = n > Long.MAX_VALUE / 8 / Math.max(d, 1) ? Long.MAX_VALUE / 8 : n * Math.max(d, 0);
-        if (n * 4 > ctx.options().memoryLimitBytes()) {
-            throw new HeedException(ErrorCode.MEMORY_LIMIT, op + ": output float32" + Arrays.toString(dims) + " needs "
-                    + n * 4 + " bytes, over the memory limit of " + ctx.options().memoryLimitBytes());
-        }
+        dev.heed.exec.MemoryBudget.reserve(ctx, op + ": output", DType.FLOAT32, dims); // per tensor and the run's total
     }
 
     /** True when the node asks for output {@code output} (listed and not empty). */

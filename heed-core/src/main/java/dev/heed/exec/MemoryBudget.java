@@ -1,0 +1,208 @@
+package dev.heed.exec;
+
+import dev.heed.ErrorCode;
+import dev.heed.HeedException;
+import dev.heed.tensor.DType;
+import dev.heed.tensor.Storage;
+import dev.heed.tensor.Tensor;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The one place where a size that a model (or a file) chooses becomes a byte count, and where that count
+ * is held against the memory budget before anything is allocated.
+ *
+ * <p>Two checks, both in checked arithmetic (a count that overflows is {@code MEMORY_LIMIT}, never a
+ * wrapped number):
+ * <ol>
+ *   <li><b>per tensor</b>: one allocation may not exceed {@link ExecutionOptions#memoryLimitBytes()}, whose
+ *       default is derived from the heap ({@link #heapDefault()}: three quarters of
+ *       {@link Runtime#maxMemory()}), so that under {@code -Xmx2g} a 3 GB tensor is refused, not attempted;</li>
+ *   <li><b>per run</b>: while a run is bound ({@link #call}), the heap bytes its live tensors hold plus the
+ *       new allocation may not exceed the same budget, so that three 1 GB outputs do not exhaust a 2 GB heap
+ *       one after the other. The runner tells the ledger which tensors it holds ({@link #hold}) and when it
+ *       lets go of them ({@link #drop}); views of one array count once.</li>
+ * </ol>
+ * Memory-mapped weights (segment storage) and the caller's own inputs are not heap the run allocates and
+ * are not counted.
+ *
+ * <pre>{@code
+ * long bytes = MemoryBudget.bytes("Tile 'tile_0': output", DType.FLOAT32, 3, 1 << 30); // checked, may throw
+ * MemoryBudget.reserve(ctx, "Tile 'tile_0': output", DType.FLOAT32, dims);            // before Tensor.zeros
+ * MemoryBudget run = MemoryBudget.forRun(ctx.options().memoryLimitBytes());
+ * Map<String, Tensor> out = run.call(() -> execute(...));
+ * }</pre>
+ */
+public final class MemoryBudget {
+    private static final ScopedValue<MemoryBudget> RUN = ScopedValue.newInstance();
+
+    private final long limit;
+    private final IdentityHashMap<Object, int[]> held = new IdentityHashMap<>(); // array → references from the run
+    private final IdentityHashMap<Object, Boolean> exempt = new IdentityHashMap<>(); // caller's and session's arrays
+    private long live;
+
+    private MemoryBudget(long limit) {
+        if (limit < 1) throw HeedException.invalid("MemoryBudget", "limit must be >= 1, got " + limit);
+        this.limit = limit;
+    }
+
+    /** A ledger for one run with {@code limit} bytes of live heap tensors. */
+    public static MemoryBudget forRun(long limit) {
+        return new MemoryBudget(limit);
+    }
+
+    /**
+     * The default budget: three quarters of the heap the JVM may grow to ({@code -Xmx}), leaving a quarter for
+     * the rest of the program, kernel scratch and the garbage collector's headroom.
+     */
+    public static long heapDefault() {
+        long max = Runtime.getRuntime().maxMemory();
+        return max == Long.MAX_VALUE ? max : Math.max(1, max / 4 * 3);
+    }
+
+    // ------------------------------------------------------------------ checked sizes
+
+    /** Bytes of a {@code dt} tensor of {@code dims}, in checked arithmetic. */
+    public static long bytes(String what, DType dt, int... dims) {
+        long n = 1;
+        boolean empty = false;
+        for (int d : dims) {
+            if (d < 0) throw HeedException.invalid(what, "negative dimension in " + Arrays.toString(dims));
+            empty |= d == 0;
+        }
+        if (empty) return 0;
+        for (int d : dims) n = mul(what, dt + Arrays.toString(dims), n, d);
+        return mul(what, dt + Arrays.toString(dims), n, dt.byteSize());
+    }
+
+    /** Bytes of {@code elementBytes}-byte elements over long {@code dims} (e.g. sizes a model computes). */
+    public static long bytes(String what, long elementBytes, long... dims) {
+        for (long d : dims) {
+            if (d < 0) throw HeedException.invalid(what, "negative dimension in " + Arrays.toString(dims));
+            if (d == 0) return 0;
+        }
+        long n = elementBytes;
+        for (long d : dims) n = mul(what, Arrays.toString(dims), n, d);
+        return n;
+    }
+
+    private static long mul(String what, String shape, long a, long b) {
+        if (b != 0 && a > Long.MAX_VALUE / b) {
+            throw new HeedException(ErrorCode.MEMORY_LIMIT, what + " " + shape + ": the byte count overflows 64 bits");
+        }
+        return a * b;
+    }
+
+    // ------------------------------------------------------------------ the checks
+
+    /** Refuses a {@code dt} tensor of {@code dims} over the budget; call it before allocating. Returns its bytes. */
+    public static long reserve(ExecutionContext ctx, String what, DType dt, int... dims) {
+        long bytes = bytes(what, dt, dims);
+        reserve(ctx, what + " " + dt + Arrays.toString(dims), bytes);
+        return bytes;
+    }
+
+    /**
+     * {@link #reserve}s a {@code dt} array of {@code dims} and returns its element count as an array length,
+     * refusing ({@code MEMORY_LIMIT}) a count no Java array can hold. For kernels that allocate with {@code new}.
+     */
+    public static int elements(ExecutionContext ctx, String what, DType dt, int... dims) {
+        long bytes = reserve(ctx, what, dt, dims);
+        long n = bytes / dt.byteSize();
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new HeedException(ErrorCode.MEMORY_LIMIT, what + " " + dt + Arrays.toString(dims) + " has " + n
+                    + " elements, more than one Java array can hold");
+        }
+        return (int) n;
+    }
+
+    /**
+     * Refuses an allocation of {@code bytes} over the per-tensor limit of {@code ctx} (none when ctx is null),
+     * or over what the current run has left.
+     */
+    public static void reserve(ExecutionContext ctx, String what, long bytes) {
+        long perTensor = ctx == null ? Long.MAX_VALUE : ctx.options().memoryLimitBytes();
+        if (bytes > perTensor) {
+            throw new HeedException(ErrorCode.MEMORY_LIMIT, what + " needs " + bytes + " bytes, over the memory limit of "
+                    + perTensor + " bytes (ExecutionOptions.memoryLimitBytes; by default 3/4 of the heap, -Xmx)");
+        }
+        if (RUN.isBound()) RUN.get().admit(what, bytes);
+    }
+
+    private synchronized void admit(String what, long bytes) {
+        if (bytes > limit - live) {
+            throw new HeedException(ErrorCode.MEMORY_LIMIT, what + " needs " + bytes + " bytes while the run already holds "
+                    + live + " bytes of tensors; together they exceed the run's memory budget of " + limit + " bytes");
+        }
+    }
+
+    // ------------------------------------------------------------------ the run ledger
+
+    /** Runs {@code body} with this ledger as the current run's, so that {@link #reserve} checks it too. */
+    public <R> R call(Supplier<R> body) {
+        return ScopedValue.where(RUN, this).call(body::get);
+    }
+
+    /** Marks {@code t}'s array as not the run's (a caller's input, a session constant): never counted. */
+    public synchronized void exempt(Tensor t) {
+        Object a = array(t);
+        if (a != null) exempt.put(a, Boolean.TRUE);
+    }
+
+    /** The run now references {@code t} (one more slot holds it). */
+    public synchronized void hold(Tensor t) {
+        Object a = array(t);
+        if (a == null || exempt.containsKey(a)) return;
+        int[] refs = held.get(a);
+        if (refs == null) {
+            held.put(a, new int[] {1});
+            live += arrayBytes(t.storage());
+        } else {
+            refs[0]++;
+        }
+    }
+
+    /** The run no longer references {@code t} from one slot. */
+    public synchronized void drop(Tensor t) {
+        Object a = array(t);
+        if (a == null) return;
+        int[] refs = held.get(a);
+        if (refs == null) return;
+        if (--refs[0] == 0) {
+            held.remove(a);
+            live -= arrayBytes(t.storage());
+        }
+    }
+
+    /** Heap bytes the run's live tensors hold now. */
+    public synchronized long liveBytes() {
+        return live;
+    }
+
+    /** The budget of this run. */
+    public long limit() {
+        return limit;
+    }
+
+    private static Object array(Tensor t) {
+        if (t == null) return null;
+        return switch (t.storage()) {
+            case Storage.FloatArray f -> f.data();
+            case Storage.LongArray l -> l.data();
+            case Storage.IntArray i -> i.data();
+            case Storage.ByteArray b -> b.data();
+            case Storage.Segment s -> null; // mapped or native memory: not the run's heap
+        };
+    }
+
+    private static long arrayBytes(Storage s) {
+        return switch (s) {
+            case Storage.FloatArray f -> 4L * f.data().length;
+            case Storage.LongArray l -> 8L * l.data().length;
+            case Storage.IntArray i -> 4L * i.data().length;
+            case Storage.ByteArray b -> b.data().length;
+            case Storage.Segment x -> 0;
+        };
+    }
+}
