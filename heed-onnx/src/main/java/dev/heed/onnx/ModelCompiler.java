@@ -37,10 +37,11 @@ final class ModelCompiler {
      * @param ops          each node's op (identity-keyed)
      * @param constants    initializers no input overrides
      * @param staticShapes graph inputs whose every dimension is fixed
+     * @param ranks        graph inputs that declare their dims: their rank
      * @param inputs       the feedable inputs and their checks
      */
     record Compiled(List<Node> order, IdentityHashMap<Node, Op> ops, Map<String, Tensor> constants,
-                    Map<String, int[]> staticShapes, InputBinder inputs) {}
+                    Map<String, int[]> staticShapes, Map<String, Integer> ranks, InputBinder inputs) {}
 
     static Compiled compile(Model model, OpRegistry registry, ModelInfo info) {
         Graph g = model.graph();
@@ -60,8 +61,10 @@ final class ModelCompiler {
         Map<String, ValueInfo> feedable = new LinkedHashMap<>();
         Map<String, Tensor> defaults = new HashMap<>();
         Map<String, int[]> staticShapes = new HashMap<>();
+        Map<String, Integer> ranks = new HashMap<>();
         for (ValueInfo v : g.inputs()) {
             feedable.put(v.name(), v);
+            if (v.dims() != null) ranks.put(v.name(), v.dims().size());
             TensorData init = inits.remove(v.name());
             if (init != null) {
                 defaults.put(v.name(), init.toTensor());
@@ -91,6 +94,6 @@ final class ModelCompiler {
         Set<String> available = new HashSet<>(feedable.keySet());
         available.addAll(constants.keySet());
         List<Node> order = GraphPasses.topologicalOrder(g.nodes(), available);
-        return new Compiled(order, ops, constants, staticShapes, new InputBinder(required, feedable, defaults));
+        return new Compiled(order, ops, constants, staticShapes, ranks, new InputBinder(required, feedable, defaults));
     }
 }

@@ -71,7 +71,7 @@ public final class Session implements AutoCloseable {
         this.ctx = ExecutionContext.create(options.execution());
         try {
             GraphState g = new GraphState(c.order(), c.ops(), c.constants(), outputs.stream().map(ValueInfo::name).toList(),
-                    c.staticShapes(), n -> (int) model.opsetFor(n.domain()), ctx);
+                    c.staticShapes(), c.ranks(), n -> (int) model.opsetFor(n.domain()), ctx);
             Optimizer optimizer = Optimizer.standard(options.constantFolding(), options.attentionFusion(), options.attention(),
                     options.graphFusion());
             this.optimization = optimizer.optimize(g);

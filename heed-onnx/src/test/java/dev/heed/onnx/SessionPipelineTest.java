@@ -52,11 +52,15 @@ class SessionPipelineTest {
 
     /** softmax(q·kᵀ / √8 + mask) · v as PyTorch exports it: q [1, 2, 4, 8], k [1, 2, 5, 8], v [1, 2, 5, 3], mask [1, 1, 1, 5]. */
     static Model attentionModel() {
+        return attentionModel(13, n("Softmax", "p", "s3"));
+    }
+
+    static Model attentionModel(int opset, Node softmax) {
         List<Node> nodes = List.of(
                 new Node("kt", "Transpose", "", List.of("k"), List.of("kt"), Map.of("perm", Fixtures.ints("perm", 0, 1, 3, 2))),
                 n("MatMul", "s", "q", "kt"), n("Div", "s2", "s", "scale"), n("Add", "s3", "s2", "mask"),
-                n("Softmax", "p", "s3"), n("MatMul", "y", "p", "v"));
-        return model(13, nodes, List.of(value("q", ElemType.FLOAT, 1, 2, 4, 8), value("k", ElemType.FLOAT, 1, 2, 5, 8),
+                softmax, n("MatMul", "y", "p", "v"));
+        return model(opset, nodes, List.of(value("q", ElemType.FLOAT, 1, 2, 4, 8), value("k", ElemType.FLOAT, 1, 2, 5, 8),
                 value("v", ElemType.FLOAT, 1, 2, 5, 3), value("mask", ElemType.FLOAT, 1, 1, 1, 5)), List.of("y"),
                 Map.of("scale", Tensor.of(new float[] {SCALE})));
     }
@@ -111,6 +115,21 @@ class SessionPipelineTest {
             assertEquals(List.of(new PassReport("dead-nodes", 6, 6, Map.of())), s.optimization());
             assertEquals(List.of(), s.fusedAttention());
             assertEquals(6, s.plannedNodes());
+        }
+    }
+
+    @Test
+    void anOpset11SoftmaxOverTheLastAxisFuses() {
+        // before opset 13 Softmax flattens from `axis` on; PyTorch writes axis = 3 for [B, H, L, S] scores
+        Map<String, Tensor> f = attentionFeeds(21);
+        Node last = new Node("p", "Softmax", "", List.of("s3"), List.of("p"), Map.of("axis", Fixtures.i("axis", 3)));
+        Node lastTwo = new Node("p", "Softmax", "", List.of("s3"), List.of("p"), Map.of("axis", Fixtures.i("axis", 2)));
+        try (Session s13 = Session.open(attentionModel(), options(), OpRegistry.standard());
+             Session s11 = Session.open(attentionModel(11, last), options(), OpRegistry.standard());
+             Session flat = Session.open(attentionModel(11, lastTwo), options(), OpRegistry.standard())) {
+            assertEquals(List.of("p"), s11.fusedAttention());
+            assertClose(s13.run(f).get("y").toFloatArray(), s11.run(f).get("y").toFloatArray(), "opset 11 vs 13");
+            assertEquals(List.of(), flat.fusedAttention(), "axis 2 normalises over L·S together: not attention");
         }
     }
 

@@ -46,11 +46,11 @@ final class AttentionFusion implements GraphPass {
     @Override
     public Map<String, Integer> apply(GraphState state) {
         GraphIndex g = state.index();
+        Ranks ranks = new Ranks(g, state.declaredRanks());
         FusionRewrite rw = new FusionRewrite();
         for (Node softmax : state.nodes()) {
             if (!GraphIndex.is(softmax, "Softmax", 1) || softmax.outputs().isEmpty() || rw.taken(softmax)) continue;
-            long axis = softmax.attrInt("axis", state.opset(softmax) >= 13 ? -1 : 1);
-            if (axis != -1) continue; // opset < 13 flattens at `axis`; only the last axis is attention
+            if (!lastAxis(softmax, state.opset(softmax), ranks)) continue;
             Match m = match(softmax, g);
             if (m == null || rw.anyTaken(m.chain)) continue;
             Node out = m.chain.getLast();
@@ -63,6 +63,18 @@ final class AttentionFusion implements GraphPass {
         FusionRewrite.Result r = rw.result(state.nodes());
         state.apply(r, n -> new FusedAttentionOp(n, implementation));
         return r.fused().isEmpty() ? Map.of() : Map.of("attention", r.fused().size());
+    }
+
+    /**
+     * True when the Softmax normalises over its input's last axis only: {@code axis = -1}, or {@code axis = rank - 1}
+     * with the rank known statically. Before opset 13 Softmax flattens the axes from {@code axis} on (default 1),
+     * which is the last axis alone exactly when axis = rank − 1; PyTorch writes {@code axis = 3} there for attention
+     * scores (all-MiniLM-L6-v2 as langchain4j 1.19 ships it, opset 11).
+     */
+    private static boolean lastAxis(Node softmax, int opset, Ranks ranks) {
+        long axis = softmax.attrInt("axis", opset >= 13 ? -1 : 1);
+        if (axis == -1) return true;
+        return axis >= 0 && axis == ranks.of(softmax.input(0)) - 1;
     }
 
     /** A matched pattern: its nodes (the output MatMul last), the product's operands, the scale and the mask. */

@@ -21,7 +21,7 @@ import java.util.function.ToIntFunction;
  * fused nodes a pass makes get their op from the pass, so compilation happens once per node.
  *
  * <pre>{@code
- * GraphState g = new GraphState(order, ops, constants, outputNames, staticShapes, opsetOf, ctx);
+ * GraphState g = new GraphState(order, ops, constants, outputNames, staticShapes, declaredRanks, opsetOf, ctx);
  * List<PassReport> did = Optimizer.standard(true, true, AttentionImpl.AUTO, true).optimize(g);
  * g.nodes();   // what the ExecutionPlan schedules
  * }</pre>
@@ -33,17 +33,20 @@ public final class GraphState {
     private final List<String> outputs;               // graph outputs, in model order
     private final Set<String> outputSet;
     private final Map<String, int[]> staticShapes;    // values whose shape is known before a run
+    private final Map<String, Integer> declaredRanks; // graph inputs whose dims the model declares
     private final ToIntFunction<Node> opset;          // the opset a node's domain is imported at
     private final ExecutionContext ctx;               // runs folded nodes
 
     public GraphState(List<Node> nodes, IdentityHashMap<Node, Op> ops, Map<String, Tensor> constants, List<String> outputs,
-                      Map<String, int[]> staticShapes, ToIntFunction<Node> opset, ExecutionContext ctx) {
+                      Map<String, int[]> staticShapes, Map<String, Integer> declaredRanks, ToIntFunction<Node> opset,
+                      ExecutionContext ctx) {
         this.nodes = List.copyOf(nodes);
         this.ops = new IdentityHashMap<>(ops);
         this.constants = new HashMap<>(constants);
         this.outputs = List.copyOf(outputs);
         this.outputSet = Collections.unmodifiableSet(new LinkedHashSet<>(outputs));
         this.staticShapes = Map.copyOf(staticShapes);
+        this.declaredRanks = Map.copyOf(declaredRanks);
         this.opset = opset;
         this.ctx = ctx;
     }
@@ -65,6 +68,9 @@ public final class GraphState {
 
     /** Values whose shape is known before any run (fully static graph inputs). */
     public Map<String, int[]> staticShapes() { return staticShapes; }
+
+    /** The rank of every graph input that declares its dims (a run must feed that rank). */
+    public Map<String, Integer> declaredRanks() { return declaredRanks; }
 
     /** The opset the model imports for {@code n}'s domain. */
     public int opset(Node n) { return opset.applyAsInt(n); }
