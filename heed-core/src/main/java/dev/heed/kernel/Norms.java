@@ -51,7 +51,7 @@ public final class Norms {
         boolean vec = VectorSupport.available();
         ctx.parallelFor(k, Math.max(1, StridedWalk.GRAIN_ELEMENTS / n), (s, e) -> {
             for (int i = s; i < e; i++) {
-                if (vec) NormsVector.layerNormRow(data, off + i * n, g, b, eps, y, i * n, n);
+                if (vec) NormsVector.PREFERRED.layerNormRow(data, off + i * n, g, b, eps, y, i * n, n);
                 else NormsReference.layerNormRow(data, off + i * n, g, b, eps, y, i * n, n);
             }
         });
@@ -88,7 +88,7 @@ public final class Norms {
         ctx.parallelFor(rows, Math.max(1, StridedWalk.GRAIN_ELEMENTS / Math.max(1, spatial)), (s, e) -> {
             for (int r = s; r < e; r++) {
                 int ch = r % c;
-                if (vec) NormsVector.affineRow(data, off + r * spatial, mu[ch], a[ch], bi[ch], y, r * spatial, spatial);
+                if (vec) NormsVector.PREFERRED.affineRow(data, off + r * spatial, mu[ch], a[ch], bi[ch], y, r * spatial, spatial);
                 else NormsReference.affineRow(data, off + r * spatial, mu[ch], a[ch], bi[ch], y, r * spatial, spatial);
             }
         });

@@ -6,16 +6,39 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API rows for {@link Norms}. */
-final class NormsVector {
-    private NormsVector() {}
+abstract sealed class NormsVector permits NormsVector.W64, NormsVector.W128, NormsVector.W256, NormsVector.W512 {
 
-    static final VectorSpecies<Float> F = VectorShapes.F;
-    private static final int L = F.length();
+    /** The kernels at the CPU's preferred width ({@link VectorShapes#F}). */
+    static final NormsVector PREFERRED = of(VectorShapes.F.vectorBitSize());
+
+    /**
+     * The kernels at {@code bits} = 64, 128, 256 or 512 (wider requests get 512, narrower 64); every width runs on
+     * every machine, so tests cover the 4-, 8- and 16-lane paths anywhere. Each width's instance is read from a
+     * field typed {@code NormsVector}, so production loads only the preferred subclass and the JIT sees
+     * {@link #species()} as one constant.
+     */
+    static NormsVector of(int bits) {
+        if (bits >= 512) return W512.KERNELS;
+        if (bits >= 256) return W256.KERNELS;
+        if (bits >= 128) return W128.KERNELS;
+        return W64.KERNELS;
+    }
+
+    /** The float species of this width (a static final constant of each subclass). */
+    abstract VectorSpecies<Float> species();
+
+    @Override
+    public String toString() {
+        return "NormsVector(" + species().vectorBitSize() + " bits)";
+    }
+
 
     /** One row of {@code n}: mean, centred variance (blocked sums), then {@code (x-μ)·rstd·γ + β}. */
-    static void layerNormRow(float[] x, int xo, float[] g, float[] b, float eps, float[] y, int yo, int n) {
+    void layerNormRow(float[] x, int xo, float[] g, float[] b, float eps, float[] y, int yo, int n) {
+        VectorSpecies<Float> F = species();
+        int L = F.length();
         // the mean as hi + lo floats: x - hi is nearly exact, so rows far from 0 keep their precision
-        double meanD = ReductionsVector.sum(x, xo, n) / n;
+        double meanD = ReductionsVector.of(F.vectorBitSize()).sum(x, xo, n) / n;
         float hi = (float) meanD, lo = (float) (meanD - hi);
         FloatVector mv = FloatVector.broadcast(F, hi), lv = FloatVector.broadcast(F, lo);
         // corrected two-pass: Σd and Σd² around the first mean fix the mean's own rounding error
@@ -63,10 +86,36 @@ final class NormsVector {
     }
 
     /** {@code y = (x - mu)·a + c} over a run of {@code n}. */
-    static void affineRow(float[] x, int xo, float mu, float a, float c, float[] y, int yo, int n) {
+    void affineRow(float[] x, int xo, float mu, float a, float c, float[] y, int yo, int n) {
+        VectorSpecies<Float> F = species();
+        int L = F.length();
         int i = 0, bound = F.loopBound(n);
         FloatVector av = FloatVector.broadcast(F, a), cv = FloatVector.broadcast(F, c);
         for (; i < bound; i += L) FloatVector.fromArray(F, x, xo + i).sub(mu).fma(av, cv).intoArray(y, yo + i);
         for (; i < n; i++) y[yo + i] = Math.fma(x[xo + i] - mu, a, c);
+    }
+
+    static final class W64 extends NormsVector {
+        static final NormsVector KERNELS = new W64();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+        @Override VectorSpecies<Float> species() { return S; }
+    }
+
+    static final class W128 extends NormsVector {
+        static final NormsVector KERNELS = new W128();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        @Override VectorSpecies<Float> species() { return S; }
+    }
+
+    static final class W256 extends NormsVector {
+        static final NormsVector KERNELS = new W256();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        @Override VectorSpecies<Float> species() { return S; }
+    }
+
+    static final class W512 extends NormsVector {
+        static final NormsVector KERNELS = new W512();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        @Override VectorSpecies<Float> species() { return S; }
     }
 }

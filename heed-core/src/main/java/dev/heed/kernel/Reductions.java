@@ -64,7 +64,7 @@ public final class Reductions {
             int off = (int) xs.offset(), in = inner;
             ctx.parallelFor(outer, Math.max(1, StridedWalk.GRAIN_ELEMENTS / Math.max(1, R * inner)), (s, e) -> {
                 for (int o = s; o < e; o++) {
-                    if (vec) ReductionsVector.reduceColumns(op, xd, off + o * R * in, R, in, y, o * in);
+                    if (vec) ReductionsVector.PREFERRED.reduceColumns(op, xd, off + o * R * in, R, in, y, o * in);
                     else ReductionsReference.reduceColumns(op, xd, off + o * R * in, R, in, y, o * in);
                 }
             });
@@ -80,7 +80,7 @@ public final class Reductions {
         int off = (int) rows.offset();
         ctx.parallelFor(K, Math.max(1, StridedWalk.GRAIN_ELEMENTS / Math.max(1, R)), (s, e) -> {
             for (int i = s; i < e; i++) {
-                y[i] = vec ? ReductionsVector.reduceRow(op, data, off + i * R, R)
+                y[i] = vec ? ReductionsVector.PREFERRED.reduceRow(op, data, off + i * R, R)
                         : ReductionsReference.reduceRow(op, data, off + i * R, R);
             }
         });

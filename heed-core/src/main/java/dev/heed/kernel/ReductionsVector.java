@@ -10,16 +10,39 @@ import jdk.incubator.vector.VectorSpecies;
  * double across blocks, so the error stays ~20 ulp of Σ|x| for any length) and columns (vertical,
  * {@value #ROW_BLOCK} rows per float block, then double). Max/min propagate NaN lane by lane.
  */
-final class ReductionsVector {
-    private ReductionsVector() {}
+abstract sealed class ReductionsVector permits ReductionsVector.W64, ReductionsVector.W128, ReductionsVector.W256, ReductionsVector.W512 {
 
-    static final VectorSpecies<Float> F = VectorShapes.F;
-    private static final int L = F.length();
+    /** The kernels at the CPU's preferred width ({@link VectorShapes#F}). */
+    static final ReductionsVector PREFERRED = of(VectorShapes.F.vectorBitSize());
+
+    /**
+     * The kernels at {@code bits} = 64, 128, 256 or 512 (wider requests get 512, narrower 64); every width runs on
+     * every machine, so tests cover the 4-, 8- and 16-lane paths anywhere. Each width's instance is read from a
+     * field typed {@code ReductionsVector}, so production loads only the preferred subclass and the JIT sees
+     * {@link #species()} as one constant.
+     */
+    static ReductionsVector of(int bits) {
+        if (bits >= 512) return W512.KERNELS;
+        if (bits >= 256) return W256.KERNELS;
+        if (bits >= 128) return W128.KERNELS;
+        return W64.KERNELS;
+    }
+
+    /** The float species of this width (a static final constant of each subclass). */
+    abstract VectorSpecies<Float> species();
+
+    @Override
+    public String toString() {
+        return "ReductionsVector(" + species().vectorBitSize() + " bits)";
+    }
+
     static final int BLOCK = 256;
     static final int ROW_BLOCK = 64;
 
     /** Sum of {@code x[off, off+n)} in blocked float/double arithmetic. */
-    static double sum(float[] x, int off, int n) {
+    double sum(float[] x, int off, int n) {
+        VectorSpecies<Float> F = species();
+        int L = F.length();
         double total = 0;
         for (int b = 0; b < n; b += BLOCK) {
             int m = Math.min(BLOCK, n - b);
@@ -33,7 +56,9 @@ final class ReductionsVector {
     }
 
     /** Max (or min) of a non-empty run; NaN if any element is NaN. */
-    static float extreme(float[] x, int off, int n, boolean max) {
+    float extreme(float[] x, int off, int n, boolean max) {
+        VectorSpecies<Float> F = species();
+        int L = F.length();
         FloatVector acc = FloatVector.broadcast(F, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
         int i = 0, bound = F.loopBound(n);
         for (; i < bound; i += L) {
@@ -46,7 +71,7 @@ final class ReductionsVector {
         return r;
     }
 
-    static float reduceRow(ReduceOp op, float[] x, int off, int n) {
+    float reduceRow(ReduceOp op, float[] x, int off, int n) {
         return switch (op) {
             case SUM -> (float) sum(x, off, n);
             case MEAN -> (float) (sum(x, off, n) / n);
@@ -57,7 +82,9 @@ final class ReductionsVector {
     }
 
     /** {@code y[yo + j] = op over r of x[off + r·inner + j]}, {@code x} is {@code [R, inner]}, R ≥ 1. */
-    static void reduceColumns(ReduceOp op, float[] x, int off, int rows, int inner, float[] y, int yo) {
+    void reduceColumns(ReduceOp op, float[] x, int off, int rows, int inner, float[] y, int yo) {
+        VectorSpecies<Float> F = species();
+        int L = F.length();
         if (op == ReduceOp.PROD) {
             ReductionsReference.reduceColumns(op, x, off, rows, inner, y, yo);
             return;
@@ -94,5 +121,29 @@ final class ReductionsVector {
         }
         double scale = op == ReduceOp.MEAN ? 1.0 / rows : 1.0;
         for (int j = 0; j < inner; j++) y[yo + j] = (float) (op == ReduceOp.MEAN ? total[j] / rows : total[j] * scale);
+    }
+
+    static final class W64 extends ReductionsVector {
+        static final ReductionsVector KERNELS = new W64();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+        @Override VectorSpecies<Float> species() { return S; }
+    }
+
+    static final class W128 extends ReductionsVector {
+        static final ReductionsVector KERNELS = new W128();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        @Override VectorSpecies<Float> species() { return S; }
+    }
+
+    static final class W256 extends ReductionsVector {
+        static final ReductionsVector KERNELS = new W256();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        @Override VectorSpecies<Float> species() { return S; }
+    }
+
+    static final class W512 extends ReductionsVector {
+        static final ReductionsVector KERNELS = new W512();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        @Override VectorSpecies<Float> species() { return S; }
     }
 }

@@ -3,7 +3,12 @@ package dev.heed.kernel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API species used by the fast kernels. Loaded only when {@link VectorSupport#available()}. */
+/**
+ * Vector API species used by the fast kernels. Loaded only when {@link VectorSupport#available()}.
+ * {@link NormsVector}, {@link ReductionsVector} (and the attention tile kernels) take their width as a subclass
+ * constant instead, {@code of(bits)} for 64…512 bits, so their tests run every width on any machine; the other
+ * kernels use {@link #F}.
+ */
 final class VectorShapes {
     private VectorShapes() {}
 

@@ -1,0 +1,87 @@
+package dev.heed.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The width-parameterised row kernels ({@link NormsVector}, {@link ReductionsVector}) at 128, 256 and 512 bits
+ * (4, 8 and 16 lanes) on any machine, against their float64 twins, with lengths around every multiple of the lane
+ * count and of the 256-element sum block. Tolerances: {@link ElementwiseChecks#LAYER_NORM},
+ * {@link ElementwiseChecks#BATCH_NORM}, sums {@link ElementwiseChecks#SUM_REL_TO_ABS_SUM} of Σ|x|, max / min exact.
+ */
+class VectorWidthsTest {
+
+    @BeforeAll
+    static void vectorApiPresent() {
+        assertTrue(VectorSupport.available(), "jdk.incubator.vector must be in the boot layer for this test");
+    }
+
+    private static int[] lengths(int ln) {
+        return new int[] {1, ln - 1, ln, ln + 1, 3 * ln + 2, 255, 256, 257, 16 * ln + 5, 700};
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void normRowsMatchTheFloat64Twin(int bits) {
+        NormsVector k = NormsVector.of(bits);
+        assertEquals(bits, k.species().vectorBitSize());
+        SplittableRandom r = new SplittableRandom(bits);
+        for (int n : lengths(k.species().length())) {
+            float[] x = KernelTestSupport.gaussian(r, n + 3, 2), g = KernelTestSupport.gaussian(r, n, 1), b = KernelTestSupport.gaussian(r, n, 1);
+            for (int i = 0; i < x.length; i++) x[i] += 50f;   // a mean far from 0
+            float[] y = new float[n + 1];
+            k.layerNormRow(x, 3, g, b, 1e-5f, y, 1, n);
+            double[] ref = NormsReference.layerNormRowDouble(x, 3, g, b, 1e-5f, n);
+            for (int i = 0; i < n; i++) {
+                double q = ElementwiseChecks.LAYER_NORM.ratio(y[1 + i], ref[i]);
+                assertTrue(q <= 1, k + " layerNormRow n=" + n + " at " + i + ": " + y[1 + i] + " vs " + ref[i]);
+            }
+            float[] z = new float[n], zr = new float[n];
+            k.affineRow(x, 3, 50.25f, 0.75f, -0.5f, z, 0, n);
+            NormsReference.affineRow(x, 3, 50.25f, 0.75f, -0.5f, zr, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertTrue(ElementwiseChecks.BATCH_NORM.ratio(z[i], zr[i]) <= 1, k + " affineRow n=" + n + " at " + i);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void reductionsMatchTheFloat64Twin(int bits) {
+        ReductionsVector k = ReductionsVector.of(bits);
+        assertEquals(bits, k.species().vectorBitSize());
+        SplittableRandom r = new SplittableRandom(3 + bits);
+        for (int n : lengths(k.species().length())) {
+            float[] x = KernelTestSupport.gaussian(r, n + 2, 3);
+            double abs = 0;
+            for (int i = 0; i < n; i++) abs += Math.abs(x[2 + i]);
+            for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MEAN}) {
+                double want = ReductionsReference.reduceRow(op, x, 2, n), scale = op == ReduceOp.MEAN ? abs / n : abs;
+                assertEquals(want, k.reduceRow(op, x, 2, n), ElementwiseChecks.SUM_REL_TO_ABS_SUM * scale + 1e-30, k + " " + op + " n=" + n);
+            }
+            for (ReduceOp op : new ReduceOp[] {ReduceOp.MAX, ReduceOp.MIN}) {
+                assertEquals(ReductionsReference.reduceRow(op, x, 2, n), k.reduceRow(op, x, 2, n), 0f, k + " " + op + " n=" + n);
+            }
+            for (int rows : new int[] {1, 3, 70}) {
+                float[] m = KernelTestSupport.gaussian(r, 1 + rows * n, 3);
+                for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.MAX, ReduceOp.MIN}) {
+                    float[] got = new float[n], want = new float[n];
+                    k.reduceColumns(op, m, 1, rows, n, got, 0);
+                    ReductionsReference.reduceColumns(op, m, 1, rows, n, want, 0);
+                    for (int j = 0; j < n; j++) {
+                        double colAbs = 0;
+                        for (int q = 0; q < rows; q++) colAbs += Math.abs(m[1 + q * n + j]);
+                        if (op == ReduceOp.MEAN) colAbs /= rows;
+                        double tol = op == ReduceOp.MAX || op == ReduceOp.MIN ? 0 : ElementwiseChecks.SUM_REL_TO_ABS_SUM * colAbs + 1e-30;
+                        assertEquals(want[j], got[j], tol, k + " columns " + op + " rows=" + rows + " n=" + n + " at " + j);
+                    }
+                }
+            }
+        }
+    }
+}
