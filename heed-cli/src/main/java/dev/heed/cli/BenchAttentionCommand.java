@@ -47,28 +47,28 @@ public final class BenchAttentionCommand implements Callable<Integer> {
     @Option(names = "--impl", required = true, description = "exact, flash or linear")
     Impl impl;
 
-    @Option(names = "--seq", required = true, description = "query sequence length L")
+    @Option(names = "--seq", required = true, description = "query sequence length L, 1 to 1048576")
     int seq;
 
-    @Option(names = "--kv-seq", description = "key/value sequence length S (default: --seq)")
+    @Option(names = "--kv-seq", description = "key/value sequence length S, 1 to 1048576 (default: --seq)")
     Integer kvSeq;
 
-    @Option(names = "--heads", defaultValue = "12", description = "heads H (default ${DEFAULT-VALUE})")
+    @Option(names = "--heads", defaultValue = "12", description = "heads H, 1 to 1024 (default ${DEFAULT-VALUE})")
     int heads;
 
-    @Option(names = "--dim", defaultValue = "64", description = "head size E (default ${DEFAULT-VALUE})")
+    @Option(names = "--dim", defaultValue = "64", description = "head size E, 1 to 1024 (default ${DEFAULT-VALUE})")
     int dim;
 
-    @Option(names = "--batch", defaultValue = "1", description = "batch B (default ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "1", description = "batch B, 1 to 1024 (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--threads", description = "worker threads (default: all processors)")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
     @Option(names = "--causal", description = "causal mask (bottom-right aligned when L != S)")
     boolean causal;
 
-    @Option(names = "--repeats", defaultValue = "5", description = "timed runs after one warm-up (default ${DEFAULT-VALUE})")
+    @Option(names = "--repeats", defaultValue = "5", description = "timed runs after one warm-up, 1 to 100000 (default ${DEFAULT-VALUE})")
     int repeats;
 
     @Option(names = "--check", description = "compare with the exact implementation; exit 1 above the tolerance")
@@ -81,10 +81,15 @@ public final class BenchAttentionCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.out, true);
         int s = kvSeq == null ? seq : kvSeq;
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (seq < 1 || s < 1 || heads < 1 || dim < 1 || batch < 1 || t < 1 || repeats < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "sizes, threads and repeats must be >= 1");
-        }
+        Check.range(spec, "--seq", seq, 1, 1 << 20);
+        Check.range(spec, "--kv-seq", s, 1, 1 << 20);
+        Check.range(spec, "--heads", heads, 1, 1024);
+        Check.range(spec, "--dim", dim, 1, 1024);
+        Check.range(spec, "--batch", batch, 1, 1024);
+        Check.range(spec, "--repeats", repeats, 1, 100_000);
+        Integer given = threads.threads();
+        int t = given == null ? Runtime.getRuntime().availableProcessors() : given;
+        checkMemory((long) batch * heads, seq, s, dim);
         Random r = new Random(seed);
         Tensor q = randn(r, batch, heads, seq, dim), k = randn(r, batch, heads, s, dim), v = randn(r, batch, heads, s, dim);
         AttentionImpl ai = switch (impl) {
@@ -134,6 +139,18 @@ public final class BenchAttentionCommand implements Callable<Integer> {
             boolean ok = err <= tol;
             out.printf("  check vs %s: max rel error %.3g (tolerance %.0e) %s%n", against, err, tol, ok ? "OK" : "FAILED");
             return ok ? 0 : 1;
+        }
+    }
+
+    /** The inputs must fit in Java arrays and in half the heap (the rest is for the output and the kernels' scratch). */
+    private void checkMemory(long bh, int l, int s, int e) {
+        long q = bh * l * e, kv = bh * s * e;
+        long bytes = 4 * (2 * q + 2 * kv);                         // q, output, k, v
+        long heap = Runtime.getRuntime().maxMemory();
+        if (Math.max(q, kv) > Integer.MAX_VALUE - 8 || bytes > heap / 2) {
+            throw Check.usage(spec, String.format(java.util.Locale.ROOT,
+                    "B·H·L·E = %d and B·H·S·E = %d need %.0f MiB for q, k, v and the output, more than half the Java heap (%.0f MiB); "
+                    + "choose smaller sizes or give Java more heap (HEED_JAVA_OPTS=-Xmx16g)", q, kv, bytes / 1048576.0, heap / 1048576.0));
         }
     }
 
