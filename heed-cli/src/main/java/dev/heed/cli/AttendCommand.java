@@ -4,11 +4,13 @@ import dev.heed.text.TextEncoder;
 import dev.heed.viz.AttentionHtml;
 import dev.heed.viz.AttentionMaps;
 import dev.heed.viz.AttentionPng;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,10 +48,10 @@ final class AttendCommand implements Callable<Integer> {
     @CommandLine.Mixin
     TextModels.ModelOption model;
 
-    @Option(names = "--top", defaultValue = "3", description = "Tokens listed per layer (default ${DEFAULT-VALUE}).")
+    @Option(names = "--top", defaultValue = "3", description = "Tokens listed per layer, 1 to 50 (default ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--max-tokens", defaultValue = "512", description = "Truncate the text to this many tokens (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-tokens", defaultValue = "512", description = "Truncate the text to this many tokens, [CLS] and [SEP] included: 3 to the model's maximum, 512 for the bundled model (default ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @CommandLine.Mixin
@@ -59,21 +61,31 @@ final class AttendCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (top < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
+        Check.range(spec, "--top", top, 1, 50);
+        Check.range(spec, "--max-tokens", maxTokens, 3, 1 << 20);
+        Integer nThreads = threads.threads();
+        TextChecks.requireNotBlank(spec, "the text", text, "attend to");
+        if (focus != null && focus.isBlank()) throw Check.usage(spec, "--focus is empty; give a word of the text");
+        Path pngFile = png != null ? png : outputDir.resolve("attention.png");
+        Path htmlFile = html != null ? html : outputDir.resolve("attention.html");
+        OutputPaths.checkFile(spec, png != null ? "--png" : "--output-dir", pngFile);
+        OutputPaths.checkFile(spec, html != null ? "--html" : "--output-dir", htmlFile);
         long t0 = System.nanoTime();
-        try (TextEncoder enc = TextModels.open(model.dir, threads.threads, null, maxTokens)) {
+        try (TextEncoder enc = TextModels.open(model.dir, nThreads, null, maxTokens)) {
+            TextChecks.requireKnownWords(spec, enc, "the text", text);
             long opened = System.nanoTime();
             AttentionMaps maps = enc.attention(text);
             long ran = System.nanoTime();
             int n = maps.length();
-            int f = maps.focusIndex(focus);
+            boolean truncated = n >= enc.maxTokens();
+            int f = focusIndex(maps, truncated, enc.maxTokens());
             String word = word(maps, f);
             out.printf(Locale.ROOT, "%s: %d tokens%s, %d layers x %d heads (model ready in %.0f ms, run with attention capture %.0f ms)%n",
-                    enc.name(), n, n >= enc.maxTokens() ? " (truncated)" : "", maps.layers(), maps.heads(),
+                    enc.name(), n, truncated ? " (truncated)" : "", maps.layers(), maps.heads(),
                     (opened - t0) / 1e6, (ran - opened) / 1e6);
-            out.println("tokens: " + String.join(" ", maps.tokens()));
+            out.println("tokens: " + tokenLine(maps.tokens()));
             out.printf(Locale.ROOT, "focus: \"%s\" (token #%d)%s%n", word, f,
                     focus == null ? " - the last pronoun, else the last word; choose another with --focus WORD" : "");
             out.printf("what \"%s\" attends to most (mean over heads, [CLS]/[SEP] and itself left out):%n", word);
@@ -82,16 +94,38 @@ final class AttendCommand implements Callable<Integer> {
             out.printf("  rollout   %s   (attention flow through all %d layers)%n", list(maps.topAttendedRollout(f, top, true)), maps.layers());
 
             int[] lh = strongestHead(maps, f);
-            Path pngFile = png != null ? png : outputDir.resolve("attention.png");
-            Path htmlFile = html != null ? html : outputDir.resolve("attention.html");
-            AttentionPng.render(maps, lh[0], lh[1], pngFile);
-            AttentionHtml.write(maps, enc.name() + ": " + text, htmlFile);
+            OutputPaths.createParents(pngFile);
+            OutputPaths.createParents(htmlFile);
+            AttentionPng.render(maps, lh[0], lh[1], f, pngFile);
+            AttentionHtml.write(maps, enc.name() + ": " + text, new AttentionHtml.View(lh[0], lh[1], f), htmlFile);
             out.printf("wrote %s (all heads; layer %d head %d enlarged: where \"%s\" attends most strongly to a word other than its neighbours)%n",
                     pngFile, lh[0], lh[1], word);
             out.printf("wrote %s (open it in a browser: head, model and rollout views; works offline)%n", htmlFile);
         }
         out.flush();
         return 0;
+    }
+
+    /** Tokens listed before the token line is cut short. */
+    static final int TOKENS_LISTED = 60;
+
+    /** The token line: all tokens for short texts, else the first {@link #TOKENS_LISTED} and a count. */
+    static String tokenLine(List<String> tokens) {
+        if (tokens.size() <= TOKENS_LISTED) return String.join(" ", tokens);
+        return String.join(" ", tokens.subList(0, TOKENS_LISTED)) + " … (" + tokens.size() + " tokens in all)";
+    }
+
+    /** The focus token; a --focus word that truncation cut off is named as such, in one sentence. */
+    private int focusIndex(AttentionMaps maps, boolean truncated, int kept) {
+        try {
+            return maps.focusIndex(focus);
+        } catch (dev.heed.HeedException e) {
+            if (truncated && Pattern.compile("(?iU)(?<![\\w])" + Pattern.quote(focus.strip()) + "(?![\\w])").matcher(text).find()) {
+                throw Check.usage(spec, "--focus \"" + focus.strip() + "\" is in the text but after the first " + kept
+                        + " tokens, where --max-tokens " + maxTokens + " cut it; choose an earlier word or a shorter text");
+            }
+            throw e;
+        }
     }
 
     /** The focus word as written in the tokens (WordPiece pieces joined). */

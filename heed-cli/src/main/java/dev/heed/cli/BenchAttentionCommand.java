@@ -3,18 +3,17 @@ package dev.heed.cli;
 import dev.heed.attention.Attention;
 import dev.heed.attention.AttentionChecks;
 import dev.heed.attention.AttentionImpl;
-import dev.heed.attention.AttentionReference;
 import dev.heed.attention.AttentionSpec;
 import dev.heed.attention.CausalAlignment;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.exec.ExecutionOptions;
+import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -23,21 +22,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code heed bench attention}: times one attention implementation on random inputs and prints the median
- * time, GFLOP/s and the peak heap used by one call; {@code --check} compares with the exact implementation.
+ * {@code heed bench attention}: times one attention implementation on random inputs, JMH-style: warm-up by time
+ * until the timing is steady, then timed calls for a fixed time; prints the median, the GFLOP/s of the work actually
+ * done (a causal mask halves it), the Java heap one call allocates (all threads), and checks the output against
+ * the float64 definition (on sampled rows when the problem is large). The output tensor is allocated once and
+ * written by every call ({@code Attention.computeInto}), as the JMH benchmark does.
  *
  * <pre>{@code
- * heed bench attention --impl flash --seq 4096 --heads 12 --dim 64 --threads 2 --causal --check
+ * heed bench attention --impl flash --seq 4096 --heads 12 --dim 64 --threads 2 --causal
  * }</pre>
  */
 @Command(name = "attention", mixinStandardHelpOptions = true,
-        description = "Benchmark an attention kernel: median time, GFLOP/s, peak heap of one call.")
+        description = "Benchmark an attention kernel: warm-up until steady, median time, GFLOP/s of the work done, "
+                + "heap allocated per call, and a check against the float64 definition.")
 public final class BenchAttentionCommand implements Callable<Integer> {
 
-    /** Largest B·H·L·S for which {@code --check} runs the comparison (beyond it the check is skipped and said so). */
-    static final long CHECK_LIMIT = 1L << 28;
-    /** Largest B·H·L·S compared against the float64 reference (exact and linear are checked that way). */
-    static final long REFERENCE_LIMIT = 1L << 23;
+    /** Warm-up rounds are this long; the warm-up ends when two rounds' medians agree within {@link #STEADY}. */
+    static final long ROUND_NANOS = 200_000_000L;
+    /** Relative difference of consecutive warm-up medians taken as steady. */
+    static final double STEADY = 0.05;
 
     enum Impl { exact, flash, linear }
 
@@ -47,31 +50,38 @@ public final class BenchAttentionCommand implements Callable<Integer> {
     @Option(names = "--impl", required = true, description = "exact, flash or linear")
     Impl impl;
 
-    @Option(names = "--seq", required = true, description = "query sequence length L")
+    @Option(names = "--seq", required = true, description = "query sequence length L, 1 to 1048576")
     int seq;
 
-    @Option(names = "--kv-seq", description = "key/value sequence length S (default: --seq)")
+    @Option(names = "--kv-seq", description = "key/value sequence length S, 1 to 1048576 (default: --seq)")
     Integer kvSeq;
 
-    @Option(names = "--heads", defaultValue = "12", description = "heads H (default ${DEFAULT-VALUE})")
+    @Option(names = "--heads", defaultValue = "12", description = "heads H, 1 to 1024 (default ${DEFAULT-VALUE})")
     int heads;
 
-    @Option(names = "--dim", defaultValue = "64", description = "head size E (default ${DEFAULT-VALUE})")
+    @Option(names = "--dim", defaultValue = "64", description = "head size E, 1 to 1024 (default ${DEFAULT-VALUE})")
     int dim;
 
-    @Option(names = "--batch", defaultValue = "1", description = "batch B (default ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "1", description = "batch B, 1 to 1024 (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--threads", description = "worker threads (default: all processors)")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
     @Option(names = "--causal", description = "causal mask (bottom-right aligned when L != S)")
     boolean causal;
 
-    @Option(names = "--repeats", defaultValue = "5", description = "timed runs after one warm-up (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup-ms", defaultValue = "1000", description = "warm up for at least this long, then until "
+            + "the timing is steady (at most 10 times as long), 0 to 600000 (default ${DEFAULT-VALUE})")
+    int warmupMs;
+
+    @Option(names = "--time-ms", defaultValue = "1000", description = "time calls for at least this long, 0 to 3600000 (default ${DEFAULT-VALUE})")
+    int timeMs;
+
+    @Option(names = "--repeats", defaultValue = "5", description = "and at least this many timed calls, 1 to 100000 (default ${DEFAULT-VALUE})")
     int repeats;
 
-    @Option(names = "--check", description = "compare with the exact implementation; exit 1 above the tolerance")
+    @Option(names = "--check", description = "(always on; kept for scripts) the output is always checked; exit 1 above the tolerance")
     boolean check;
 
     @Option(names = "--seed", defaultValue = "42", description = "random seed (default ${DEFAULT-VALUE})")
@@ -79,14 +89,23 @@ public final class BenchAttentionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.out, true);
+        PrintWriter out = spec.commandLine().getOut();
         int s = kvSeq == null ? seq : kvSeq;
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (seq < 1 || s < 1 || heads < 1 || dim < 1 || batch < 1 || t < 1 || repeats < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "sizes, threads and repeats must be >= 1");
-        }
+        Check.range(spec, "--seq", seq, 1, 1 << 20);
+        Check.range(spec, "--kv-seq", s, 1, 1 << 20);
+        Check.range(spec, "--heads", heads, 1, 1024);
+        Check.range(spec, "--dim", dim, 1, 1024);
+        Check.range(spec, "--batch", batch, 1, 1024);
+        Check.range(spec, "--warmup-ms", warmupMs, 0, 600_000);
+        Check.range(spec, "--time-ms", timeMs, 0, 3_600_000);
+        Check.range(spec, "--repeats", repeats, 1, 100_000);
+        Integer given = threads.threads();
+        int t = given == null ? Runtime.getRuntime().availableProcessors() : given;
+        checkMemory((long) batch * heads, seq, s, dim);
+
         Random r = new Random(seed);
         Tensor q = randn(r, batch, heads, seq, dim), k = randn(r, batch, heads, s, dim), v = randn(r, batch, heads, s, dim);
+        Tensor result = Tensor.zeros(DType.FLOAT32, batch, heads, seq, dim);
         AttentionImpl ai = switch (impl) {
             case exact -> AttentionImpl.EXACT;
             case flash -> AttentionImpl.FLASH;
@@ -94,86 +113,116 @@ public final class BenchAttentionCommand implements Callable<Integer> {
         };
         AttentionSpec as = AttentionSpec.defaults().withImplementation(ai)
                 .withCausal(causal ? CausalAlignment.BOTTOM_RIGHT : CausalAlignment.NONE);
-        out.printf("attention %s  B=%d H=%d L=%d S=%d E=%d threads=%d causal=%s%n", impl, batch, heads, seq, s, dim, t, causal);
+        out.printf(Locale.ROOT, "attention %s  B=%d H=%d L=%d S=%d E=%d threads=%d causal=%s%n", impl, batch, heads, seq, s, dim, t, causal);
+        out.flush();
         try (ExecutionContext ctx = ExecutionContext.create(ExecutionOptions.defaults().withThreads(t))) {
-            Tensor result = Attention.compute(ctx, q, k, v, as).output(); // warm-up
-            long[] ns = new long[repeats];
-            long peak = 0;
-            for (int i = 0; i < repeats; i++) {
-                // scratch the context kept from the previous call (exact's transposed keys) is reused, not allocated:
-                // it is part of what the call needs, so it is added to the heap the call grew by
-                long reused = ctx.scratchBytesKept();
-                long base = resetPeaks();
-                long t0 = System.nanoTime();
-                result = Attention.compute(ctx, q, k, v, as).output();
-                ns[i] = System.nanoTime() - t0;
-                peak = Math.max(peak, peakHeap() - base + reused);
+            Runnable call = () -> Attention.computeInto(ctx, q, k, v, as, result);
+            Warmup w = warmUp(call, warmupMs * 1_000_000L);
+            List<Long> ns = new ArrayList<>();
+            List<Long> alloc = new ArrayList<>();
+            long t0 = System.nanoTime();
+            while (ns.size() < repeats || System.nanoTime() - t0 < timeMs * 1_000_000L) {
+                long a0 = allocatedBytes(), c0 = System.nanoTime();
+                call.run();
+                long c1 = System.nanoTime(), a1 = allocatedBytes();
+                ns.add(c1 - c0);
+                if (a0 >= 0 && a1 >= 0) alloc.add(a1 - a0);
             }
-            Arrays.sort(ns);
-            double median = ns[repeats / 2] * 1e-9;
-            double flops = flops(ai, batch, heads, seq, s, dim);
-            out.printf("  median %.3f ms (%d runs)  %.1f GFLOP/s  peak heap %.1f MiB%n",
-                    median * 1e3, repeats, flops / median * 1e-9, peak / 1048576.0);
-            if (!check) return 0;
-            long size = (long) batch * heads * seq * s;
-            if (size > CHECK_LIMIT || (ai != AttentionImpl.FLASH && size > REFERENCE_LIMIT)) {
-                out.printf("  check skipped: B·H·L·S = %d is too large to compare%n", size);
-                return 0;
+            long[] sorted = ns.stream().mapToLong(Long::longValue).sorted().toArray();
+            double median = sorted[sorted.length / 2] * 1e-9;
+            double flops = flops(ai, batch, heads, seq, s, dim, causal);
+            out.printf(Locale.ROOT, "  warm-up %.1f s, %d calls, %s%n", w.nanos() / 1e9, w.calls(),
+                    w.steady() ? "steady (two 0.2 s rounds within 5%)" : "not steady after 10× --warmup-ms; figures may drift");
+            out.printf(Locale.ROOT, "  median %.3f ms over %d calls (p10 %.3f, p90 %.3f)  %.1f GFLOP/s%n", median * 1e3, sorted.length,
+                    sorted[sorted.length / 10] / 1e6, sorted[sorted.length * 9 / 10] / 1e6, flops / median * 1e-9);
+            out.printf(Locale.ROOT, "  GFLOP/s counts %s%n", ai == AttentionImpl.LINEAR
+                    ? "4·B·H·(L+S)·E² (the kernel's feature products)"
+                    : "4·B·H·E per visible (query, key) pair: " + (causal ? "the causal triangle, " : "all L·S, ") + String.format(Locale.ROOT, "%.3g pairs", pairs(seq, s, causal) * batch * heads));
+            if (!alloc.isEmpty()) {
+                long[] a = alloc.stream().mapToLong(Long::longValue).sorted().toArray();
+                out.printf(Locale.ROOT, "  heap allocated per call %.2f MiB (median over the timed calls, all threads; off-heap scratch not included)%n",
+                        a[a.length / 2] / 1048576.0);
             }
-            Tensor want;
-            String against;
-            if (ai == AttentionImpl.FLASH) {
-                want = Attention.compute(ctx, q, k, v, as.withImplementation(AttentionImpl.EXACT)).output();
-                against = "exact";
-            } else {
-                want = AttentionReference.compute(q, k, v, as).output();
-                against = ai == AttentionImpl.LINEAR ? "float64 quadratic form" : "float64 reference";
-            }
+            out.flush();
+            SampledAttentionCheck.Result c = SampledAttentionCheck.run(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(),
+                    result.toFloatArray(), batch, heads, seq, s, dim, as, seed);
             double tol = ai == AttentionImpl.LINEAR ? AttentionChecks.LINEAR_TOLERANCE : AttentionChecks.SOFTMAX_TOLERANCE;
-            double err = relError(result, want);
-            boolean ok = err <= tol;
-            out.printf("  check vs %s: max rel error %.3g (tolerance %.0e) %s%n", against, err, tol, ok ? "OK" : "FAILED");
+            boolean ok = c.error() <= tol;
+            out.printf(Locale.ROOT, "  check vs the float64 definition on %s: max |error| / max(1, max |want|) = %.2e (tolerance %.0e) %s%n",
+                    c.rowsChecked() == c.rows() ? "all " + c.rows() + " rows" : c.rowsChecked() + " sampled rows of " + c.rows(),
+                    c.error(), tol, ok ? "OK" : "FAILED");
+            out.flush();
             return ok ? 0 : 1;
         }
     }
 
-    /** Dense flop count: 2·B·H·L·S·(E + Ev) for softmax attention, 4·B·H·(L + S)·E·Ev for linear. */
-    static double flops(AttentionImpl impl, int b, int h, int l, int s, int e) {
+    /** How the warm-up went: its length, calls, and whether the timing settled. */
+    record Warmup(long nanos, long calls, boolean steady) {}
+
+    /**
+     * Calls {@code call} for at least {@code minNanos} (and at least once), in rounds of {@link #ROUND_NANOS}; stops
+     * once that time is over and two consecutive rounds' medians differ by less than {@link #STEADY}, or after
+     * 10 × {@code minNanos} (with a minimum of two rounds).
+     */
+    static Warmup warmUp(Runnable call, long minNanos) {
+        long start = System.nanoTime(), calls = 0;
+        double previous = Double.NaN;
+        long limit = Math.max(10 * minNanos, 2 * ROUND_NANOS);
+        while (true) {
+            List<Long> round = new ArrayList<>();
+            long r0 = System.nanoTime();
+            do {
+                long c0 = System.nanoTime();
+                call.run();
+                round.add(System.nanoTime() - c0);
+                calls++;
+            } while (System.nanoTime() - r0 < ROUND_NANOS);
+            long[] sorted = round.stream().mapToLong(Long::longValue).sorted().toArray();
+            double median = sorted[sorted.length / 2];
+            long elapsed = System.nanoTime() - start;
+            boolean steady = !Double.isNaN(previous) && Math.abs(median - previous) <= STEADY * previous;
+            if (elapsed >= minNanos && steady) return new Warmup(elapsed, calls, true);
+            if (elapsed >= limit) return new Warmup(elapsed, calls, false);
+            previous = median;
+        }
+    }
+
+    /** The inputs must fit in Java arrays and in half the heap (the rest is for the output and the kernels' scratch). */
+    private void checkMemory(long bh, int l, int s, int e) {
+        long q = bh * l * e, kv = bh * s * e;
+        long bytes = 4 * (2 * q + 2 * kv);                         // q, output, k, v
+        long heap = Runtime.getRuntime().maxMemory();
+        if (Math.max(q, kv) > Integer.MAX_VALUE - 8 || bytes > heap / 2) {
+            throw Check.usage(spec, String.format(Locale.ROOT,
+                    "B·H·L·E = %d and B·H·S·E = %d need %.0f MiB for q, k, v and the output, more than half the Java heap (%.0f MiB); "
+                    + "choose smaller sizes or give Java more heap (HEED_JAVA_OPTS=-Xmx16g)", q, kv, bytes / 1048576.0, heap / 1048576.0));
+        }
+    }
+
+    /** Visible (query, key) pairs of one head: L·S, or with a bottom-right causal mask Σ_i clamp(i + S − L + 1, 0, S). */
+    static double pairs(int l, int s, boolean causal) {
+        if (!causal) return (double) l * s;
+        double n = 0;
+        for (int i = 0; i < l; i++) n += Math.clamp((long) i + s - l + 1, 0, s);
+        return n;
+    }
+
+    /**
+     * Floating-point operations done: 4·B·H·E per visible pair for softmax attention (2·E for q·k, 2·E for p·v;
+     * the softmax's exponentials are not counted), 4·B·H·(L + S)·E² for linear attention.
+     */
+    static double flops(AttentionImpl impl, int b, int h, int l, int s, int e, boolean causal) {
         if (impl == AttentionImpl.LINEAR) return 2.0 * b * h * (double) (l + s) * e * e * 2;
-        return 4.0 * b * h * (double) l * s * e;
+        return 4.0 * b * h * e * pairs(l, s, causal);
     }
 
-    private static List<MemoryPoolMXBean> heapPools() {
-        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP).toList();
-    }
-
-    /** Resets the heap pools' peaks and returns the heap in use now (the baseline). */
-    static long resetPeaks() {
-        long used = 0;
-        for (MemoryPoolMXBean p : heapPools()) {
-            p.resetPeakUsage();
-            used += p.getUsage().getUsed();
+    /** Heap bytes allocated so far by all threads of the JVM (live and ended), or -1 where the JVM cannot tell. */
+    static long allocatedBytes() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemorySupported()
+                && t.isThreadAllocatedMemoryEnabled()) {
+            return t.getTotalThreadAllocatedBytes();
         }
-        return used;
-    }
-
-    /** Sum of the heap pools' peak usage since the last reset. */
-    static long peakHeap() {
-        long peak = 0;
-        for (MemoryPoolMXBean p : heapPools()) peak += p.getPeakUsage().getUsed();
-        return peak;
-    }
-
-    static double relError(Tensor got, Tensor want) {
-        float[] g = got.toFloatArray(), w = want.toFloatArray();
-        double max = 1, err = 0;
-        for (float x : w) max = Math.max(max, Math.abs(x));
-        for (int i = 0; i < g.length; i++) {
-            double d = Math.abs((double) g[i] - w[i]);
-            if (Double.isNaN(d)) return Double.NaN;
-            err = Math.max(err, d);
-        }
-        return err / max;
+        return -1;
     }
 
     private static Tensor randn(Random r, int... dims) {

@@ -29,16 +29,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "An input tensor (repeatable); others get random valid values.")
     List<String> inputs;
 
-    @Option(names = "--dim", paramLabel = "NAME=SIZE", description = "Size of a symbolic dimension for random inputs (repeatable).")
+    @Option(names = "--dim", paramLabel = "NAME=SIZE", description = "Size of a symbolic dimension for random inputs, 1 to 1048576; NAME must be one of the model's (repeatable).")
     List<String> dims;
 
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
-    @Option(names = "--warmup", defaultValue = "5", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed runs first, 0 to 100000 (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--iterations", defaultValue = "30", description = "Timed runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--iterations", defaultValue = "30", description = "Timed runs, 1 to 1000000 (default: ${DEFAULT-VALUE}).")
     int iterations;
 
     @Option(names = "--profile", description = "After the timed runs, one profiled run: time per operator type, largest first.")
@@ -60,13 +60,17 @@ final class BenchCommand implements Callable<Integer> {
             spec.commandLine().usage(out);
             return 0;
         }
-        ExecutionOptions exec = ExecutionOptions.defaults();
-        if (threads != null) exec = exec.withThreads(threads);
+        Check.range(spec, "--warmup", warmup, 0, 100_000);
+        Check.range(spec, "--iterations", iterations, 1, 1_000_000);
+        ExecutionOptions exec = threads.execution();
+        Map<String, Integer> dimSizes = ModelInputs.dimSizes(spec, dims);
+        Map<String, String> inputFiles = ModelInputs.pairs(inputs, "--input");
         SessionOptions so = SessionOptions.defaults().withExecution(exec).withProfile(profile).withAttentionFusion(!noFusion)
                 .withGraphFusion(!noGraphFusion);
         try (Session s = Session.open(model, so)) {
-            Map<String, Tensor> feeds = ModelInputs.read(ModelInputs.pairs(inputs, "--input"), exec.memoryLimitBytes());
-            ModelInputs.fillRandom(s.inputs(), feeds, ModelInputs.pairs(dims, "--dim"), 1);
+            ModelInputs.checkDimNames(spec, s.inputs(), dimSizes);
+            Map<String, Tensor> feeds = ModelInputs.read(inputFiles, exec.memoryLimitBytes());
+            ModelInputs.fillRandom(s.inputs(), feeds, dimSizes, 1);
             for (int i = 0; i < warmup; i++) s.run(feeds);
             double[] ms = new double[iterations];
             for (int i = 0; i < iterations; i++) {

@@ -31,7 +31,7 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "MODEL.onnx", description = "The classifier (input [1, 3, S, S], output logits [1, nc]).")
     Path model;
 
-    @Option(names = "--top", defaultValue = "5", description = "How many classes to show (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top", defaultValue = "5", description = "How many classes to show, 1 to 1000 (default: ${DEFAULT-VALUE}).")
     int top;
 
     @Option(names = "--labels", paramLabel = "FILE", description = "Class names, one per line (default: the model's metadata names, else ImageNet-1k).")
@@ -46,7 +46,7 @@ final class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (top < 1) throw HeedException.invalid("classify", "--top must be >= 1, got " + top);
+        Check.range(spec, "--top", top, 1, 1000);
         ClassifierOptions opts = ClassifierOptions.defaults().withSession(SessionOptions.defaults().withExecution(threads.execution()));
         if (labels != null) opts = opts.withLabels(ClassNames.fromFile(labels));
         List<Path> files = ImageSources.list(sources).files();

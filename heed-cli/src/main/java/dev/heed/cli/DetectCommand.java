@@ -21,10 +21,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,27 +38,25 @@ import picocli.CommandLine.Parameters;
 @Command(name = "detect", mixinStandardHelpOptions = true,
         description = "Detects objects with an RT-DETR ONNX model (Ultralytics export): summary lines, annotated images, JSON.")
 final class DetectCommand implements Callable<Integer> {
-    private static final int BAR_WIDTH = 80;
-
     @Parameters(arity = "1..*", paramLabel = "IMAGE|DIR", description = "Image files, or directories of images.")
     List<Path> sources;
 
     @Option(names = "--model", required = true, paramLabel = "MODEL.onnx", description = "The RT-DETR model (input images [1, 3, S, S], output output0 [1, Q, 4 + nc]).")
     Path model;
 
-    @Option(names = "--conf", defaultValue = "0.25", description = "Keep detections with a score above this (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--conf", defaultValue = "0.25", description = "Keep detections with a score above this, greater than 0 and at most 1 (default: ${DEFAULT-VALUE}).")
     float conf;
 
     @Option(names = "--classes", split = ",", paramLabel = "ID|NAME", description = "Keep only these classes, by id or name (comma-separated or repeated).")
     List<String> classes;
 
-    @Option(names = "--max-det", defaultValue = "300", description = "At most this many detections per image (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-det", defaultValue = "300", description = "At most this many detections per image, 1 to 100000 (default: ${DEFAULT-VALUE}).")
     int maxDet;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Write annotated images (and JSON with --json) into DIR.")
     Path out;
 
-    @Option(names = "--json", description = "Write the detections as Ultralytics tojson() JSON.")
+    @Option(names = "--json", description = "Write the detections as Ultralytics tojson() JSON: DIR/NAME.json with --out, else one JSON line per image on standard output ({\"image\": NAME, \"detections\": [...]}) with the summary lines on standard error.")
     boolean json;
 
     @CommandLine.Mixin
@@ -72,12 +68,18 @@ final class DetectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Check.aboveAtMost(spec, "--conf", conf, 0f, 1f);
+        Check.range(spec, "--max-det", maxDet, 1, 100_000);
+        var exec = threads.execution();
+        if (out != null) OutputPaths.checkDir(spec, "--out", out);
         ImageSources.Listing listing = ImageSources.list(sources);
-        DetectorOptions opts = DetectorOptions.defaults().withSession(SessionOptions.defaults().withExecution(threads.execution())).withConf(conf).withMaxDet(maxDet);
-        if (classes != null && !classes.isEmpty()) {
+        DetectorOptions opts = DetectorOptions.defaults().withSession(SessionOptions.defaults().withExecution(exec)).withConf(conf).withMaxDet(maxDet);
+        if (classes != null) {
             // names are needed before the detector exists: read them from the model's metadata (no planning)
             ClassNames names = ClassNames.fromMetadata(Session.inspect(model).metadata());
-            opts = opts.withClasses(resolveClasses(classes, names));
+            Set<Integer> ids = resolveClasses(classes, names);
+            if (ids.isEmpty()) throw Check.usage(spec, "--classes is empty; give class ids or names, e.g. --classes person,car");
+            opts = opts.withClasses(ids);
         }
         try (Detector det = Detector.open(model, opts)) {
             return run(det, listing, stdout, err);
@@ -87,41 +89,36 @@ final class DetectCommand implements Callable<Integer> {
     private int run(Detector det, ImageSources.Listing listing, PrintWriter stdout, PrintWriter err) {
         List<Path> files = listing.files();
         boolean progress = listing.fromDirectory() && files.size() > 1;
-        if (out != null) {
-            try {
-                Files.createDirectories(out);
-            } catch (IOException e) {
-                throw new HeedException(ErrorCode.IO, "detect: cannot create the output directory " + out + ": " + e.getMessage(), e);
-            }
-        }
+        // machine output (JSON lines) owns stdout when it goes there; the human lines then go to stderr
+        PrintWriter human = json && out == null ? err : stdout;
         int objects = 0, done = 0, failed = 0;
-        try (ProgressBar bar = progress ? progressBar(files.size(), err) : null) {
+        try (Progress bar = progress ? Progress.start(err, HeedCli.stderrTerminal(spec), "detect", "images", files.size()) : null) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 try {
                     RgbImage img = Images.read(f, det.options().maxPixels());
                     Detections r = det.detect(img);
-                    if (bar != null) clearLine(err);
-                    stdout.println(r.summary(name, det.inputSize(), det.inputSize()));
+                    if (bar != null) bar.clearLine();
+                    human.println(r.summary(name, det.inputSize(), det.inputSize()));
+                    if (out != null) createOut();                  // only once there is something to save
                     if (out != null) Annotator.write(new Annotator().draw(img, r), out.resolve(annotatedName(f)));
                     if (json && out != null) writeJson(out.resolve(ImageSources.stem(f) + ".json"), r.toJson());
-                    else if (json) stdout.println(r.toJson());
+                    else if (json) stdout.println(jsonLine(name, r.toJson()));
                     objects += r.size();
                     done++;
                 } catch (HeedException e) {
-                    if (bar != null) clearLine(err);
+                    if (bar != null) bar.clearLine();
                     err.println("heed: " + e.code() + ": " + e.getMessage());
                     failed++;
                 }
                 stdout.flush();
                 err.flush();
-                if (bar != null) bar.step();
+                if (bar != null) bar.stepBy(1);
             }
         }
-        if (progress) err.println();
-        stdout.printf(Locale.ROOT, "Detected %d objects in %d image%s%s%n", objects, done, done == 1 ? "" : "s",
+        human.printf(Locale.ROOT, "Detected %d objects in %d image%s%s%n", objects, done, done == 1 ? "" : "s",
                 failed > 0 ? " (" + failed + " failed)" : "");
-        if (out != null) stdout.println("Results saved to " + out);
+        if (out != null && done > 0) human.println("Results saved to " + out);
         stdout.flush();
         err.flush();
         return failed > 0 ? 2 : 0;
@@ -135,18 +132,25 @@ final class DetectCommand implements Callable<Integer> {
         }
     }
 
-    /** Blanks the progress bar's line so that a result line does not start in the middle of it. */
-    private static void clearLine(PrintWriter err) {
-        err.print("\r" + " ".repeat(BAR_WIDTH) + "\r");
-        err.flush();
+    private void createOut() {
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new HeedException(ErrorCode.IO, "detect: cannot create the output directory " + out + ": " + e.getMessage(), e);
+        }
     }
 
-    private static ProgressBar progressBar(int n, PrintWriter err) {
-        return new ProgressBarBuilder().setTaskName("detect").setInitialMax(n).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new DelegatingProgressBarConsumer(line -> {
-                    err.print("\r" + line);
-                    err.flush();
-                }, BAR_WIDTH)).build();
+    /** One compact JSON line: {@code {"image": NAME, "detections": [...]}} around Ultralytics' tojson() list. */
+    static String jsonLine(String image, String detectionsJson) {
+        try {
+            ObjectMapper om = new ObjectMapper();
+            ObjectNode o = om.createObjectNode();
+            o.put("image", image);
+            o.set("detections", om.readTree(detectionsJson));
+            return om.writeValueAsString(o);
+        } catch (IOException e) {
+            throw new HeedException(ErrorCode.INTERNAL, "detect: cannot re-encode the detections as one JSON line: " + e.getMessage(), e);
+        }
     }
 
     /** The annotated copy keeps the file name; formats other than PNG/JPEG are written as JPEG. */
@@ -161,8 +165,19 @@ final class DetectCommand implements Callable<Integer> {
         for (String g : given) {
             String s = g.trim();
             if (s.isEmpty()) continue;
-            if (s.matches("\\d+")) {
-                ids.add(Integer.parseInt(s));
+            if (s.matches("-?\\d+")) {
+                int id;
+                try {
+                    id = Integer.parseInt(s);
+                } catch (NumberFormatException e) {
+                    id = -1;
+                }
+                if (!names.asMap().containsKey(id)) {
+                    throw HeedException.invalid("detect", "--classes " + s + ": the model has no class with that id; its ids are "
+                            + names.asMap().keySet().stream().min(Integer::compare).orElse(0) + " to "
+                            + names.asMap().keySet().stream().max(Integer::compare).orElse(0));
+                }
+                ids.add(id);
                 continue;
             }
             Integer id = null;

@@ -16,9 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,11 +46,11 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.jsonl", description = "Write JSON lines here (default: standard output).")
     Path outFile;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Texts per model run (default 32).")
+    @Option(names = "--batch", paramLabel = "N", description = "Texts per model run, 1 to 4096 (default 32).")
     Integer batch;
 
-    @Option(names = "--threads", paramLabel = "T", description = "Worker threads (default: all processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
     @CommandLine.Mixin
     TextModels.ModelOption model;
@@ -68,13 +65,15 @@ final class EmbedCommand implements Callable<Integer> {
         if (hasTexts == (file != null)) {
             throw new CommandLine.ParameterException(cl, "give either TEXT arguments or --file LINES.txt");
         }
-        if (batch != null && batch < 1) throw new CommandLine.ParameterException(cl, "--batch must be >= 1, got " + batch);
-        if (threads != null && threads < 1) throw new CommandLine.ParameterException(cl, "--threads must be >= 1, got " + threads);
+        if (batch != null) Check.range(spec, "--batch", batch, 1, 4096);
+        Integer nThreads = threads.threads();
+        if (outFile != null) OutputPaths.checkFile(spec, "--out", outFile);
         List<String> lines = hasTexts ? texts : readLines(file);
         // Where the summary goes: stdout stays pure JSON lines when the embeddings go there.
         PrintWriter info = outFile == null ? cl.getErr() : cl.getOut();
-        try (TextEncoder enc = TextModels.open(model.dir, threads, batch, 0)) {
+        try (TextEncoder enc = TextModels.open(model.dir, nThreads, batch, 0)) {
             int batchSize = enc.options().batchSize();
+            if (outFile != null) OutputPaths.createParents(outFile);
             Writer sink = outFile == null ? cl.getOut() : Files.newBufferedWriter(outFile, StandardCharsets.UTF_8);
             long t0;
             int[] dim = {0};
@@ -86,18 +85,13 @@ final class EmbedCommand implements Callable<Integer> {
                     write(json, lines, enc.embedAll(lines), dim);
                 } else {
                     int chunk = batchSize * CHUNK_BATCHES;
-                    PrintWriter err = cl.getErr();
-                    try (ProgressBar bar = new ProgressBarBuilder().setTaskName("embed").setInitialMax(lines.size())
-                            .setUnit(" lines", 1).showSpeed()
-                            .setConsumer(new DelegatingProgressBarConsumer(s -> { err.print('\r' + s); err.flush(); }, 100))
-                            .build()) {
+                    try (Progress bar = Progress.start(cl.getErr(), HeedCli.stderrTerminal(spec), "embed", "lines", lines.size())) {
                         for (int from = 0; from < lines.size(); from += chunk) {
                             List<String> part = lines.subList(from, Math.min(lines.size(), from + chunk));
                             write(json, part, enc.embedAll(part), dim);
                             bar.stepBy(part.size());
                         }
                     }
-                    err.println();
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;

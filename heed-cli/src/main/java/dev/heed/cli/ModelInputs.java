@@ -11,6 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Turns {@code --input NAME=FILE.npy} and {@code --dim NAME=SIZE} options into session feeds. */
 final class ModelInputs {
@@ -30,6 +33,39 @@ final class ModelInputs {
         return m;
     }
 
+    /** Largest size {@code --dim} accepts for a symbolic dimension. */
+    static final int MAX_DIM = 1 << 20;
+
+    /**
+     * The {@code --dim NAME=SIZE} pairs with SIZE parsed and checked (1 to {@link #MAX_DIM}), before any model is
+     * read: a non-number or a size out of range is a usage error.
+     */
+    static Map<String, Integer> dimSizes(CommandSpec spec, List<String> entries) {
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        pairs(entries, "--dim").forEach((name, value) -> {
+            int size;
+            try {
+                size = Integer.parseInt(value.strip());
+            } catch (NumberFormatException e) {
+                throw Check.usage(spec, "--dim " + name + "=" + value + ": SIZE must be a whole number between 1 and " + MAX_DIM);
+            }
+            sizes.put(name, Check.range(spec, "--dim " + name, size, 1, MAX_DIM));
+        });
+        return sizes;
+    }
+
+    /** Every {@code --dim} name is a symbolic dimension of some model input; else a usage error listing them. */
+    static void checkDimNames(CommandSpec spec, List<ValueInfo> declared, Map<String, Integer> sizes) {
+        Set<String> known = new TreeSet<>();
+        for (ValueInfo v : declared) for (Dim d : v.dims()) if (d instanceof Dim.Symbolic s) known.add(s.name());
+        for (String name : sizes.keySet()) {
+            if (!known.contains(name)) {
+                throw Check.usage(spec, "--dim " + name + ": the model's inputs have no dimension of that name; "
+                        + (known.isEmpty() ? "they have no symbolic dimensions" : "they have " + String.join(", ", known)));
+            }
+        }
+    }
+
     /** Reads the given .npy files. */
     static Map<String, Tensor> read(Map<String, String> files, long maxBytes) {
         Map<String, Tensor> feeds = new LinkedHashMap<>();
@@ -42,7 +78,7 @@ final class ModelInputs {
      * by {@code --dim}, else 1 for the first axis and 16 for others; masks are all ones, type ids zeros, other
      * integers in [0, 100), floats uniform in [0, 1).
      */
-    static void fillRandom(List<ValueInfo> declared, Map<String, Tensor> feeds, Map<String, String> dimSizes, long seed) {
+    static void fillRandom(List<ValueInfo> declared, Map<String, Tensor> feeds, Map<String, Integer> dimSizes, long seed) {
         Random rnd = new Random(seed);
         for (ValueInfo v : declared) {
             if (feeds.containsKey(v.name())) continue;
@@ -51,7 +87,7 @@ final class ModelInputs {
                 Dim d = v.dims().get(i);
                 dims[i] = switch (d) {
                     case Dim.Fixed f -> (int) f.size();
-                    case Dim.Symbolic s -> dimSizes.containsKey(s.name()) ? Integer.parseInt(dimSizes.get(s.name())) : (i == 0 ? 1 : 16);
+                    case Dim.Symbolic s -> dimSizes.containsKey(s.name()) ? dimSizes.get(s.name()) : (i == 0 ? 1 : 16);
                     case Dim.Unknown u -> i == 0 ? 1 : 16;
                 };
             }

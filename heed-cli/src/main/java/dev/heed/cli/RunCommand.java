@@ -6,7 +6,9 @@ import dev.heed.onnx.Session;
 import dev.heed.onnx.SessionOptions;
 import dev.heed.tensor.Tensor;
 import dev.heed.tensor.io.Npy;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -27,14 +29,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "NAME=FILE.npy", description = "An input tensor (repeatable). Inputs not given get random valid values.")
     List<String> inputs;
 
-    @Option(names = "--dim", paramLabel = "NAME=SIZE", description = "Size of a symbolic dimension for random inputs (repeatable).")
+    @Option(names = "--dim", paramLabel = "NAME=SIZE", description = "Size of a symbolic dimension for random inputs, 1 to 1048576; NAME must be one of the model's (repeatable).")
     List<String> dims;
 
     @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = ".", description = "Where outputs go (default: current directory).")
     Path outputDir;
 
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
     @Option(names = "--profile", description = "Print the ten slowest nodes.")
     boolean profile;
@@ -46,19 +48,23 @@ final class RunCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        ExecutionOptions exec = ExecutionOptions.defaults();
-        if (threads != null) exec = exec.withThreads(threads);
+        ExecutionOptions exec = threads.execution();
+        Map<String, Integer> dimSizes = ModelInputs.dimSizes(spec, dims);
+        Map<String, String> inputFiles = ModelInputs.pairs(inputs, "--input");
+        OutputPaths.checkDir(spec, "--output-dir", outputDir);
         SessionOptions opts = SessionOptions.defaults().withExecution(exec).withProfile(profile);
         long t0 = System.nanoTime();
         try (Session s = Session.open(model, opts)) {
             long loaded = System.nanoTime();
-            Map<String, Tensor> feeds = ModelInputs.read(ModelInputs.pairs(inputs, "--input"), exec.memoryLimitBytes());
-            ModelInputs.fillRandom(s.inputs(), feeds, ModelInputs.pairs(dims, "--dim"), seed);
+            ModelInputs.checkDimNames(spec, s.inputs(), dimSizes);
+            Map<String, Tensor> feeds = ModelInputs.read(inputFiles, exec.memoryLimitBytes());
+            ModelInputs.fillRandom(s.inputs(), feeds, dimSizes, seed);
             long start = System.nanoTime();
             RunResult r = s.runWithProfile(feeds);
             long ran = System.nanoTime();
+            Files.createDirectories(outputDir);
             out.printf("loaded %s in %.1f ms; ran in %.1f ms%n", model, (loaded - t0) / 1e6, (ran - start) / 1e6);
             for (var e : r.outputs().entrySet()) {
                 Path file = outputDir.resolve(e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + ".npy");

@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
         description = "Runs every kernel against its float64 reference on random data; prints max errors and GFLOP/s.")
 final class SelfCheckCommand implements Callable<Integer> {
 
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
-    Integer threads;
+    @CommandLine.Mixin
+    ThreadsOption threads;
 
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -32,8 +32,7 @@ final class SelfCheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        ExecutionOptions opts = ExecutionOptions.defaults();
-        if (threads != null) opts = opts.withThreads(threads);
+        ExecutionOptions opts = threads.execution();
         out.printf("Heed selfcheck — %s, %d thread(s), seed %d%n", VectorSupport.describe(), opts.threads(), seed);
         List<KernelCheck> checks = new ArrayList<>();
         try (ExecutionContext ctx = ExecutionContext.create(opts)) {

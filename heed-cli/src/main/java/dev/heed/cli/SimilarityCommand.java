@@ -34,7 +34,12 @@ final class SimilarityCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (TextEncoder enc = TextModels.open(model.dir, threads.threads, null, 0)) {
+        for (int i = 0; i < texts.size(); i++) TextChecks.requireNotBlank(spec, "text [" + (i + 1) + "]", texts.get(i), "compare");
+        Integer nThreads = threads.threads();
+        try (TextEncoder enc = TextModels.open(model.dir, nThreads, null, 0)) {
+            for (int i = 0; i < texts.size(); i++) {
+                TextChecks.requireKnownWords(spec, enc, "text [" + (i + 1) + "] " + TextChecks.quote(texts.get(i)), texts.get(i));
+            }
             double[][] m = TextEncoder.cosineMatrix(enc.embedAll(texts));
             int n = texts.size();
             out.printf("cosine similarity (%s, mean-pooled, L2-normalised):%n", enc.name());

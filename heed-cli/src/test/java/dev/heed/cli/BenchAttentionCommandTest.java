@@ -22,13 +22,48 @@ class BenchAttentionCommandTest {
     void everyImplementationRunsAndChecks() {
         for (String impl : new String[] {"exact", "flash", "linear"}) {
             String[] r = run("--impl", impl, "--seq", "70", "--kv-seq", "90", "--heads", "2", "--dim", "16",
-                    "--batch", "2", "--threads", "2", "--causal", "--repeats", "2", "--check");
+                    "--batch", "2", "--threads", "2", "--causal", "--repeats", "2", "--check", "--warmup-ms", "100", "--time-ms", "100");
             assertEquals("0", r[0], r[1]);
             assertTrue(r[1].contains("median"), r[1]);
             assertTrue(r[1].contains("GFLOP/s"), r[1]);
-            assertTrue(r[1].contains("peak heap"), r[1]);
+            assertTrue(r[1].contains("heap allocated per call"), "an allocation figure, not the heap's peak: " + r[1]);
+            assertTrue(r[1].contains("warm-up"), r[1]);
+            assertTrue(r[1].contains("on all 280 rows"), "B·H·L = 2·2·70 rows, all checked: " + r[1]);
             assertTrue(r[1].contains("OK"), r[1]);
         }
+    }
+
+    @Test
+    void causalFlopsCountTheTriangle() {
+        assertEquals(128.0 * 129 / 2, BenchAttentionCommand.pairs(128, 128, true));
+        assertEquals(128.0 * 128, BenchAttentionCommand.pairs(128, 128, false));
+        // L=3, S=5, bottom-right: query i sees keys 0..i+2 → 3 + 4 + 5
+        assertEquals(12.0, BenchAttentionCommand.pairs(3, 5, true));
+        // L=5, S=3: queries 0 and 1 see nothing, then 1, 2, 3 keys
+        assertEquals(6.0, BenchAttentionCommand.pairs(5, 3, true));
+        for (int l : new int[] {1, 7, 128, 2048}) {
+            double dense = BenchAttentionCommand.flops(dev.heed.attention.AttentionImpl.FLASH, 1, 12, l, l, 64, false);
+            double causal = BenchAttentionCommand.flops(dev.heed.attention.AttentionImpl.FLASH, 1, 12, l, l, 64, true);
+            assertTrue(causal <= dense && causal >= dense / 2, l + ": " + causal + " vs " + dense);
+        }
+    }
+
+    @Test
+    void theSampledCheckCatchesAWrongRow() {
+        java.util.Random r = new java.util.Random(3);
+        int b = 1, h = 2, l = 3000, s = 40, e = 8;                      // 6000 rows: sampled
+        float[] q = new float[b * h * l * e], k = new float[b * h * s * e], v = new float[b * h * s * e];
+        for (float[] a : new float[][] {q, k, v}) for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        var spec = dev.heed.attention.AttentionSpec.defaults().withImplementation(dev.heed.attention.AttentionImpl.EXACT);
+        var ctx = dev.heed.exec.ExecutionContext.create(dev.heed.exec.ExecutionOptions.defaults().withThreads(1));
+        float[] got = dev.heed.attention.Attention.compute(ctx, dev.heed.tensor.Tensor.of(q, b, h, l, e),
+                dev.heed.tensor.Tensor.of(k, b, h, s, e), dev.heed.tensor.Tensor.of(v, b, h, s, e), spec).output().toFloatArray();
+        ctx.close();
+        var ok = SampledAttentionCheck.run(q, k, v, got, b, h, l, s, e, spec, 1);
+        assertEquals(SampledAttentionCheck.SAMPLED_ROWS, ok.rowsChecked());
+        assertTrue(ok.error() < 1e-5, "kernel vs definition: " + ok.error());
+        got[got.length - 1] += 0.01f;                                   // the last row is always in the sample
+        assertTrue(SampledAttentionCheck.run(q, k, v, got, b, h, l, s, e, spec, 1).error() > 1e-3, "a wrong value is found");
     }
 
     @Test

@@ -91,9 +91,12 @@ class DetectClassifyCommandTest {
         assertFixtures();
         CliTest.Outcome byName = heed("detect", ZIDANE.toString(), "--model", RTDETR.toString(), "--classes", "laptop", "--json");
         assertEquals(0, byName.exit(), byName.out() + byName.err());
-        assertTrue(byName.out().contains("zidane.jpg: 640x640 1 laptop, "), byName.out());
-        String json = byName.out().substring(byName.out().indexOf('['), byName.out().lastIndexOf(']') + 1);
-        JsonNode j = new ObjectMapper().readTree(json);
+        // JSON on stdout is pure (one JSON line per image); the summary goes to stderr
+        assertTrue(byName.err().contains("zidane.jpg: 640x640 1 laptop, "), byName.err());
+        assertEquals(1, byName.out().lines().count(), byName.out());
+        JsonNode line = new ObjectMapper().readTree(byName.out());
+        assertEquals("zidane.jpg", line.path("image").asText());
+        JsonNode j = line.path("detections");
         assertEquals(1, j.size());
         assertEquals("laptop", j.get(0).path("name").asText());
         assertEquals(63, j.get(0).path("class").asInt());

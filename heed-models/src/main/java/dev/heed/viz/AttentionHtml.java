@@ -45,17 +45,45 @@ public final class AttentionHtml {
     /** Largest error of the √-quantised encoding in p (attained near p = 1: 2·√p·(0.5/255)). */
     static final double QUANTISATION_MAX_ERROR = 1.0 / 255 + 1e-6;
 
+    /** Characters of the title kept in the page's {@code <title>} (the page's heading is cut the same way). */
+    static final int TITLE_MAX = 140;
+
     private static final String RESOURCES = "/dev/heed/viz/";
 
     private AttentionHtml() {}
 
-    /** The complete HTML page. */
+    /**
+     * The view the page opens on (unless its URL fragment says otherwise): the head view of {@code layer} and
+     * {@code head}, with token {@code focus} pinned.
+     *
+     * @param layer the layer shown first
+     * @param head  the head shown first
+     * @param focus the token pinned first (its lines are drawn); the default is {@link AttentionMaps#focusIndex}
+     */
+    public record View(int layer, int head, int focus) {
+        /** The view for {@code maps}: checks that the layer, head and token exist. */
+        View checkedFor(AttentionMaps maps) {
+            if (layer < 0 || layer >= maps.layers() || head < 0 || head >= maps.heads() || focus < 0 || focus >= maps.length()) {
+                throw HeedException.invalid("AttentionHtml.View", "layer " + layer + ", head " + head + ", token " + focus
+                        + " is outside the maps (" + maps.layers() + " layers, " + maps.heads() + " heads, " + maps.length() + " tokens)");
+            }
+            return this;
+        }
+    }
+
+    /** The complete HTML page, opening on the last layer's first head with the default focus token pinned. */
     public static String render(AttentionMaps maps, String title) {
+        return render(maps, title, new View(maps.layers() - 1, 0, maps.focusIndex(null)));
+    }
+
+    /** The complete HTML page, opening on {@code view}. */
+    public static String render(AttentionMaps maps, String title, View view) {
         String template = resource("attention.html");
         String css = resource("attention.css");
         String js = resource("attention.js");
-        String data = dataJson(maps, title == null ? "" : title);
-        String t = title == null || title.isBlank() ? "Attention" : title;
+        String data = dataJson(maps, title == null ? "" : title, view.checkedFor(maps));
+        String t = title == null || title.isBlank() ? "Attention" : title.strip();
+        if (t.length() > TITLE_MAX) t = t.substring(0, TITLE_MAX - 1) + "\u2026";   // the tab title; the full text is in the data
         // Fill the small slots first; the data (the only large, user-influenced part) goes in last so nothing in it
         // is ever scanned for a slot.
         String page = template.replace("{{TITLE}}", escapeHtml(t))
@@ -66,9 +94,14 @@ public final class AttentionHtml {
         return page.substring(0, at) + data + page.substring(at + "{{DATA}}".length());
     }
 
-    /** Writes {@link #render} to {@code out} as UTF-8 (parent directories are created). */
+    /** Writes {@link #render(AttentionMaps, String)} to {@code out} as UTF-8 (parent directories are created). */
     public static void write(AttentionMaps maps, String title, Path out) {
-        String html = render(maps, title);
+        write(maps, title, new View(maps.layers() - 1, 0, maps.focusIndex(null)), out);
+    }
+
+    /** Writes the page opening on {@code view} to {@code out} as UTF-8 (parent directories are created). */
+    public static void write(AttentionMaps maps, String title, View view, Path out) {
+        String html = render(maps, title, view);
         try {
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
@@ -81,6 +114,10 @@ public final class AttentionHtml {
     // ---------------------------------------------------------------- data block
 
     static String dataJson(AttentionMaps maps, String title) {
+        return dataJson(maps, title, new View(maps.layers() - 1, 0, maps.focusIndex(null)));
+    }
+
+    static String dataJson(AttentionMaps maps, String title, View view) {
         int n = maps.length(), layers = maps.layers(), heads = maps.heads();
         long nn = (long) n * n;
         long total = layers * heads * nn;
@@ -102,7 +139,9 @@ public final class AttentionHtml {
         sb.append("{\"format\":\"heed-attention/1\",\"title\":");
         jsonString(sb, title);
         sb.append(",\"n\":").append(n).append(",\"layers\":").append(layers).append(",\"heads\":").append(heads);
-        sb.append(",\"focus\":").append(maps.focusIndex(null));
+        sb.append(",\"focus\":").append(view.focus());
+        sb.append(",\"view\":{\"layer\":").append(view.layer()).append(",\"head\":").append(view.head())
+                .append(",\"focus\":").append(view.focus()).append('}');
         sb.append(",\"encoding\":\"sqrt-u8\",\"compression\":\"").append(compress ? "deflate" : "none").append('"');
         sb.append(",\"tokens\":[");
         for (int i = 0; i < n; i++) {

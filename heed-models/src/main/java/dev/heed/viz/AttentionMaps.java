@@ -368,10 +368,16 @@ public final class AttentionMaps {
         for (int w = words.size() - 1; w >= 0; w--) {
             if (words.get(w).text().toLowerCase(Locale.ROOT).equals(want)) return words.get(w).first();
         }
-        List<String> texts = words.stream().map(Word::text).toList();
+        // the list is cut short: a long input would otherwise fill the terminal with its whole text
+        List<String> texts = words.stream().map(Word::text).distinct().toList();
+        String shown = "[" + String.join(", ", texts.subList(0, Math.min(FOCUS_WORDS_LISTED, texts.size())))
+                + (texts.size() > FOCUS_WORDS_LISTED ? ", … (" + texts.size() + " different words)" : "") + "]";
         throw HeedException.invalid("AttentionMaps.focusIndex", "focus word '" + focusWord
-                + "' is not in the input; expected one of " + texts);
+                + "' is not in the input; expected one of " + shown);
     }
+
+    /** How many words the error of {@link #focusIndex} lists. */
+    static final int FOCUS_WORDS_LISTED = 20;
 
     /** Whether {@code token} is a special marker such as [CLS], [SEP] or [PAD]. */
     public static boolean isSpecial(String token) {

@@ -47,9 +47,17 @@ public final class AttentionPng {
 
     private AttentionPng() {}
 
-    /** Renders to {@code out} (parent directories are created). */
+    /** Renders to {@code out} (parent directories are created), with no row highlighted. */
     public static void render(AttentionMaps maps, int focusLayer, int focusHead, Path out) {
-        BufferedImage img = image(maps, focusLayer, focusHead);
+        render(maps, focusLayer, focusHead, -1, out);
+    }
+
+    /**
+     * Renders to {@code out} (parent directories are created); the query row {@code focusRow} of the enlarged map
+     * (the token being explained) is outlined and its label drawn in the accent colour; -1 highlights nothing.
+     */
+    public static void render(AttentionMaps maps, int focusLayer, int focusHead, int focusRow, Path out) {
+        BufferedImage img = image(maps, focusLayer, focusHead, focusRow);
         try {
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
@@ -63,8 +71,16 @@ public final class AttentionPng {
         }
     }
 
-    /** Renders to an image (for callers that compose or encode it themselves). */
+    /** Renders to an image (for callers that compose or encode it themselves), with no row highlighted. */
     public static BufferedImage image(AttentionMaps maps, int focusLayer, int focusHead) {
+        return image(maps, focusLayer, focusHead, -1);
+    }
+
+    /** Renders to an image; {@code focusRow} (or -1) as in {@link #render(AttentionMaps, int, int, int, Path)}. */
+    public static BufferedImage image(AttentionMaps maps, int focusLayer, int focusHead, int focusRow) {
+        if (focusRow < -1 || focusRow >= maps.length()) {
+            throw HeedException.invalid("AttentionPng.render", "focus row " + focusRow + " is outside -1.." + (maps.length() - 1));
+        }
         if (focusLayer < 0 || focusLayer >= maps.layers()) {
             throw HeedException.invalid("AttentionPng.render", "focus layer " + focusLayer + " is outside 0.." + (maps.layers() - 1));
         }
@@ -154,14 +170,26 @@ public final class AttentionPng {
             g.setColor(new Color(0xb8, 0xc2, 0xcc));
             g.drawRect(focusX - 1, focusY - 1, focusPx + 1, focusPx + 1);
 
+            if (focusRow >= 0) {                                                       // the explained token's row
+                int y0 = focusY + (int) Math.floor(focusRow * cell), y1 = focusY + (int) Math.ceil((focusRow + 1) * cell);
+                g.setColor(ACCENT);
+                g.setStroke(new BasicStroke(2f));
+                g.drawRect(focusX - 2, y0 - 2, focusPx + 3, Math.max(1, y1 - y0) + 3);
+                g.setStroke(new BasicStroke(1f));
+            }
+
             g.setFont(labelFont);
             FontMetrics fm = g.getFontMetrics();
             g.setColor(INK);
-            for (int t = 0; t < n; t += labelStep) {
+            for (int t = 0; t < n; t++) {
+                if (t % labelStep != 0 && t != focusRow) continue;                     // the focus row is always labelled
                 String s = label(maps.tokens().get(t));
                 int cy = focusY + (int) Math.round((t + 0.5) * cell);
                 int base = cy + (fm.getAscent() - fm.getDescent()) / 2;
+                g.setColor(t == focusRow ? ACCENT : INK);
                 g.drawString(s, focusX - 4 - fm.stringWidth(s), base);                 // query labels, right-aligned
+                g.setColor(INK);
+                if (t % labelStep != 0) continue;
                 AffineTransform saved = g.getTransform();                              // key labels, rotated
                 int cx = focusX + (int) Math.round((t + 0.5) * cell);
                 g.translate(cx + (fm.getAscent() - fm.getDescent()) / 2, focusY - 4);

@@ -4,6 +4,7 @@
   'use strict';
   const report = window.__heedReport || function (m) { (window.__heedErrors = window.__heedErrors || []).push(String(m)); };
 
+  const TITLE_MAX = 140;          // characters of the title shown in the heading
   const ALL_LINES_MAX = 48;       // up to this many tokens the head view draws every token's lines when nothing is focused
   const LINES_PER_HEAD_MAX = 96;  // a focused token draws at most this many lines per head (the strongest)
   const LABEL_MAX = 18;           // token labels are cut to this many characters
@@ -72,7 +73,11 @@
 
   // ---------------------------------------------------------------- toolbar
   function buildToolbar() {
-    $('title').textContent = meta.title || 'Attention';
+    // a long input must not become a heading thousands of pixels tall: the heading keeps its start, the
+    // tooltip a longer part
+    const t = meta.title || 'Attention';
+    $('title').textContent = t.length > TITLE_MAX ? t.slice(0, TITLE_MAX - 1) + '\u2026' : t;
+    if (t.length > TITLE_MAX) $('title').title = t.length > 2000 ? t.slice(0, 1999) + '\u2026' : t;
     $('stats').textContent = N + ' tokens \u00b7 ' + NL + ' layers \u00b7 ' + NH + ' heads';
     const sel = $('layer');
     for (let l = 0; l < NL; l++) { const o = document.createElement('option'); o.value = l; o.textContent = 'L' + l; sel.appendChild(o); }
@@ -370,8 +375,7 @@
     const fs = RV.spans[f], flow = $('rollout-text');
     if (fs.offsetTop < flow.scrollTop || fs.offsetTop > flow.scrollTop + flow.clientHeight - 30) flow.scrollTop = Math.max(0, fs.offsetTop - flow.clientHeight / 2);
     fillTop($('top-rollout'), w, f);
-    const heads = state.heads.size ? [...state.heads] : range(NH);
-    fillTop($('top-layer'), meanRow(state.layer, f, heads), f);
+    fillTop($('top-layer'), meanRow(state.layer, f, range(NH)), f);   // "mean of heads": all of them, whatever is selected
     drawRolloutMatrix(f);
   }
 
@@ -418,6 +422,9 @@
     if (R.length !== NL * N * N) throw new Error('data: rollout has ' + R.length + ' bytes, expected ' + NL + '\u00b7' + N + '\u00b2');
     state.heads = new Set(NH <= 4 ? range(NH) : [0]);
     if (N > ALL_LINES_MAX) state.focus = meta.focus;   // long inputs: show the focus word's lines from the start
+    if (meta.view) {                                    // the page opens on the answer: the focus word, pinned, in its strongest head
+      state.layer = meta.view.layer; state.heads = new Set([meta.view.head]); state.focus = meta.view.focus; state.pinned = true;
+    }
     fromHash();
     buildToolbar();
     buildHeadView();
