@@ -75,6 +75,15 @@ public final class TokenizerConfig {
         /** Fixed length, or the longest encoding of the batch. */
         public enum Strategy { BATCH_LONGEST, FIXED }
 
+        public Padding {
+            if (length < 0 || length > MAX_PADDED_LENGTH) {
+                throw HeedException.invalid("padding", "length=" + length + " must be in [0, " + MAX_PADDED_LENGTH + "]");
+            }
+            if (padToMultipleOf < 0 || padToMultipleOf > MAX_PADDED_LENGTH) {
+                throw HeedException.invalid("padding", "padToMultipleOf=" + padToMultipleOf + " must be in [0, " + MAX_PADDED_LENGTH + "]");
+            }
+        }
+
         /** The same padding, to the longest encoding of each batch. */
         public Padding batchLongest() {
             return new Padding(Strategy.BATCH_LONGEST, 0, side, padToMultipleOf, padId, padTypeId, padToken);
@@ -85,6 +94,19 @@ public final class TokenizerConfig {
             return new Padding(Strategy.FIXED, fixedLength, side, padToMultipleOf, padId, padTypeId, padToken);
         }
     }
+
+    /**
+     * The largest fixed padding length and pad_to_multiple_of accepted: 2^17 = 131,072 tokens, beyond the
+     * context of any encoder Heed runs. A file asking for more ({@code "Fixed": 2147483647}) would make every
+     * encode allocate gigabytes; it is refused when read.
+     */
+    public static final int MAX_PADDED_LENGTH = 1 << 17;
+
+    /**
+     * The largest {@code max_input_chars_per_word} accepted (Hugging Face's default is 100). WordPiece costs at
+     * most this many trie steps per code point, so the bound keeps tokenizing linear in the text's length.
+     */
+    public static final int MAX_INPUT_CHARS_PER_WORD = 1024;
 
     private static final String[] NORMALIZERS = {"BertNormalizer", "Lowercase", "StripAccents", "NFD", "NFKD",
         "Sequence"};
@@ -201,7 +223,8 @@ public final class TokenizerConfig {
         }
         String unk = optText(m, "unk_token", "model.unk_token", "[UNK]");
         String prefix = optText(m, "continuing_subword_prefix", "model.continuing_subword_prefix", "##");
-        int maxChars = optInt(m, "max_input_chars_per_word", "model.max_input_chars_per_word", 100);
+        int maxChars = bounded(optInt(m, "max_input_chars_per_word", "model.max_input_chars_per_word", 100),
+                "model.max_input_chars_per_word", 1, MAX_INPUT_CHARS_PER_WORD);
         return new WordPiece(vocab, unk, prefix, maxChars);
     }
 
@@ -386,7 +409,7 @@ public final class TokenizerConfig {
     // ---------------------------------------------------------------- truncation and padding
 
     private static Truncation parseTruncation(JsonNode n) {
-        int max = reqInt(n, "max_length", "truncation.max_length");
+        int max = bounded(reqInt(n, "max_length", "truncation.max_length"), "truncation.max_length", 0, Integer.MAX_VALUE);
         int stride = optInt(n, "stride", "truncation.stride", 0);
         if (stride != 0) {
             throw new HeedException(ErrorCode.UNSUPPORTED, "tokenizer.json: truncation.stride = " + stride
@@ -411,15 +434,18 @@ public final class TokenizerConfig {
             strategy = Padding.Strategy.BATCH_LONGEST;
         } else if (st.isObject() && st.has("Fixed") && st.get("Fixed").canConvertToInt()) {
             strategy = Padding.Strategy.FIXED;
-            length = st.get("Fixed").asInt();
+            length = bounded(st.get("Fixed").asInt(), "padding.strategy.Fixed", 0, MAX_PADDED_LENGTH);
         } else {
             throw unsupported("padding.strategy", st.toString(), "\"BatchLongest\"", "{\"Fixed\": n}");
         }
         JsonNode mult = n.get("pad_to_multiple_of");
-        int multiple = nullOrMissing(mult) ? 0 : mult.asInt();
+        if (!nullOrMissing(mult) && (!mult.isIntegralNumber() || !mult.canConvertToInt())) {
+            throw malformed("padding.pad_to_multiple_of", "not an integer: " + mult);
+        }
+        int multiple = nullOrMissing(mult) ? 0 : bounded(mult.asInt(), "padding.pad_to_multiple_of", 0, MAX_PADDED_LENGTH);
         return new Padding(strategy, length, side(optText(n, "direction", "padding.direction", "Right"),
-                "padding.direction"), multiple, optInt(n, "pad_id", "padding.pad_id", 0),
-                optInt(n, "pad_type_id", "padding.pad_type_id", 0),
+                "padding.direction"), multiple, bounded(optInt(n, "pad_id", "padding.pad_id", 0), "padding.pad_id", 0, Integer.MAX_VALUE),
+                bounded(optInt(n, "pad_type_id", "padding.pad_type_id", 0), "padding.pad_type_id", 0, Integer.MAX_VALUE),
                 optText(n, "pad_token", "padding.pad_token", "[PAD]"));
     }
 
@@ -468,6 +494,15 @@ public final class TokenizerConfig {
     private static boolean optBool(JsonNode n, String field, String path, boolean dflt) {
         JsonNode v = n.get(field);
         return nullOrMissing(v) ? dflt : bool(v, path);
+    }
+
+    /** {@code v} when it lies in [min, max]; otherwise MALFORMED_INPUT naming the field and the bounds. */
+    private static int bounded(int v, String path, int min, int max) {
+        if (v < min || v > max) {
+            throw malformed(path, "is " + v + "; Heed accepts " + min + " to " + max
+                    + " (a bound that keeps hostile files from making encode allocate or loop without end)");
+        }
+        return v;
     }
 
     private static int optInt(JsonNode n, String field, String path, int dflt) {

@@ -37,7 +37,13 @@ import java.util.TreeSet;
  *       their high byte;</li>
  *   <li>the declared size is checked against a pixel limit <em>before</em> any pixel is decoded, so a
  *       60,000 x 60,000 header costs nothing;</li>
- *   <li>empty, truncated and non-image files give a {@link HeedException} with {@link ErrorCode#MALFORMED_INPUT}.</li>
+ *   <li>the declared size is also checked against what the input's bytes can encode at the format's best
+ *       compression ({@link #maxPixelsPerByte}), so a 42-byte file cannot declare 10,000 x 10,000 pixels;</li>
+ *   <li>decoding is bounded in time ({@link #decodeDeadlineNanos}: 2 s plus 50 ns per declared pixel) and reads
+ *       past the end of the data are counted: a decoder that keeps reading nothing is stopped, and one that
+ *       quietly fills a truncated GIF, PNG, JPEG or WebP with zeros is reported as truncated;</li>
+ *   <li>empty, truncated and non-image files give a {@link HeedException} with {@link ErrorCode#MALFORMED_INPUT};
+ *       a decoder running out of heap gives {@link ErrorCode#MEMORY_LIMIT}.</li>
  * </ul>
  *
  * <pre>{@code
@@ -75,7 +81,9 @@ public final class Images {
         }
         if (head.length == 0) throw malformed(name, "the file is empty (0 bytes)");
         try (ImageInputStream iis = new FileImageInputStream(file.toFile())) {
-            return decode(iis, head, name, maxPixels);
+            return decode(iis, head, iis.length(), name, maxPixels);
+        } catch (OutOfMemoryError e) {
+            throw outOfHeap(name, e);
         } catch (IOException e) {
             throw new HeedException(ErrorCode.IO, "image: cannot read " + name + ": " + e.getMessage(), e);
         }
@@ -85,7 +93,9 @@ public final class Images {
     public static RgbImage decode(byte[] encoded, String name, long maxPixels) {
         if (encoded.length == 0) throw malformed(name, "the data is empty (0 bytes)");
         try (ImageInputStream iis = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
-            return decode(iis, encoded, name, maxPixels);
+            return decode(iis, encoded, encoded.length, name, maxPixels);
+        } catch (OutOfMemoryError e) {
+            throw outOfHeap(name, e);
         } catch (IOException e) {
             throw new HeedException(ErrorCode.IO, "image: cannot read " + name + ": " + e.getMessage(), e);
         }
@@ -100,9 +110,50 @@ public final class Images {
 
     // ------------------------------------------------------------------------------------------- decoding
 
-    private static RgbImage decode(ImageInputStream iis, byte[] head, String name, long maxPixels) throws IOException {
+    /**
+     * The most pixels one byte of {@code format} can encode at the format's best compression, with a margin:
+     * PNG 8 pixels of 1 bit per byte of deflate output times deflate's 1032:1 ceiling; GIF ≤ 4,096 pixels per
+     * LZW code of ≥ 3 bits; JPEG ≥ 1 Huffman bit per 8 x 8 block of the full-resolution component (512, x 2
+     * margin); WBMP 8 (1 bit per pixel, uncompressed). WebP lossless, BMP RLE and TIFF can code a pixel in 0
+     * bits (single-symbol prefix codes, end-of-bitmap), so for them this is a policy: 256 pixels per byte for WebP
+     * (photographs take 1 to 16 pixels per byte; a 40 KB file may declare 10 megapixels, a 42-byte one 10,752
+     * pixels), 4,096 for BMP, TIFF and any other format (a 1 KB file may declare 4 megapixels). The WebP policy
+     * is tighter because TwelveMonkeys' decoder needs about half a microsecond per pixel of garbage.
+     */
+    static long maxPixelsPerByte(String format) {
+        return switch (format.toLowerCase(java.util.Locale.ROOT)) {
+            case "png" -> 8L * 1032;
+            case "gif" -> 4096L * 8 / 3;
+            case "jpeg", "jpg" -> 1024;
+            case "wbmp" -> 8;
+            case "webp" -> 256;
+            default -> 4096;
+        };
+    }
+
+    /** When decoding an image of {@code pixels} must be done: 1 s plus 30 ns per pixel (12 MP: 1.4 s; 100 MP: 4 s). */
+    static long decodeDeadlineNanos(long startNanos, long pixels) {
+        return startNanos + 1_000_000_000L + 30L * pixels;
+    }
+
+    /**
+     * Reads past the end that a complete file of {@code format} may cause (measured: the JPEG reader probes past
+     * EOI once or twice, TwelveMonkeys' lossless WebP bit reader prefetches about ten times); more mean the
+     * decoder ran out of data. PNG and GIF readers never read past a complete file.
+     */
+    static int pastEndTolerance(String format) {
+        return switch (format.toLowerCase(java.util.Locale.ROOT)) {
+            case "jpeg", "jpg" -> 8;
+            case "webp" -> 32;
+            case "png", "gif" -> 0;
+            default -> 8;
+        };
+    }
+
+    private static RgbImage decode(ImageInputStream input, byte[] head, long inputBytes, String name, long maxPixels) throws IOException {
         if (maxPixels < 1) throw HeedException.invalid("image", "maxPixels must be >= 1, got " + maxPixels);
         long limit = Math.min(maxPixels, ABSOLUTE_MAX_PIXELS);
+        GuardedImageStream iis = new GuardedImageStream(input, decodeDeadlineNanos(System.nanoTime(), 0));
         Iterator<ImageReader> it = ImageIO.getImageReaders(iis);
         if (!it.hasNext()) {
             throw malformed(name, "not a readable image: no decoder recognises its first bytes " + describeMagic(head)
@@ -127,6 +178,14 @@ public final class Images {
                 throw new HeedException(ErrorCode.MEMORY_LIMIT, "image: " + name + ": " + format + " declares " + w + "x" + h
                         + " = " + pixels + " pixels, more than the limit of " + limit + " (refused before decoding)");
             }
+            long encodable = inputBytes < 0 ? Long.MAX_VALUE : Math.multiplyHigh(inputBytes, maxPixelsPerByte(format)) != 0
+                    ? Long.MAX_VALUE : inputBytes * maxPixelsPerByte(format);
+            if (pixels > encodable) {
+                throw malformed(name, format + " declares " + w + "x" + h + " = " + pixels + " pixels, but " + inputBytes
+                        + " bytes of " + format + " can encode at most " + encodable + " (" + maxPixelsPerByte(format)
+                        + " pixels per byte): the data is truncated or forged");
+            }
+            iis.deadline(decodeDeadlineNanos(System.nanoTime(), pixels));
             boolean jpeg = "jpeg".equalsIgnoreCase(format) || "jpg".equalsIgnoreCase(format);
             JpegInfo info = jpeg ? JpegInfo.scan(head) : new JpegInfo(1, 0, -1);
             // CMYK JPEG: OpenCV takes libjpeg's raw (Adobe-inverted) CMYK and applies its own formula, with no
@@ -137,10 +196,24 @@ public final class Images {
             try {
                 if (rawCmyk) raw = reader.readRaster(0, null);
                 else bi = reader.read(0);
-            } catch (IIOException e) {
-                throw malformed(name, format + " data is corrupt or truncated: " + message(e), e);
+            } catch (OutOfMemoryError e) {
+                throw new HeedException(ErrorCode.MEMORY_LIMIT, "image: " + name + ": the " + format + " decoder ran out of heap on a "
+                        + w + "x" + h + " image (" + e.getMessage() + "); give the JVM more heap (-Xmx) or lower the pixel limit", e);
             } catch (IOException | RuntimeException e) {
+                for (Throwable c = e; c != null; c = c.getCause()) {
+                    if (c instanceof OutOfMemoryError oom) throw outOfHeap(name, oom); // the PNG reader wraps it in an IIOException
+                }
+                if (iis.overtime()) {
+                    throw malformed(name, format + " decoding of " + w + "x" + h + " pixels exceeded its time bound of "
+                            + (decodeDeadlineNanos(0, pixels) / 1_000_000) + " ms: the data is corrupt or hostile", e);
+                }
+                if (iis.pastEnd() > pastEndTolerance(format)) throw malformed(name, format + " data is truncated: " + message(e), e);
+                if (e instanceof IIOException) throw malformed(name, format + " data is corrupt or truncated: " + message(e), e);
                 throw malformed(name, format + " data could not be decoded: " + message(e), e);
+            }
+            if (iis.pastEnd() > pastEndTolerance(format)) {
+                throw malformed(name, format + " data is truncated: the decoder read past the end of the " + inputBytes
+                        + " bytes " + iis.pastEnd() + " times while decoding " + w + "x" + h + " pixels");
             }
             for (String wmsg : warnings) {
                 String lw = wmsg.toLowerCase(java.util.Locale.ROOT);
@@ -247,6 +320,12 @@ public final class Images {
     private static String message(Throwable e) {
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    /** A decoder that exhausts the heap is a memory limit, not a malformed file. */
+    private static HeedException outOfHeap(String name, OutOfMemoryError e) {
+        return new HeedException(ErrorCode.MEMORY_LIMIT, "image: " + name + ": the decoder ran out of heap (" + e.getMessage()
+                + "); give the JVM more heap (-Xmx) or lower the pixel limit", e);
     }
 
     private static HeedException malformed(String name, String rule) {
