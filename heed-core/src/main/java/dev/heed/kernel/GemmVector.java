@@ -1,6 +1,7 @@
 package dev.heed.kernel;
 
 import dev.heed.exec.ExecutionContext;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -8,50 +9,62 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GEMM, fast version (Vector API): cache-blocked, register-blocked, after Goto &amp; van de Geijn,
+ * GEMM, fast version (Vector API): packed, cache-blocked, register-blocked, after Goto &amp; van de Geijn,
  * "Anatomy of High-Performance Matrix Multiplication" (TOMS 2008) and the BLIS loop nest (Van Zee &amp; van de
- * Geijn, TOMS 2015).
+ * Geijn, TOMS 2015), with the blocking chosen per machine ({@link GemmBlocking}, from {@link MachineProbe}).
  *
- * <p>Catalogue:
+ * <p>Catalogue (current version first):
  * <ul>
- *   <li>micro-kernel {@link #kernel} / {@link #kernelAdd}: an {@code MR×NR = 8×(2·lanes)} tile of C held in 16
- *       vector registers (8×32 on AVX-512); per k step two vector loads of packed B, eight broadcasts of A,
- *       sixteen FMAs. A is read through two strides, so the same kernel takes a packed A panel
- *       ({@code [k][MR]}) or eight rows of a row-major A read in place.</li>
- *   <li>A: a non-transposed dense A is read in place (no packing; the {@code mc×KC} block stays in L2); a
- *       transposed A, a row tail and any other {@link ASource} are packed into {@code MR}-tall zero-padded
- *       panels.</li>
- *   <li>B: packed into {@code NR}-wide panels ({@code [k][NR]}, zero-padded) right before the column of kernels
- *       that uses it (one {@code KC×NR} micro-panel, 64 KB on AVX-512: L2-resident, which is enough since the
- *       kernel needs only ~8 bytes of B per cycle), from any {@link BSource} — a dense matrix (a transposed one
- *       gathered {@code L} rows per vector) or an implicit im2col of a convolution ({@link Conv2dVector}); read in
- *       place for a non-transposed dense B when M ≤ {@link #DIRECT_B_ROWS}; or read straight from a
- *       {@link PackedB} that the caller packed once (constant weights), so a call does no B packing at all.</li>
- *   <li>blocking: {@code KC} rows of the shared dimension per block ({@code mc×KC} A block ≤ 512 KB in L2),
- *       the same for every path and thread count; a full tile continues one FMA chain across the blocks (C
- *       stored and reloaded), an edge tile adds each block's partial sum. The tile grid depends on M, N, K
- *       only, so results are bitwise independent of the path (packed or not) and of the thread count.</li>
+ *   <li><b>v2 (this)</b>, micro-kernels {@link #micro12} / {@link #micro6}: an {@code MR×NR} tile of C,
+ *       {@code NR} = two vectors, {@code MR} = 12 with 32 vector registers (AVX-512: 12×32 floats, 24
+ *       accumulators) or 6 with 16 (AVX2: 6×16, 12 accumulators). Per k step two vector loads of B, MR
+ *       broadcasts of A, 2·MR FMAs. A is always packed ({@code [kc][MR]} panels), so every A index is
+ *       {@code a0 + p·MR + r} with a constant scale: C2 hoists the range checks out of the loop and the body is
+ *       loads, broadcasts and FMAs only. op(A) is packed once per call (in parallel over K blocks and
+ *       panels when the call is spread over threads) into a buffer borrowed from the context, so every task
+ *       block, on any thread, reads the same panels.</li>
+ *   <li>v1 (until this version; tuned on AMD Zen 4): 8×32 tile, 16 accumulators, A read in place through two
+ *       run-time strides ({@code a[a0 + r·rs + p·ps]}), KC = 512 fixed. Fine on Zen 4 (one 512-bit FMA per
+ *       cycle: 85–92 % of its peak); on a Xeon with two FMA ports the run-time strides keep a range check and
+ *       an address computation per broadcast in the loop, which compete with the FMAs for issue slots.</li>
+ * </ul>
+ * Measured on an Intel Xeon family 6 model 207 (Emerald/Sapphire Rapids class, 2 × 512-bit FMA ports, L1d
+ * 48 KiB, L2 2 MiB), KVM, shared with other builds (load average 2–5 on 2 cores; best of many short runs,
+ * thread CPU time): pure-FMA peak 166–179 GFLOP/s per core; micro-kernel alone on L1-resident panels (kc=192):
+ * v1's 8×32 with run-time strides 142–155, 8×32 with a packed A (constant stride) 159–174, 12×32 packed
+ * 159–175, 14×32 packed 163–175, 6×64 packed 148–173, 12×32 with A read in place at constant p-stride
+ * (row offsets as invariants) 143–151: the constant stride of a packed A is what counts; 12×32 leaves
+ * registers free. A variable B stride costs nothing measurable (12×32: 154–175), so a small-M call still
+ * reads a non-transposed B in place. Whole-GEMM figures: see the GEMM section of the report / BENCHMARKS.md.
+ *
+ * <ul>
+ *   <li>B: packed into {@code NR}-wide panels ({@code [kc][NR]}, zero-padded) right before the column of
+ *       micro-kernels that uses it (one {@code kc×NR} micro-panel: half of L1d by the choice of kc), from any
+ *       {@link BSource} — a dense matrix (a transposed one gathered {@code L} rows per vector) or an implicit
+ *       im2col of a convolution ({@link Conv2dVector}); read in place for a non-transposed dense B when
+ *       M ≤ {@link #DIRECT_B_ROWS}; or read straight from a {@link PackedB} that the caller packed once
+ *       (constant weights), so a call does no B packing at all.</li>
+ *   <li>results: every element of C is one FMA chain over K in order (C stored and reloaded between K blocks,
+ *       an edge tile continued through a small buffer), so results are bitwise independent of the blocking,
+ *       the tile size, the path (packed or not, B in place or not) and the thread count.</li>
  *   <li>parallelism: calls of at least {@link #PARALLEL_FLOPS} are cut into {@code mb×nb} task blocks handed out
  *       dynamically; when M is small the cut goes through N so that every thread works and no B panel is
- *       packed twice. Scratch (one B micro-panel, an A tail panel or a transposed A block, one edge tile) is
- *       allocated per worker and call, sized to the call.</li>
+ *       packed twice. Per-worker scratch: one B micro-panel and one edge tile.</li>
  *   <li>epilogue: accumulate into C, bias (per column, or per row for convolutions) and the activation,
  *       applied to each tile while it is in L1.</li>
  * </ul>
- * Cost {@code 2·M·N·K} flops plus {@code K·N·⌈M/mb⌉} B packing copies (none with {@link PackedB}) and
- * {@code M·K·⌈N/nb⌉} A copies only for transposed A.
+ * Cost {@code 2·M·N·K} flops plus {@code M·K} A packing copies and {@code K·N·⌈M/mb⌉} B packing copies (none
+ * with {@link PackedB}).
  */
 final class GemmVector {
     private GemmVector() {}
 
     private static final VectorSpecies<Float> F = VectorShapes.F;
     private static final int L = F.length();
-    /** Rows of the register tile. */
-    static final int MR = 8;
     /** Columns of the register tile: two vectors. */
     static final int NR = 2 * L;
-    /** Depth of a block of the shared dimension. */
-    static final int KC = 512;
+    /** This machine's blocking, chosen once at class initialisation. */
+    static final GemmBlocking MACHINE = GemmBlocking.choose(L, MachineProbe.machine());
     /** Up to this many rows of C, a non-transposed dense B is read in place (each panel is reused too little to pay for packing). */
     static final int DIRECT_B_ROWS = 32;
     /**
@@ -62,18 +75,16 @@ final class GemmVector {
     static final long PARALLEL_FLOPS = 6_000_000L;
     /** Tasks per worker thread the grid aims at (dynamic hand-out balances them). */
     static final int TASKS_PER_WORKER = 4;
-    /** Largest number of rows of A per task block (multiple of MR). */
-    static final int MC = 256;
-    /** Largest column count per task block (multiple of NR). */
-    static final int NC = 1024;
+    /** Smallest A (elements) packed by several threads. */
+    static final int PARALLEL_PACK = 1 << 16;
 
-    /** Packs {@code MR}-tall panels of op(A). */
+    /** Packs {@code mr}-tall panels of op(A). */
     interface ASource {
         /**
-         * Writes rows {@code [i0, i0+rows)}, columns {@code [p0, p0+kc)} of op(A) as {@code ⌈rows/MR⌉} panels
-         * {@code dst[off + panel·kc·MR + p·MR + r]}, zero-padding the last panel.
+         * Writes rows {@code [i0, i0+rows)}, columns {@code [p0, p0+kc)} of op(A) as {@code ⌈rows/mr⌉} panels
+         * {@code dst[off + panel·kc·mr + p·mr + r]}, zero-padding the last panel.
          */
-        void packA(int i0, int rows, int p0, int kc, float[] dst);
+        void packA(int i0, int rows, int p0, int kc, int mr, float[] dst, int off);
     }
 
     /** Packs {@code NR}-wide panels of op(B). */
@@ -87,22 +98,35 @@ final class GemmVector {
 
     /** A dense row-major matrix, optionally transposed, as the A operand. */
     record DenseA(boolean trans, float[] a, int off, int ld) implements ASource {
-        public void packA(int i0, int rows, int p0, int kc, float[] dst) {
-            int d = 0;
-            for (int ib = 0; ib < rows; ib += MR, d += kc * MR) {
-                int mr = Math.min(MR, rows - ib);
-                if (mr < MR) java.util.Arrays.fill(dst, d, d + kc * MR, 0f);
-                if (trans) {                       // op(A)[i][p] = a[off + p·ld + i]: MR contiguous per p
-                    int src = off + p0 * ld + i0 + ib;
-                    if (mr == MR) {
-                        for (int p = 0; p < kc; p++, src += ld) System.arraycopy(a, src, dst, d + p * MR, MR);
-                    } else {
-                        for (int p = 0; p < kc; p++, src += ld) System.arraycopy(a, src, dst, d + p * MR, mr);
+        public void packA(int i0, int rows, int p0, int kc, int mr, float[] dst, int off) {
+            int d = off;
+            int[] gather = null;                   // full panel, not transposed: lane e of a run of mr vectors
+            for (int ib = 0; ib < rows; ib += mr, d += kc * mr) {
+                int h = Math.min(mr, rows - ib);
+                if (h < mr) Arrays.fill(dst, d, d + kc * mr, 0f);
+                if (trans) {                       // op(A)[i][p] = a[off + p·ld + i]: h contiguous per p
+                    int src = this.off + p0 * ld + i0 + ib;
+                    for (int p = 0; p < kc; p++, src += ld) System.arraycopy(a, src, dst, d + p * mr, h);
+                } else if (h == mr && kc >= L) {
+                    // L columns of mr rows are mr·L consecutive floats of the panel: mr gathers, mr vector stores
+                    // (measured 0.35 ns per element against 0.55 for the scalar transpose, Xeon family 6 model 207)
+                    if (gather == null) {
+                        gather = new int[mr * L];
+                        for (int e = 0; e < mr * L; e++) gather[e] = (e % mr) * ld + e / mr;
+                    }
+                    int base = this.off + (i0 + ib) * ld + p0;
+                    int p = 0;
+                    for (; p + L <= kc; p += L) {
+                        int o = d + p * mr;
+                        for (int v = 0; v < mr; v++) FloatVector.fromArray(F, a, base + p, gather, v * L).intoArray(dst, o + v * L);
+                    }
+                    for (; p < kc; p++) {
+                        for (int r = 0; r < mr; r++) dst[d + p * mr + r] = a[base + r * ld + p];
                     }
                 } else {                           // op(A)[i][p] = a[off + i·ld + p]: row r read contiguously
-                    for (int r = 0; r < mr; r++) {
-                        int src = off + (i0 + ib + r) * ld + p0;
-                        for (int p = 0, o = d + r; p < kc; p++, o += MR) dst[o] = a[src + p];
+                    for (int r = 0; r < h; r++) {
+                        int src = this.off + (i0 + ib + r) * ld + p0;
+                        for (int p = 0, o = d + r; p < kc; p++, o += mr) dst[o] = a[src + p];
                     }
                 }
             }
@@ -126,7 +150,7 @@ final class GemmVector {
                         FloatVector.fromArray(F, b, src2 + p, rows, 0).intoArray(dst, d + p * NR + L);
                     }
                 } else if (trans) {
-                    if (nr < NR) java.util.Arrays.fill(dst, d, d + kc * NR, 0f);
+                    if (nr < NR) Arrays.fill(dst, d, d + kc * NR, 0f);
                     for (int j = 0; j < nr; j++) {
                         int src = off + (j0 + jb + j) * ld + p0;
                         for (int p = 0, o = d + j; p < kc; p++, o += NR) dst[o] = b[src + p];
@@ -142,7 +166,7 @@ final class GemmVector {
                         for (int p = 0; p < kc; p++, src += ld) {
                             int o = d + p * NR;
                             System.arraycopy(b, src, dst, o, nr);
-                            java.util.Arrays.fill(dst, o + nr, o + NR, 0f);
+                            Arrays.fill(dst, o + nr, o + NR, 0f);
                         }
                     }
                 }
@@ -152,24 +176,28 @@ final class GemmVector {
 
     /**
      * op(B)[K, N] packed once into the kernel's panel layout, for a B used by many calls (a constant weight).
-     * K is cut into the blocks {@code [p0, p0+kc)} of {@link #KC}; block {@code p0} holds its {@code ⌈N/NR⌉}
-     * panels {@code [kc][NR]} one after the other from {@code p0·panels·NR}, the last panel zero-padded.
-     * Immutable after {@link #pack}; shared freely between threads.
+     * K is cut into blocks {@code [p0, p0+kc)} of depth {@code kc} (this machine's {@link GemmBlocking#kc()} when
+     * packed); block {@code p0} holds its {@code ⌈N/NR⌉} panels {@code [kc][NR]} one after the other from
+     * {@code p0·panels·NR}, the last panel zero-padded. Immutable after {@link #pack}; shared freely between threads.
      */
-    record PackedB(float[] data, int k, int n, int panels) {
+    record PackedB(float[] data, int k, int n, int panels, int kc) {
         static PackedB pack(BSource src, int k, int n) {
+            return pack(src, k, n, MACHINE.kc());
+        }
+
+        static PackedB pack(BSource src, int k, int n, int kcBlock) {
             int panels = (n + NR - 1) / NR;
             float[] data = new float[Math.multiplyExact(Math.multiplyExact(k, panels), NR)];
-            float[] buf = new float[Math.min(KC, k) * NR];
-            for (int p0 = 0; p0 < k; p0 += KC) {
-                int kc = Math.min(KC, k - p0);
+            float[] buf = new float[Math.min(kcBlock, k) * NR];
+            for (int p0 = 0; p0 < k; p0 += kcBlock) {
+                int kc = Math.min(kcBlock, k - p0);
                 for (int q = 0; q < panels; q++) {
                     int j0 = q * NR, cols = Math.min(NR, n - j0);
                     src.packB(p0, kc, j0, cols, buf);
                     System.arraycopy(buf, 0, data, p0 * panels * NR + q * kc * NR, kc * NR);
                 }
             }
-            return new PackedB(data, k, n, panels);
+            return new PackedB(data, k, n, panels, kcBlock);
         }
 
         /** Start of panel {@code q} of the K block starting at {@code p0} (of depth {@code kc}). */
@@ -179,8 +207,8 @@ final class GemmVector {
 
         /** Element {@code op(B)[p][j]} (for the reference path and tests). */
         float get(int p, int j) {
-            int p0 = p / KC * KC, kc = Math.min(KC, k - p0);
-            return data[offset(p0, kc, j / NR) + (p - p0) * NR + j % NR];
+            int p0 = p / kc * kc, depth = Math.min(kc, k - p0);
+            return data[offset(p0, depth, j / NR) + (p - p0) * NR + j % NR];
         }
     }
 
@@ -189,101 +217,124 @@ final class GemmVector {
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate,
                      float[] bias, int biasOff, boolean biasPerRow, Activation act) {
-        run(ctx, m, n, k, new DenseA(transA, a, aOff, lda), new DenseB(transB, b, bOff, ldb), null,
+        run(ctx, MACHINE, m, n, k, new DenseA(transA, a, aOff, lda), new DenseB(transB, b, bOff, ldb), null,
                 c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
     }
 
     /** Entry for a pre-packed B, arguments validated by the facade, {@code k > 0}. */
     static void gemmPacked(ExecutionContext ctx, boolean transA, int m, float[] a, int aOff, int lda, PackedB b,
                            float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
-        run(ctx, m, b.n(), b.k(), new DenseA(transA, a, aOff, lda), null, b, c, cOff, ldc, accumulate,
+        run(ctx, MACHINE, m, b.n(), b.k(), new DenseA(transA, a, aOff, lda), null, b, c, cOff, ldc, accumulate,
                 bias, 0, false, act);
     }
 
-    /** {@link #run(ExecutionContext, int, int, int, ASource, BSource, PackedB, float[], int, int, boolean, float[], int, boolean, Activation)} from a {@link BSource}. */
+    /** The blocked driver with this machine's blocking and B from a {@link BSource}. */
     static void run(ExecutionContext ctx, int m, int n, int k, ASource a, BSource b,
                     float[] c, int cOff, int ldc, boolean accumulate,
                     float[] bias, int biasOff, boolean biasPerRow, Activation act) {
-        run(ctx, m, n, k, a, b, null, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
+        run(ctx, MACHINE, m, n, k, a, b, null, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
     }
 
-    /** What one call computes; shared read-only by its workers. */
-    private record Job(int m, int n, int k, ASource a, DenseA direct, BSource b, DenseB directB, PackedB packed,
-                       float[] c, int cOff, int ldc, boolean accumulate,
+    /** What one call computes; shared read-only by its workers. {@code pa} holds op(A) packed. */
+    private record Job(int mr, int kcBlock, int m, int n, int k, float[] pa, int mPad, BSource b, DenseB directB,
+                       PackedB packed, float[] c, int cOff, int ldc, boolean accumulate,
                        float[] bias, int biasOff, boolean biasPerRow, Activation act) {}
 
     /**
      * The blocked driver: {@code C[M,N] = op(A)·op(B) (+C) (+bias)}, then {@code act}, with B from {@code b} or,
-     * when {@code b == null}, from {@code packed}. {@code ctx == null} runs on the calling thread only.
-     * Requires {@code m, n, k > 0}.
+     * when {@code b == null}, from {@code packed}, blocked by {@code bl} (K blocks of {@code packed.kc()} when B
+     * is pre-packed). {@code ctx == null} runs on the calling thread only. Requires {@code m, n, k > 0}.
      */
-    static void run(ExecutionContext ctx, int m, int n, int k, ASource a, BSource b, PackedB packed,
+    static void run(ExecutionContext ctx, GemmBlocking bl, int m, int n, int k, ASource a, BSource b, PackedB packed,
                     float[] c, int cOff, int ldc, boolean accumulate,
                     float[] bias, int biasOff, boolean biasPerRow, Activation act) {
-        DenseA direct = a instanceof DenseA d && !d.trans() ? d : null;
-        DenseB directB = m <= DIRECT_B_ROWS && b instanceof DenseB d && !d.trans() ? d : null;
-        Job job = new Job(m, n, k, a, direct, b, directB, packed, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
+        int mr = bl.mr(), kcBlock = packed != null ? packed.kc() : bl.kc();
+        DenseB directB = packed == null && m <= DIRECT_B_ROWS && b instanceof DenseB d && !d.trans() ? d : null;
         int threads = ctx == null ? 1 : ctx.threads();
         int nPanels = (n + NR - 1) / NR;
-        int mTiles = (m + MR - 1) / MR;
+        int mTiles = (m + mr - 1) / mr, mPad = mTiles * mr;
         long flops = 2L * m * n * k;
         int workers = threads > 1 && flops >= PARALLEL_FLOPS ? threads : 1;
-        // Task grid. Rows: blocks of at most MC, balanced. Columns: blocks of at most NC; with several
+        // Task grid. Rows: blocks of at most mc, balanced. Columns: blocks of at most nc; with several
         // workers and few row blocks, cut N further (not M) until there are TASKS_PER_WORKER tasks per worker:
-        // each B panel is still packed once (A is read in place, so a column cut costs nothing), every core
-        // gets work even for M = 8, and a worker that starts late (a busy machine) just takes fewer tasks.
-        int mBlocks = ceilDiv(mTiles, ceilDiv(MC, MR));
-        int nBlocks = Math.min(nPanels, ceilDiv(n, NC));
+        // each B panel is still packed once (A is packed once per call, so a column cut costs nothing), every
+        // core gets work even for M = 8, and a worker that starts late (a busy machine) just takes fewer tasks.
+        int mBlocks = ceilDiv(mTiles, bl.mc() / mr);
+        int nBlocks = Math.min(nPanels, ceilDiv(n, bl.nc()));
         int want = TASKS_PER_WORKER * workers;
         if (workers > 1 && mBlocks * nBlocks < want) {
             nBlocks = Math.min(nPanels, Math.max(nBlocks, ceilDiv(want, mBlocks)));
             if (mBlocks * nBlocks < want) mBlocks = Math.min(mTiles, ceilDiv(want, nBlocks));
         }
-        int mb = ceilDiv(mTiles, mBlocks) * MR;
+        int mb = ceilDiv(mTiles, mBlocks) * mr;
         mBlocks = ceilDiv(m, mb);
         int nb = ceilDiv(nPanels, nBlocks) * NR;
         nBlocks = ceilDiv(n, nb);
         int tasks = mBlocks * nBlocks;
         workers = Math.min(workers, tasks);
-        int kcMax = Math.min(KC, k);
-        int fmBlocks = mBlocks, fmb = mb, fnb = nb;
-        AtomicInteger next = new AtomicInteger();
-        Runnable worker = () -> {
-            // per-worker scratch, sized to this call: packed A rows (only when A is not read in place),
-            // one B micro-panel (only when B is not pre-packed), one edge tile
-            float[] pa = new float[(direct == null ? fmb : MR) * kcMax];   // [rows/MR][kc][MR]
-            float[] pb = packed == null ? new float[NR * kcMax] : null;     // [kc][NR]
-            float[] tile = new float[MR * NR];                              // [MR, NR]
-            int t;
-            while ((t = next.getAndIncrement()) < tasks) {
-                int mi = t % fmBlocks, ni = t / fmBlocks;   // consecutive tasks share a B block
-                int i0 = mi * fmb, mc = Math.min(fmb, m - i0);
-                int j0 = ni * fnb, nc = Math.min(fnb, n - j0);
-                block(job, i0, mc, j0, nc, pa, pb, tile);
+
+        int paLen = Math.multiplyExact(mPad, k);
+        float[] pa = ctx != null ? ctx.borrowFloats(paLen) : new float[paLen];     // [K blocks][mTiles][kc][mr]
+        try {
+            packA(ctx, workers > 1 && paLen >= PARALLEL_PACK, a, m, k, mr, kcBlock, mPad, pa);
+            Job job = new Job(mr, kcBlock, m, n, k, pa, mPad, b, directB, packed, c, cOff, ldc, accumulate,
+                    bias, biasOff, biasPerRow, act);
+            int kcMax = Math.min(kcBlock, k);
+            int fmBlocks = mBlocks, fmb = mb, fnb = nb;
+            AtomicInteger next = new AtomicInteger();
+            Runnable worker = () -> {
+                // per-worker scratch, sized to this call: one B micro-panel (only when B is not pre-packed), one edge tile
+                float[] pb = packed == null ? new float[NR * kcMax] : null;     // [kc][NR]
+                float[] tile = new float[mr * NR];                              // [mr, NR]
+                int t;
+                while ((t = next.getAndIncrement()) < tasks) {
+                    int mi = t % fmBlocks, ni = t / fmBlocks;   // consecutive tasks share a B block
+                    int i0 = mi * fmb, mc = Math.min(fmb, m - i0);
+                    int j0 = ni * fnb, nc = Math.min(fnb, n - j0);
+                    block(job, i0, mc, j0, nc, pb, tile);
+                }
+            };
+            if (workers <= 1) worker.run();
+            else ctx.parallelFor(workers, 1, (s, e) -> worker.run());
+        } finally {
+            if (ctx != null) ctx.giveBack(pa);
+        }
+    }
+
+    /** Packs all of op(A) {@code [m, k]} into {@code pa}: K block {@code p0} at {@code p0·mPad}, then panels {@code [kc][mr]}. */
+    private static void packA(ExecutionContext ctx, boolean parallel, ASource a, int m, int k, int mr, int kcBlock,
+                              int mPad, float[] pa) {
+        int kBlocks = ceilDiv(k, kcBlock);
+        int panelsPerUnit = Math.max(1, 256 / mr);             // ~256 rows per unit of work
+        int units = ceilDiv(mPad / mr, panelsPerUnit);
+        ExecutionContext.RangeTask task = (s, e) -> {
+            for (int u = s; u < e; u++) {
+                int kb = u / units, pu = u % units;
+                int p0 = kb * kcBlock, kc = Math.min(kcBlock, k - p0);
+                int i0 = pu * panelsPerUnit * mr, rows = Math.min(panelsPerUnit * mr, m - i0);
+                a.packA(i0, rows, p0, kc, mr, pa, p0 * mPad + i0 * kc);
             }
         };
-        if (workers <= 1) worker.run();
-        else ctx.parallelFor(workers, 1, (s, e) -> worker.run());
+        if (parallel) ctx.parallelFor(kBlocks * units, 1, task);
+        else task.run(0, kBlocks * units);
     }
 
     private static int ceilDiv(int x, int y) {
         return (x + y - 1) / y;
     }
 
-    /** One task block: rows {@code [i0, i0+mc)}, columns {@code [j0, j0+nc)} of C, all of K. */
-    private static void block(Job job, int i0, int mc, int j0, int nc, float[] pa, float[] pb, float[] tile) {
-        int k = job.k, ldc = job.ldc;
-        float[] c = job.c;
-        DenseA direct = job.direct;
+    /** One task block: rows {@code [i0, i0+mc)} ({@code i0} a multiple of mr), columns {@code [j0, j0+nc)} of C, all of K. */
+    private static void block(Job job, int i0, int mc, int j0, int nc, float[] pb, float[] tile) {
+        int k = job.k, ldc = job.ldc, mr = job.mr, mPad = job.mPad;
+        float[] c = job.c, pa = job.pa;
         PackedB packed = job.packed;
         DenseB directB = job.directB;
         boolean epi = job.bias != null || job.act != Activation.NONE;
-        int fullRows = direct == null ? 0 : mc / MR * MR;      // rows read in place; the rest is packed
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int kc = Math.min(KC, k - p0);
+        for (int p0 = 0; p0 < k; p0 += job.kcBlock) {
+            int kc = Math.min(job.kcBlock, k - p0);
             boolean add = job.accumulate || p0 > 0;
             boolean last = p0 + kc == k;
-            if (fullRows < mc) job.a.packA(i0 + fullRows, mc - fullRows, p0, kc, pa);
+            int aBlock = p0 * mPad + i0 * kc;
             for (int jb = 0; jb < nc; jb += NR) {
                 int nr = Math.min(NR, nc - jb);
                 float[] bArr;
@@ -300,78 +351,71 @@ final class GemmVector {
                     bArr = pb;
                     bOff = 0;
                 }
-                for (int ib = 0; ib < mc; ib += MR) {
-                    int mr = Math.min(MR, mc - ib);
-                    float[] aArr;
-                    int aOff, rs, ps;
-                    if (ib < fullRows) {
-                        aArr = direct.a;
-                        aOff = direct.off + (i0 + ib) * direct.ld + p0;
-                        rs = direct.ld;
-                        ps = 1;
-                    } else {
-                        aArr = pa;
-                        aOff = (ib - fullRows) / MR * kc * MR;
-                        rs = 1;
-                        ps = MR;
-                    }
+                for (int ib = 0; ib < mc; ib += mr) {
+                    int rows = Math.min(mr, mc - ib);
+                    int aOff = aBlock + ib * kc;
                     int cij = job.cOff + (i0 + ib) * ldc + j0 + jb;
-                    if (mr == MR && nr == NR) {
-                        if (add) kernelAdd(kc, aArr, aOff, rs, ps, bArr, bOff, bs, c, cij, ldc);
-                        else kernel(kc, aArr, aOff, rs, ps, bArr, bOff, bs, c, cij, ldc);
+                    if (rows == mr && nr == NR) {
+                        micro(mr, kc, pa, aOff, bArr, bOff, bs, c, cij, ldc, add);
                     } else {
-                        kernel(kc, aArr, aOff, rs, ps, bArr, bOff, bs, tile, 0, NR);
-                        for (int r = 0; r < mr; r++) {
-                            int crow = cij + r * ldc;
-                            for (int j = 0; j < nr; j++) c[crow + j] = add ? c[crow + j] + tile[r * NR + j] : tile[r * NR + j];
+                        // edge tile: continue each element's chain through the tile buffer, so that an element
+                        // is computed the same way whether or not it lies in an edge tile
+                        if (add) {
+                            for (int r = 0; r < rows; r++) System.arraycopy(c, cij + r * ldc, tile, r * NR, nr);
                         }
+                        micro(mr, kc, pa, aOff, bArr, bOff, bs, tile, 0, NR, add);
+                        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cij + r * ldc, nr);
                     }
                     if (last && epi) {
-                        epilogue(c, cij, ldc, mr, nr, job.bias, job.biasOff, job.biasPerRow, i0 + ib, j0 + jb, job.act);
+                        epilogue(c, cij, ldc, rows, nr, job.bias, job.biasOff, job.biasPerRow, i0 + ib, j0 + jb, job.act);
                     }
                 }
             }
         }
     }
 
-    // The micro-kernel comes in two copies, set and add, with every store written out inline: C2 gives up
-    // inlining beyond a node budget (NodeCountInliningCutoff), and a vector passed to a method that is not
-    // inlined gets boxed, which made the kernel three times slower. Sixteen accumulators are locals (not an
-    // array) so that they stay in vector registers. A[r][p] is at a[a0 + r·rs + p·ps]: rs = 1, ps = MR for a
-    // packed panel, rs = lda, ps = 1 for rows read in place; the row offsets are loop invariants.
+    /** The micro-kernel for tiles {@code mr} rows tall. */
+    static void micro(int mr, int kc, float[] a, int a0, float[] b, int b0, int bs, float[] c, int c0, int ldc,
+                      boolean add) {
+        if (mr == 12) micro12(kc, a, a0, b, b0, bs, c, c0, ldc, add);
+        else micro6(kc, a, a0, b, b0, bs, c, c0, ldc, add);
+    }
 
-    /** {@code C[8, NR] = A[8][kc] · Bpanel[kc][NR]} (C overwritten). */
-    static void kernel(int kc, float[] a, int a0, int rs, int ps, float[] pb, int pb0, int bs,
-                   float[] c, int c0, int ldc) {
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
-        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
-        int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
-        int ia = a0, ib = pb0;
-        for (int p = 0; p < kc; p++, ia += ps, ib += bs) {
-            FloatVector b0 = FloatVector.fromArray(F, pb, ib);
-            FloatVector b1 = FloatVector.fromArray(F, pb, ib + L);
-            FloatVector av = FloatVector.broadcast(F, a[ia]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, a[ia + r1]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, a[ia + r2]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, a[ia + r3]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, a[ia + r4]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, a[ia + r5]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(F, a[ia + r6]);
-            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(F, a[ia + r7]);
-            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+    // One method per tile height, every accumulator a local and every store written out: C2 keeps the
+    // accumulators in vector registers only when nothing escapes (a vector passed to a method that is not
+    // inlined, or kept in an array, is boxed: three times slower). A[r][p] is at a[a0 + p·mr + r] (packed
+    // panel, constant scale: C2 hoists the range checks); B[p][j] at b[b0 + p·bs + j].
+
+    /** {@code C[12, NR] (+)= Apanel[kc][12] · B[kc][NR]}: B rows {@code bs} floats apart; C loaded first when {@code add}. */
+    static void micro12(int kc, float[] a, int a0, float[] b, int b0, int bs, float[] c, int c0, int ldc, boolean add) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = add ? FloatVector.fromArray(F, c, c0) : z, c01 = add ? FloatVector.fromArray(F, c, c0 + L) : z;
+        FloatVector c10 = add ? FloatVector.fromArray(F, c, c0 + ldc) : z, c11 = add ? FloatVector.fromArray(F, c, c0 + ldc + L) : z;
+        FloatVector c20 = add ? FloatVector.fromArray(F, c, c0 + 2 * ldc) : z, c21 = add ? FloatVector.fromArray(F, c, c0 + 2 * ldc + L) : z;
+        FloatVector c30 = add ? FloatVector.fromArray(F, c, c0 + 3 * ldc) : z, c31 = add ? FloatVector.fromArray(F, c, c0 + 3 * ldc + L) : z;
+        FloatVector c40 = add ? FloatVector.fromArray(F, c, c0 + 4 * ldc) : z, c41 = add ? FloatVector.fromArray(F, c, c0 + 4 * ldc + L) : z;
+        FloatVector c50 = add ? FloatVector.fromArray(F, c, c0 + 5 * ldc) : z, c51 = add ? FloatVector.fromArray(F, c, c0 + 5 * ldc + L) : z;
+        FloatVector c60 = add ? FloatVector.fromArray(F, c, c0 + 6 * ldc) : z, c61 = add ? FloatVector.fromArray(F, c, c0 + 6 * ldc + L) : z;
+        FloatVector c70 = add ? FloatVector.fromArray(F, c, c0 + 7 * ldc) : z, c71 = add ? FloatVector.fromArray(F, c, c0 + 7 * ldc + L) : z;
+        FloatVector c80 = add ? FloatVector.fromArray(F, c, c0 + 8 * ldc) : z, c81 = add ? FloatVector.fromArray(F, c, c0 + 8 * ldc + L) : z;
+        FloatVector c90 = add ? FloatVector.fromArray(F, c, c0 + 9 * ldc) : z, c91 = add ? FloatVector.fromArray(F, c, c0 + 9 * ldc + L) : z;
+        FloatVector ca0 = add ? FloatVector.fromArray(F, c, c0 + 10 * ldc) : z, ca1 = add ? FloatVector.fromArray(F, c, c0 + 10 * ldc + L) : z;
+        FloatVector cb0 = add ? FloatVector.fromArray(F, c, c0 + 11 * ldc) : z, cb1 = add ? FloatVector.fromArray(F, c, c0 + 11 * ldc + L) : z;
+        for (int p = 0; p < kc; p++) {
+            int ia = a0 + p * 12, ib = b0 + p * bs;
+            FloatVector b0v = FloatVector.fromArray(F, b, ib), b1v = FloatVector.fromArray(F, b, ib + L);
+            FloatVector av = FloatVector.broadcast(F, a[ia]); c00 = av.fma(b0v, c00); c01 = av.fma(b1v, c01);
+            av = FloatVector.broadcast(F, a[ia + 1]); c10 = av.fma(b0v, c10); c11 = av.fma(b1v, c11);
+            av = FloatVector.broadcast(F, a[ia + 2]); c20 = av.fma(b0v, c20); c21 = av.fma(b1v, c21);
+            av = FloatVector.broadcast(F, a[ia + 3]); c30 = av.fma(b0v, c30); c31 = av.fma(b1v, c31);
+            av = FloatVector.broadcast(F, a[ia + 4]); c40 = av.fma(b0v, c40); c41 = av.fma(b1v, c41);
+            av = FloatVector.broadcast(F, a[ia + 5]); c50 = av.fma(b0v, c50); c51 = av.fma(b1v, c51);
+            av = FloatVector.broadcast(F, a[ia + 6]); c60 = av.fma(b0v, c60); c61 = av.fma(b1v, c61);
+            av = FloatVector.broadcast(F, a[ia + 7]); c70 = av.fma(b0v, c70); c71 = av.fma(b1v, c71);
+            av = FloatVector.broadcast(F, a[ia + 8]); c80 = av.fma(b0v, c80); c81 = av.fma(b1v, c81);
+            av = FloatVector.broadcast(F, a[ia + 9]); c90 = av.fma(b0v, c90); c91 = av.fma(b1v, c91);
+            av = FloatVector.broadcast(F, a[ia + 10]); ca0 = av.fma(b0v, ca0); ca1 = av.fma(b1v, ca1);
+            av = FloatVector.broadcast(F, a[ia + 11]); cb0 = av.fma(b0v, cb0); cb1 = av.fma(b1v, cb1);
         }
         c00.intoArray(c, c0); c01.intoArray(c, c0 + L);
         c10.intoArray(c, c0 + ldc); c11.intoArray(c, c0 + ldc + L);
@@ -381,40 +425,30 @@ final class GemmVector {
         c50.intoArray(c, c0 + 5 * ldc); c51.intoArray(c, c0 + 5 * ldc + L);
         c60.intoArray(c, c0 + 6 * ldc); c61.intoArray(c, c0 + 6 * ldc + L);
         c70.intoArray(c, c0 + 7 * ldc); c71.intoArray(c, c0 + 7 * ldc + L);
+        c80.intoArray(c, c0 + 8 * ldc); c81.intoArray(c, c0 + 8 * ldc + L);
+        c90.intoArray(c, c0 + 9 * ldc); c91.intoArray(c, c0 + 9 * ldc + L);
+        ca0.intoArray(c, c0 + 10 * ldc); ca1.intoArray(c, c0 + 10 * ldc + L);
+        cb0.intoArray(c, c0 + 11 * ldc); cb1.intoArray(c, c0 + 11 * ldc + L);
     }
 
-    /** {@code C[8, NR] += A[8][kc] · Bpanel[kc][NR]}. */
-    static void kernelAdd(int kc, float[] a, int a0, int rs, int ps, float[] pb, int pb0, int bs,
-                   float[] c, int c0, int ldc) {
-        FloatVector c00 = FloatVector.fromArray(F, c, c0), c01 = FloatVector.fromArray(F, c, c0 + L);
-        FloatVector c10 = FloatVector.fromArray(F, c, c0 + ldc), c11 = FloatVector.fromArray(F, c, c0 + ldc + L);
-        FloatVector c20 = FloatVector.fromArray(F, c, c0 + 2 * ldc), c21 = FloatVector.fromArray(F, c, c0 + 2 * ldc + L);
-        FloatVector c30 = FloatVector.fromArray(F, c, c0 + 3 * ldc), c31 = FloatVector.fromArray(F, c, c0 + 3 * ldc + L);
-        FloatVector c40 = FloatVector.fromArray(F, c, c0 + 4 * ldc), c41 = FloatVector.fromArray(F, c, c0 + 4 * ldc + L);
-        FloatVector c50 = FloatVector.fromArray(F, c, c0 + 5 * ldc), c51 = FloatVector.fromArray(F, c, c0 + 5 * ldc + L);
-        FloatVector c60 = FloatVector.fromArray(F, c, c0 + 6 * ldc), c61 = FloatVector.fromArray(F, c, c0 + 6 * ldc + L);
-        FloatVector c70 = FloatVector.fromArray(F, c, c0 + 7 * ldc), c71 = FloatVector.fromArray(F, c, c0 + 7 * ldc + L);
-        int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
-        int ia = a0, ib = pb0;
-        for (int p = 0; p < kc; p++, ia += ps, ib += bs) {
-            FloatVector b0 = FloatVector.fromArray(F, pb, ib);
-            FloatVector b1 = FloatVector.fromArray(F, pb, ib + L);
-            FloatVector av = FloatVector.broadcast(F, a[ia]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, a[ia + r1]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, a[ia + r2]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, a[ia + r3]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, a[ia + r4]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, a[ia + r5]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(F, a[ia + r6]);
-            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(F, a[ia + r7]);
-            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+    /** {@code C[6, NR] (+)= Apanel[kc][6] · B[kc][NR]}: B rows {@code bs} floats apart; C loaded first when {@code add}. */
+    static void micro6(int kc, float[] a, int a0, float[] b, int b0, int bs, float[] c, int c0, int ldc, boolean add) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = add ? FloatVector.fromArray(F, c, c0) : z, c01 = add ? FloatVector.fromArray(F, c, c0 + L) : z;
+        FloatVector c10 = add ? FloatVector.fromArray(F, c, c0 + ldc) : z, c11 = add ? FloatVector.fromArray(F, c, c0 + ldc + L) : z;
+        FloatVector c20 = add ? FloatVector.fromArray(F, c, c0 + 2 * ldc) : z, c21 = add ? FloatVector.fromArray(F, c, c0 + 2 * ldc + L) : z;
+        FloatVector c30 = add ? FloatVector.fromArray(F, c, c0 + 3 * ldc) : z, c31 = add ? FloatVector.fromArray(F, c, c0 + 3 * ldc + L) : z;
+        FloatVector c40 = add ? FloatVector.fromArray(F, c, c0 + 4 * ldc) : z, c41 = add ? FloatVector.fromArray(F, c, c0 + 4 * ldc + L) : z;
+        FloatVector c50 = add ? FloatVector.fromArray(F, c, c0 + 5 * ldc) : z, c51 = add ? FloatVector.fromArray(F, c, c0 + 5 * ldc + L) : z;
+        for (int p = 0; p < kc; p++) {
+            int ia = a0 + p * 6, ib = b0 + p * bs;
+            FloatVector b0v = FloatVector.fromArray(F, b, ib), b1v = FloatVector.fromArray(F, b, ib + L);
+            FloatVector av = FloatVector.broadcast(F, a[ia]); c00 = av.fma(b0v, c00); c01 = av.fma(b1v, c01);
+            av = FloatVector.broadcast(F, a[ia + 1]); c10 = av.fma(b0v, c10); c11 = av.fma(b1v, c11);
+            av = FloatVector.broadcast(F, a[ia + 2]); c20 = av.fma(b0v, c20); c21 = av.fma(b1v, c21);
+            av = FloatVector.broadcast(F, a[ia + 3]); c30 = av.fma(b0v, c30); c31 = av.fma(b1v, c31);
+            av = FloatVector.broadcast(F, a[ia + 4]); c40 = av.fma(b0v, c40); c41 = av.fma(b1v, c41);
+            av = FloatVector.broadcast(F, a[ia + 5]); c50 = av.fma(b0v, c50); c51 = av.fma(b1v, c51);
         }
         c00.intoArray(c, c0); c01.intoArray(c, c0 + L);
         c10.intoArray(c, c0 + ldc); c11.intoArray(c, c0 + ldc + L);
@@ -422,9 +456,8 @@ final class GemmVector {
         c30.intoArray(c, c0 + 3 * ldc); c31.intoArray(c, c0 + 3 * ldc + L);
         c40.intoArray(c, c0 + 4 * ldc); c41.intoArray(c, c0 + 4 * ldc + L);
         c50.intoArray(c, c0 + 5 * ldc); c51.intoArray(c, c0 + 5 * ldc + L);
-        c60.intoArray(c, c0 + 6 * ldc); c61.intoArray(c, c0 + 6 * ldc + L);
-        c70.intoArray(c, c0 + 7 * ldc); c71.intoArray(c, c0 + 7 * ldc + L);
     }
+
 
     /** Bias and activation on the {@code rows×cols} tile of C at {@code c0} (global row {@code i}, column {@code j}). */
     static void epilogue(float[] c, int c0, int ldc, int rows, int cols, float[] bias, int biasOff,
