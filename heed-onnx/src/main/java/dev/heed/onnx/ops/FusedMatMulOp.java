@@ -37,7 +37,7 @@ public final class FusedMatMulOp implements Op {
             this.act = Activation.valueOf(a.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw HeedException.unsupported(node.describe() + ": activation '" + a + "'",
-                    Arrays.stream(Activation.values()).map(Enum::name).toArray(String[]::new));
+                    (Object[]) Arrays.stream(Activation.values()).map(Enum::name).toArray(String[]::new));
         }
     }
 
