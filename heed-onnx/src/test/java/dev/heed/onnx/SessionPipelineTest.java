@@ -288,6 +288,20 @@ class SessionPipelineTest {
         }
     }
 
+    @Test
+    void aFusedOpsRunErrorNamesTheNodeOnce() {
+        Model linear = model(13, List.of(n("MatMul", "h", "x", "w"), n("Add", "y", "h", "b")),
+                List.of(value("x", ElemType.FLOAT, "n", "k")), List.of("y"),
+                Map.of("w", Tensor.of(new float[12], 4, 3), "b", Tensor.of(new float[3], 3)));
+        try (Session s = Session.open(linear, options(), OpRegistry.standard())) {
+            assertEquals(Map.of("matmul_bias", 1), s.graphFusions());
+            HeedException e = assertThrows(HeedException.class, () -> s.run(Map.of("x", Tensor.of(new float[10], 2, 5))));
+            assertEquals(ErrorCode.SHAPE_MISMATCH, e.code());
+            assertEquals("node dev.heed.FusedMatMul 'h/fused_bias': MatMul 'h' + bias: A[2, 5] · B[4, 3] + bias[3]: "
+                    + "A.dim(-1)=5 != B.dim(-2)=4", e.getMessage());
+        }
+    }
+
     /** Open (and run, if it opens) a model; any failure must be a HeedException. */
     static HeedException openAndRunFails(Model m, Map<String, Tensor> feeds) {
         return assertThrows(HeedException.class, () -> {
