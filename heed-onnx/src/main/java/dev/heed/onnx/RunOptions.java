@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  * @param captureNames     intermediate values to return in {@link RunResult#captured()}, by exact name; each must
  *                         exist in the optimised graph (values inside a fused pattern or folded away do not: open
  *                         the Session without fusion to observe those), else the run fails naming it
- * @param capturePattern   also return every value whose whole name matches, or null; matching nothing is no error
+ * @param capturePattern   also return every value whose whole name matches, or null; matching nothing is no error.
+ *                         A captured value stays alive until the caller drops the result, so {@code .*} keeps every
+ *                         intermediate of the run in memory at once
  */
 public record RunOptions(boolean profile, boolean captureAttention, Set<String> captureNames, Pattern capturePattern) {
     private static final RunOptions DEFAULTS = new RunOptions(false, false, Set.of(), null);

@@ -133,6 +133,57 @@ class SessionPipelineTest {
         }
     }
 
+    /** {@link #attentionModel}'s scores masked by {@code mask} (Where or Add) instead of an additive Add after the scale. */
+    static Model maskedModel(Node mask, Node scale, float fill) {
+        List<Node> nodes = List.of(
+                new Node("kt", "Transpose", "", List.of("k"), List.of("kt"), Map.of("perm", Fixtures.ints("perm", 0, 1, 3, 2))),
+                n("MatMul", "s", "q", "kt"), scale, mask, n("Softmax", "p", "s3"), n("MatMul", "y", "p", "v"));
+        return model(13, nodes, List.of(value("q", ElemType.FLOAT, 1, 2, 4, 8), value("k", ElemType.FLOAT, 1, 2, 5, 8),
+                value("v", ElemType.FLOAT, 1, 2, 5, 3), value("c", ElemType.BOOL, 1, 1, 4, 5), value("mask", ElemType.FLOAT, 1, 1, 1, 5)),
+                List.of("y"), Map.of("scale", Tensor.of(new float[] {SCALE}), "fill", Tensor.of(new float[] {fill})));
+    }
+
+    /** q, k, v, an additive key mask and a boolean mask [1, 1, 4, 5] whose last query row sees no key. */
+    static Map<String, Tensor> maskedFeeds(long seed, boolean attendWhen) {
+        Map<String, Tensor> f = new LinkedHashMap<>(attentionFeeds(seed));
+        boolean[] c = new boolean[20];
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 5; j++) c[i * 5 + j] = (j <= i + 1) == attendWhen;
+        for (int j = 0; j < 5; j++) c[15 + j] = !attendWhen;
+        f.put("c", Tensor.ofBooleans(c, 1, 1, 4, 5));
+        return f;
+    }
+
+    @Test
+    void aWhereMaskFusesAndMatchesTheUnfusedGraph() {
+        Node div = n("Div", "s2", "s", "scale");
+        for (boolean keepTrue : new boolean[] {true, false}) {
+            Node where = keepTrue ? n("Where", "s3", "c", "s2", "fill") : n("Where", "s3", "c", "fill", "s2");
+            Model m = maskedModel(where, div, -Float.MAX_VALUE);
+            Map<String, Tensor> f = maskedFeeds(31, keepTrue);
+            try (Session fused = Session.open(m, options(), OpRegistry.standard());
+                 Session plain = Session.open(m, options().withAttentionFusion(false), OpRegistry.standard())) {
+                assertEquals(List.of("p"), fused.fusedAttention(), "Where(c, " + (keepTrue ? "s, f" : "f, s") + ")");
+                assertClose(plain.run(f).get("y").toFloatArray(), fused.run(f).get("y").toFloatArray(), "Where fused vs unfused");
+            }
+        }
+    }
+
+    @Test
+    void masksThatAreNotAdditiveDoNotFuse() {
+        Map<String, Tensor> f = maskedFeeds(41, true);
+        // a fill that does not absorb the score: Where puts -1e4, an additive mask would give s - 1e4
+        Model smallFill = maskedModel(n("Where", "s3", "c", "s2", "fill"), n("Div", "s2", "s", "scale"), -1e4f);
+        // the scale after the mask would scale the mask as well: softmax((s + m) / √8)
+        Model scaledMask = maskedModel(n("Div", "s3", "s2", "scale"), n("Add", "s2", "s", "mask"), 0f);
+        for (Model m : List.of(smallFill, scaledMask)) {
+            try (Session on = Session.open(m, options(), OpRegistry.standard());
+                 Session off = Session.open(m, options().withAttentionFusion(false), OpRegistry.standard())) {
+                assertEquals(List.of(), on.fusedAttention());
+                assertClose(off.run(f).get("y").toFloatArray(), on.run(f).get("y").toFloatArray(), "not fused");
+            }
+        }
+    }
+
     @Test
     @SuppressWarnings("deprecation")
     void attentionCaptureIsChosenPerRun() {
@@ -234,6 +285,20 @@ class SessionPipelineTest {
             RunResult r = s.run(f, RunOptions.defaults().withProfile(true));
             assertEquals(s.plannedNodes(), r.profile().size());
             assertTrue(s.run(f, RunOptions.defaults()).profile().isEmpty());
+        }
+    }
+
+    @Test
+    void aFusedOpsRunErrorNamesTheNodeOnce() {
+        Model linear = model(13, List.of(n("MatMul", "h", "x", "w"), n("Add", "y", "h", "b")),
+                List.of(value("x", ElemType.FLOAT, "n", "k")), List.of("y"),
+                Map.of("w", Tensor.of(new float[12], 4, 3), "b", Tensor.of(new float[3], 3)));
+        try (Session s = Session.open(linear, options(), OpRegistry.standard())) {
+            assertEquals(Map.of("matmul_bias", 1), s.graphFusions());
+            HeedException e = assertThrows(HeedException.class, () -> s.run(Map.of("x", Tensor.of(new float[10], 2, 5))));
+            assertEquals(ErrorCode.SHAPE_MISMATCH, e.code());
+            assertEquals("node dev.heed.FusedMatMul 'h/fused_bias': MatMul 'h' + bias: A[2, 5] · B[4, 3] + bias[3]: "
+                    + "A.dim(-1)=5 != B.dim(-2)=4", e.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.heed.onnx.ops;
 
+import dev.heed.ErrorCode;
 import dev.heed.HeedException;
 import dev.heed.attention.Attention;
 import dev.heed.attention.AttentionImpl;
@@ -7,6 +8,7 @@ import dev.heed.attention.AttentionResult;
 import dev.heed.attention.AttentionSpec;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.onnx.ir.Node;
+import dev.heed.tensor.DType;
 import dev.heed.tensor.Shape;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
@@ -15,7 +17,9 @@ import java.util.Arrays;
  * Runs a node made by the optimiser's attention fusion: {@code softmax(scale · q·kᵀ + mask) · v} on Heed's attention
  * kernels, for q [..., L, E], kᵀ [..., E, S], v [..., S, Ev] and an optional additive mask broadcastable to
  * [..., L, S]. The leading axes (MatMul-broadcast) are flattened into [B, H] for the kernel and restored after.
- * Attributes {@code scale} and {@code softmax} (the replaced Softmax node, which names the probabilities).
+ * Attributes {@code scale} and {@code softmax} (the replaced Softmax node, which names the probabilities); with
+ * {@code mask_fill} and {@code mask_attend_when} the mask is a Where's boolean condition, turned into the additive
+ * mask {@code c == attendWhen ? 0 : fill}.
  * Output 0 is the result [..., L, Ev]; {@link #apply(ExecutionContext, Tensor[], boolean)} with capture on also
  * returns the probabilities [..., L, S] as output 1 (computed by a kernel that can hand them out).
  *
@@ -28,11 +32,17 @@ public final class FusedAttentionOp implements Op {
     private final String softmax;
     private final double scale;
     private final AttentionImpl implementation;
+    private final boolean whereMask;     // the mask is Where's boolean condition, not an additive mask
+    private final float maskFill;        // a Where mask's fill for masked-out scores
+    private final boolean attendWhen;    // a Where mask's condition value that keeps the score
 
     public FusedAttentionOp(Node node, AttentionImpl implementation) {
         this.softmax = node.attrString("softmax", node.name());
         this.scale = node.attrFloat("scale", 1f);
         this.implementation = implementation;
+        this.whereMask = node.hasAttr("mask_fill");
+        this.maskFill = node.attrFloat("mask_fill", Float.NEGATIVE_INFINITY);
+        this.attendWhen = Boolean.parseBoolean(node.attrString("mask_attend_when", "true"));
     }
 
     /** The name of the Softmax node this attention replaced: the key of its captured probabilities. */
@@ -49,6 +59,7 @@ public final class FusedAttentionOp implements Op {
     /** Runs; with {@code capture} output 1 holds the probabilities [..., L, S]. */
     public Tensor[] apply(ExecutionContext ctx, Tensor[] in, boolean capture) {
         Tensor q = in[0], kt = in[1], v = in[2], mask = in.length > 3 ? in[3] : null;
+        if (whereMask && mask != null) mask = additive(mask);
         if (q.rank() < 2 || kt.rank() < 2 || v.rank() < 2) {
             throw HeedException.shape("attention", "q" + q.shape() + ", kT" + kt.shape() + ", v" + v.shape() + ": each needs rank >= 2");
         }
@@ -98,6 +109,21 @@ public final class FusedAttentionOp implements Op {
             probs = r.weights().reshape(pd);
         }
         return new Tensor[] {out, probs};
+    }
+
+    /**
+     * A Where mask's condition c as the additive mask {@code c == attendWhen ? 0 : fill}, same shape: adding the
+     * (≤ -1e30 or -inf) fill to a score gives the fill, which is what Where puts there. Cost: one pass over c (a
+     * padding mask is [B, 1, 1, S]).
+     */
+    private Tensor additive(Tensor c) {
+        if (c.dtype() != DType.BOOL) {
+            throw new HeedException(ErrorCode.DTYPE_MISMATCH, "attention: Where condition " + c.dtype() + c.shape()
+                    + " must be bool");
+        }
+        float[] m = c.toFloatArray();                 // 1 for true, 0 for false
+        for (int i = 0; i < m.length; i++) m[i] = (m[i] != 0) == attendWhen ? 0f : maskFill;
+        return Tensor.of(m, c.shape().dims());
     }
 
     /** [..., X, Y] with at most two leading axes → a rank-4 view (unsqueezing on the left); more → reshaped to [b, h, X, Y]. */

@@ -19,12 +19,12 @@ public final class FusedGeluOp implements Op {
     private final UnaryOp kernel;
 
     public FusedGeluOp(Node node) {
-        this.op = node.describe();
+        this.op = "Gelu";   // run-time errors: the Session names the node
         String approx = node.attrString("approximate", "none");
         this.kernel = switch (approx) {
             case "none" -> UnaryOp.GELU;
             case "tanh" -> UnaryOp.GELU_TANH;
-            default -> throw HeedException.unsupported(op + ": approximate '" + approx + "'", "none", "tanh");
+            default -> throw HeedException.unsupported(node.describe() + ": approximate '" + approx + "'", "none", "tanh");
         };
     }
 

@@ -20,9 +20,9 @@ public final class FusedLayerNormOp implements Op {
     private final HeapCache gammaCache = new HeapCache(), betaCache = new HeapCache();
 
     public FusedLayerNormOp(Node node) {
-        this.op = node.describe();
+        this.op = "LayerNorm";   // run-time errors: the Session names the node
         this.eps = node.attrFloat("epsilon", 1e-5f);
-        if (!(eps >= 0)) throw HeedException.invalid(op, "epsilon " + eps + " must be >= 0");
+        if (!(eps >= 0)) throw HeedException.invalid(node.describe(), "epsilon " + eps + " must be >= 0");
     }
 
     @Override

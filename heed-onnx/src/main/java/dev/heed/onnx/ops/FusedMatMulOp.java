@@ -31,13 +31,13 @@ public final class FusedMatMulOp implements Op {
 
     public FusedMatMulOp(Node node) {
         String mm = node.attrString("matmul", node.name());
-        this.op = node.describe() + " (MatMul '" + mm + "' + bias)";
+        this.op = "MatMul '" + mm + "' + bias";   // run-time errors: the Session names the fused node
         String a = node.attrString("activation", "NONE");
         try {
             this.act = Activation.valueOf(a.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw HeedException.unsupported(node.describe() + ": activation '" + a + "'",
-                    Arrays.stream(Activation.values()).map(Enum::name).toArray(String[]::new));
+                    (Object[]) Arrays.stream(Activation.values()).map(Enum::name).toArray(String[]::new));
         }
     }
 
