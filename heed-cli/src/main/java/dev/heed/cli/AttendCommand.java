@@ -100,7 +100,8 @@ final class AttendCommand implements Callable<Integer> {
             AttentionHtml.write(maps, enc.name() + ": " + text, new AttentionHtml.View(lh[0], lh[1], f), htmlFile);
             out.printf("wrote %s (all heads; layer %d head %d enlarged: where \"%s\" attends most strongly to a word other than its neighbours)%n",
                     pngFile, lh[0], lh[1], word);
-            out.printf("wrote %s (open it in a browser: head, model and rollout views; works offline)%n", htmlFile);
+            out.printf("wrote %s (open it in a browser, offline: it opens on \"%s\" in layer %d head %d; head, model and rollout views)%n",
+                    htmlFile, word, lh[0], lh[1]);
         }
         out.flush();
         return 0;
@@ -139,26 +140,9 @@ final class AttendCommand implements Callable<Integer> {
                 .collect(Collectors.joining(" ")).stripTrailing();
     }
 
-    /**
-     * {layer, head} where the focus token gives its largest weight to a non-special token that is not its neighbour:
-     * neighbours are left out because early layers have "previous/next token" heads that attend there with weight
-     * near 1 and say nothing about meaning.
-     */
+    /** {layer, head} where the focus token attends most strongly to a word other than its neighbours. */
     static int[] strongestHead(AttentionMaps maps, int focusIndex) {
-        int[] best = {maps.layers() - 1, 0};
-        float bestWeight = -1;
-        for (int l = 0; l < maps.layers(); l++) {
-            for (int h = 0; h < maps.heads(); h++) {
-                for (int j = 0; j < maps.length(); j++) {
-                    if (Math.abs(j - focusIndex) <= 1 || AttentionMaps.isSpecial(maps.tokens().get(j))) continue;
-                    float w = maps.get(l, h, focusIndex, j);
-                    if (w > bestWeight) {
-                        bestWeight = w;
-                        best = new int[] {l, h};
-                    }
-                }
-            }
-        }
-        return best;
+        AttentionHtml.View v = AttentionHtml.View.strongest(maps, focusIndex);
+        return new int[] {v.layer(), v.head()};
     }
 }

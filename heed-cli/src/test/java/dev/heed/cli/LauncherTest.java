@@ -152,4 +152,20 @@ class LauncherTest {
                 + (end - t0) / 1e9 + " s): " + s.lines().collect(Collectors.joining(" | ")));
         assertFalse(s.contains("WARNING: Using incubator"), s);
     }
+
+    /** The Maven wrapper explains that JDK 25 is needed before .mvn/jvm.config's options can kill an older java. */
+    @Test
+    void theWrapperExplainsThatJdk25IsNeeded(@TempDir Path dir) throws Exception {
+        Path fake = Files.createDirectories(dir.resolve("jdk17/bin")).resolve("java");
+        Files.writeString(fake, "#!/bin/sh\necho 'openjdk version \"17.0.13\" 2024-10-15' >&2\nexit 0\n");
+        assertTrue(fake.toFile().setExecutable(true));
+        ProcessBuilder pb = new ProcessBuilder(Path.of("../mvnw").toAbsolutePath().normalize().toString(), "-v").redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", dir.resolve("jdk17").toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.startsWith("Heed needs a JDK 25 or newer to build") && out.contains("Java 17"), out);
+        assertFalse(out.contains("Unrecognized option"), out);
+    }
 }

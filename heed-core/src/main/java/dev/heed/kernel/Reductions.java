@@ -13,9 +13,9 @@ import java.util.Arrays;
  * <p>Catalogue (float32 in, float32 out; int64 / int32 in, same type out, exact; arg* → int64):
  * <ul>
  *   <li>rows: reduced axes trailing in memory → {@code [K, R]} row reductions, vectorised
- *       ({@link ReductionsVector#reduceRows}); sums in float vector blocks of 256 then double.</li>
+ *       ({@code ReductionsVector.reduceRows}); sums in float vector blocks of 256 then double.</li>
  *   <li>columns: reduced axes one contiguous block followed by kept axes ({@code [O, R, I]}, e.g. mean over
- *       L of {@code [B, L, E]}) → accumulate rows of {@code I} with vectors ({@link ReductionsVector#reduceColumns}).</li>
+ *       L of {@code [B, L, E]}) → accumulate rows of {@code I} with vectors ({@code ReductionsVector.reduceColumns}).</li>
  *   <li>otherwise: one contiguous copy of the view permuted to {@code [kept…, reduced…]}, then rows.</li>
  *   <li>prod: the scalar path, accumulated in double (no vector version).</li>
  *   <li>int64 / int32: scalar, exact long arithmetic ({@link #reduceIntegers}).</li>

@@ -61,6 +61,33 @@ public final class AttentionHtml {
      * @param focus the token pinned first (its lines are drawn); the default is {@link AttentionMaps#focusIndex}
      */
     public record View(int layer, int head, int focus) {
+        /**
+         * The view that answers "what does token {@code focus} attend to?": the layer and head where it gives its
+         * largest weight to a token that is neither special nor its neighbour (early layers have previous/next-token
+         * heads with weights near 1 that say nothing about meaning). The PNG of the CLI enlarges the same head.
+         */
+        public static View strongest(AttentionMaps maps, int focus) {
+            if (focus < 0 || focus >= maps.length()) {
+                throw HeedException.invalid("AttentionHtml.View", "focus token " + focus + " is outside 0.." + (maps.length() - 1));
+            }
+            int bestLayer = maps.layers() - 1, bestHead = 0;
+            float best = -1;
+            for (int l = 0; l < maps.layers(); l++) {
+                for (int h = 0; h < maps.heads(); h++) {
+                    for (int j = 0; j < maps.length(); j++) {
+                        if (Math.abs(j - focus) <= 1 || AttentionMaps.isSpecial(maps.tokens().get(j))) continue;
+                        float w = maps.get(l, h, focus, j);
+                        if (w > best) {
+                            best = w;
+                            bestLayer = l;
+                            bestHead = h;
+                        }
+                    }
+                }
+            }
+            return new View(bestLayer, bestHead, focus);
+        }
+
         /** The view for {@code maps}: checks that the layer, head and token exist. */
         View checkedFor(AttentionMaps maps) {
             if (layer < 0 || layer >= maps.layers() || head < 0 || head >= maps.heads() || focus < 0 || focus >= maps.length()) {
@@ -71,9 +98,12 @@ public final class AttentionHtml {
         }
     }
 
-    /** The complete HTML page, opening on the last layer's first head with the default focus token pinned. */
+    /**
+     * The complete HTML page, opening on the default focus token ({@link AttentionMaps#focusIndex}) pinned in its
+     * strongest head ({@link View#strongest}).
+     */
     public static String render(AttentionMaps maps, String title) {
-        return render(maps, title, new View(maps.layers() - 1, 0, maps.focusIndex(null)));
+        return render(maps, title, View.strongest(maps, maps.focusIndex(null)));
     }
 
     /** The complete HTML page, opening on {@code view}. */
@@ -96,7 +126,7 @@ public final class AttentionHtml {
 
     /** Writes {@link #render(AttentionMaps, String)} to {@code out} as UTF-8 (parent directories are created). */
     public static void write(AttentionMaps maps, String title, Path out) {
-        write(maps, title, new View(maps.layers() - 1, 0, maps.focusIndex(null)), out);
+        write(maps, title, View.strongest(maps, maps.focusIndex(null)), out);
     }
 
     /** Writes the page opening on {@code view} to {@code out} as UTF-8 (parent directories are created). */
@@ -114,7 +144,7 @@ public final class AttentionHtml {
     // ---------------------------------------------------------------- data block
 
     static String dataJson(AttentionMaps maps, String title) {
-        return dataJson(maps, title, new View(maps.layers() - 1, 0, maps.focusIndex(null)));
+        return dataJson(maps, title, View.strongest(maps, maps.focusIndex(null)));
     }
 
     static String dataJson(AttentionMaps maps, String title, View view) {

@@ -396,6 +396,9 @@
   }
 
   function refresh() {
+    const ds = document.body.dataset;               // the state, for tests and tools
+    ds.layer = String(state.layer); ds.selectedHeads = [...state.heads].sort((a, b) => a - b).join(',');
+    ds.focus = String(state.focus); ds.pinned = String(state.pinned);
     $('layer').value = state.layer;
     for (const b of document.querySelectorAll('#heads .chip[data-h]')) b.classList.toggle('on', state.heads.has(+b.dataset.h));
     $('thrv').textContent = state.thr.toFixed(3);
@@ -436,6 +439,7 @@
     const ds = document.body.dataset;
     ds.tokens = String(N); ds.layers = String(NL); ds.heads = String(NH);
     ds.headTokens = String(HV.left.length + HV.right.length);
+    ds.titleHeight = String($('title').offsetHeight);
     ds.renderMs = String(Math.round(performance.now() - T0));
     ds.rendered = 'ok';
   }
