@@ -25,6 +25,15 @@ public final class FuzzContract {
         void run() throws Exception;
     }
 
+    /** Runs {@code body} once before any input is timed (class loading and instrumentation are not the input's cost). */
+    public static void warmUp(Body body) {
+        try {
+            body.run();
+        } catch (Exception e) {
+            throw new IllegalStateException("fuzz warm-up failed", e);
+        }
+    }
+
     /** The outcome of one input, for the campaign tally: "ok", or the error code of the HeedException. */
     public static String check(String target, Body body) {
         long t0 = System.nanoTime();

@@ -52,6 +52,10 @@ class TokenizerFuzzTest {
     static final long[] INTERESTING = {0, 1, -1, 2, 3, 4, 16, 100, 127, 128, 255, 256, 1024, 65535, 65536, 1 << 17,
         (1 << 17) + 1, Integer.MAX_VALUE, Integer.MIN_VALUE, (long) Integer.MAX_VALUE + 1, Long.MAX_VALUE, Long.MIN_VALUE};
 
+    static {
+        FuzzContract.warmUp(() -> Tokenizer.of(TokenizerConfig.parse(SEED)).encode("warm up, the cats", "unaffable"));
+    }
+
     static String one(FuzzedDataProvider in) {
         return FuzzContract.check("tokenizer", () -> {
             JsonNode root = JSON.readTree(SEED);
