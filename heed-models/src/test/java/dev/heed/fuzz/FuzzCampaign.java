@@ -1,6 +1,5 @@
 package dev.heed.fuzz;
 
-import com.code_intelligence.jazzer.driver.FuzzedDataProviderImpl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,7 @@ import java.util.stream.Stream;
  * same function its {@code @FuzzTest} calls) and tallies the outcomes, so that campaign sizes and results can be
  * stated exactly. Byte targets (npy, image) mutate their seed corpus (bit flips, byte sets to boundary values,
  * cuts, insertions, chunk copies, and — for images — forged header sizes); provider targets (onnx, tokenizer)
- * read random bytes through Jazzer's FuzzedDataProvider, which drives their structure-aware mutations.
+ * read random bytes through a FuzzedDataProvider ({@link ByteDataProvider}), which drives their structure-aware mutations.
  * Findings are written to {@code target/fuzz-findings/<target>/} (replay: copy into the target's Inputs folder).
  *
  * <pre>
@@ -27,6 +26,16 @@ public final class FuzzCampaign {
     private FuzzCampaign() {}
 
     public static void main(String[] args) throws IOException {
+        if (args[0].equals("replay")) { // replay TARGET FILE: one input, with the full stack trace of a finding
+            byte[] input = Files.readAllBytes(Path.of(args[2]));
+            System.out.println(switch (args[1]) {
+                case "npy" -> NpyFuzzTest.one(input);
+                case "image" -> ImageFuzzTest.one(input);
+                case "tokenizer" -> TokenizerFuzzTest.one(new ByteDataProvider(input));
+                default -> OnnxFuzzTest.one(new ByteDataProvider(input));
+            });
+            return;
+        }
         String target = args[0];
         long count = Long.parseLong(args[1]);
         long seed = args.length > 2 ? Long.parseLong(args[2]) : 1;
@@ -38,6 +47,17 @@ public final class FuzzCampaign {
             case "image" -> files(corpus.resolve("ImageFuzzTestInputs/image"));
             default -> List.of();
         };
+        // initialise the target class (its static warm-up loads every decoder / seed) before anything is timed
+        try {
+            Class.forName(FuzzCampaign.class.getPackageName() + "." + switch (target) {
+                case "npy" -> "NpyFuzzTest";
+                case "image" -> "ImageFuzzTest";
+                case "tokenizer" -> "TokenizerFuzzTest";
+                default -> "OnnxFuzzTest";
+            });
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
         Map<String, Long> tally = new TreeMap<>();
         Map<String, Long> findingKinds = new TreeMap<>();
         long slowest = 0;
@@ -52,8 +72,8 @@ public final class FuzzCampaign {
                 String outcome = switch (target) {
                     case "npy" -> NpyFuzzTest.one(input);
                     case "image" -> ImageFuzzTest.one(input);
-                    case "tokenizer" -> TokenizerFuzzTest.one(FuzzedDataProviderImpl.withJavaData(input));
-                    case "onnx" -> OnnxFuzzTest.one(FuzzedDataProviderImpl.withJavaData(input));
+                    case "tokenizer" -> TokenizerFuzzTest.one(new ByteDataProvider(input));
+                    case "onnx" -> OnnxFuzzTest.one(new ByteDataProvider(input));
                     default -> throw new IllegalArgumentException("targets: npy, image, tokenizer, onnx");
                 };
                 tally.merge(outcome, 1L, Long::sum);
