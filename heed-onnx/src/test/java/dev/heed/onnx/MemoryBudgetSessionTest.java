@@ -106,6 +106,20 @@ class MemoryBudgetSessionTest {
     }
 
     @Test
+    void rangeOfABillionIsMemoryLimitNotOutOfMemory() {
+        // found by the ONNX fuzz campaign: Range allocated its output without the budget
+        Model m = model(11, List.of(node("Range", List.of("start", "limit", "delta"), List.of("y"))),
+                List.of(value("start", ElemType.FLOAT), value("limit", ElemType.FLOAT), value("delta", ElemType.FLOAT)), List.of("y"));
+        HeedException e = fails(m, Map.of("start", Tensor.scalar(0f), "limit", Tensor.scalar(1e9f), "delta", Tensor.scalar(1f)));
+        assertEquals(ErrorCode.MEMORY_LIMIT, e.code(), e.getMessage());
+        Model li = model(11, List.of(node("Range", List.of("start", "limit", "delta"), List.of("y"))),
+                List.of(value("start", ElemType.INT64), value("limit", ElemType.INT64), value("delta", ElemType.INT64)), List.of("y"));
+        HeedException wrap = fails(li, Map.of("start", Tensor.ofLongs(new long[] {Long.MIN_VALUE}), "limit",
+                Tensor.ofLongs(new long[] {Long.MAX_VALUE}), "delta", Tensor.ofLongs(new long[] {1L << 40})));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, wrap.code(), wrap.getMessage());
+    }
+
+    @Test
     void threeOutputsThatEachFitButNotTogetherAreMemoryLimit() {
         // three ConstantOfShape outputs of 400 KiB each under a 1 MiB budget: the third is refused
         List<Node> nodes = new ArrayList<>();

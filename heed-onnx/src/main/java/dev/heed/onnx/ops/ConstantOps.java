@@ -20,7 +20,7 @@ final class ConstantOps {
     static void register(OpRegistry.Builder b) {
         b.register("", "Constant", new int[] {1, 9, 11, 12, 13, 19}, "-> output | value:tensor value_float:float value_floats:floats value_int:int value_ints:ints value_string:string value_strings:strings sparse_value:sparse_tensor", ConstantOps::constant);
         b.register("", "ConstantOfShape", new int[] {9, 20}, "input -> output | value:tensor", ConstantOps::constantOfShape);
-        b.register("", "Range", 11, "start, limit, delta -> output", (node, opset) -> (ctx, in) -> new Tensor[] {range(node, in)});
+        b.register("", "Range", 11, "start, limit, delta -> output", (node, opset) -> (ctx, in) -> new Tensor[] {range(ctx, node, in)});
         b.register("", "Cast", new int[] {6, 9, 13, 19}, "input -> output | to:int saturate:int", ConstantOps::cast);
         b.register("", "Identity", new int[] {1, 13, 14, 16}, "input -> output", (node, opset) -> (ctx, in) -> new Tensor[] {in[0]});
         b.shapePreserving("", "Identity", "Cast");
@@ -72,7 +72,7 @@ final class ConstantOps {
         };
     }
 
-    private static Tensor range(Node node, Tensor[] in) {
+    private static Tensor range(dev.heed.exec.ExecutionContext ctx, Node node, Tensor[] in) {
         String op = node.opType();
         for (Tensor t : in) {
             if (t == null || t.numel() != 1) throw HeedException.invalid(op, "start, limit and delta must be scalars");
@@ -83,6 +83,7 @@ final class ConstantOps {
             float start = in[0].toFloatArray()[0], limit = in[1].toFloatArray()[0], delta = in[2].toFloatArray()[0];
             if (delta == 0) throw HeedException.invalid(op, "delta must not be 0");
             long n = Math.max((long) Math.ceil(((double) limit - start) / delta), 0);
+            dev.heed.exec.MemoryBudget.reserve(ctx, op + ": output", dt, Data.toInt(n, op, "length"));
             float[] out = new float[Data.toInt(n, op, "length")];
             for (int i = 0; i < out.length; i++) out[i] = (float) (start + (double) i * delta);
             return Tensor.of(out, out.length);
@@ -92,8 +93,15 @@ final class ConstantOps {
         }
         long start = in[0].toLongArray()[0], limit = in[1].toLongArray()[0], delta = in[2].toLongArray()[0];
         if (delta == 0) throw HeedException.invalid(op, "delta must not be 0");
-        long n = Math.max(Math.ceilDiv(limit - start, delta), 0);
+        long span;
+        try {
+            span = Math.subtractExact(limit, start);
+        } catch (ArithmeticException e) {
+            throw HeedException.invalid(op, "limit - start overflows 64 bits (start " + start + ", limit " + limit + ")");
+        }
+        long n = Math.max(Math.ceilDiv(span, delta), 0);
         int len = Data.toInt(n, op, "length");
+        dev.heed.exec.MemoryBudget.reserve(ctx, op + ": output", dt, len);
         if (dt == DType.INT64) {
             long[] out = new long[len];
             for (int i = 0; i < len; i++) out[i] = start + i * delta;

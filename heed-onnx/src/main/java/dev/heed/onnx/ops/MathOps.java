@@ -308,7 +308,7 @@ final class MathOps {
 
     /** Refuses an output of {@code shape} over the context's per-tensor memory limit (before any kernel allocates). */
     private static void fits(ExecutionContext ctx, Node node, DType dt, Shape shape) {
-        dev.heed.exec.MemoryBudget.reserve(ctx, node.describe() + ": output", dt, shape.dims()); // per tensor and the run's total
+        dev.heed.exec.MemoryBudget.reserve(ctx, node.opType() + ": output", dt, shape.dims()); // per tensor and the run's total
     }
 
     private static Tensor integerScalar(DType dt, long v) {
