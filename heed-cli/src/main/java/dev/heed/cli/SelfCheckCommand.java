@@ -3,6 +3,7 @@ package dev.heed.cli;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.exec.ExecutionOptions;
 import dev.heed.kernel.KernelCheck;
+import dev.heed.kernel.MachineProbe;
 import dev.heed.kernel.VectorSupport;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ final class SelfCheckCommand implements Callable<Integer> {
         ExecutionOptions opts = ExecutionOptions.defaults();
         if (threads != null) opts = opts.withThreads(threads);
         out.printf("Heed selfcheck — %s, %d thread(s), seed %d%n", VectorSupport.describe(), opts.threads(), seed);
+        MachineProbe.FmaPeak peak = MachineProbe.fmaPeak();
+        out.printf("CPU: %s%n%s; %s%n", MachineProbe.machine().describe(), peak.describe(), MachineProbe.gemmBlocking());
+        double peakAll = peak.gflops() * opts.threads();
         List<KernelCheck> checks = new ArrayList<>();
         try (ExecutionContext ctx = ExecutionContext.create(opts)) {
             for (KernelSuite suite : KernelSuite.all()) {
@@ -42,14 +46,15 @@ final class SelfCheckCommand implements Callable<Integer> {
             }
         }
         int width = Math.max(6, checks.stream().mapToInt(c -> c.kernel().length()).max().orElse(6));
-        String fmt = "%-" + width + "s  %12s  %10s  %-4s  %9s  %s%n";
-        out.printf(fmt, "kernel", "max error", "tolerance", "", "GFLOP/s", "");
+        String fmt = "%-" + width + "s  %12s  %10s  %-4s  %9s  %6s  %s%n";
+        out.printf(fmt, "kernel", "max error", "tolerance", "", "GFLOP/s", "% peak", "");
         int failed = 0;
         for (KernelCheck c : checks) {
             boolean ok = c.passed();
             if (!ok) failed++;
             out.printf(fmt, c.kernel(), String.format("%.3e", c.maxError()), String.format("%.1e", c.tolerance()),
-                    c.metric(), Double.isNaN(c.gflops()) ? "-" : String.format("%.1f", c.gflops()), ok ? "ok" : "FAIL");
+                    c.metric(), Double.isNaN(c.gflops()) ? "-" : String.format("%.1f", c.gflops()),
+                    Double.isNaN(c.gflops() / peakAll) ? "-" : String.format("%.0f", 100 * c.gflops() / peakAll), ok ? "ok" : "FAIL");
         }
         out.printf("%d kernels checked, %d passed, %d failed%n", checks.size(), checks.size() - failed, failed);
         out.flush();
