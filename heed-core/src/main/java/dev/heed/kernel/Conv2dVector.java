@@ -1,6 +1,7 @@
 package dev.heed.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import dev.heed.exec.ExecutionContext;
 
@@ -192,7 +193,8 @@ final class Conv2dVector {
      * inside the image. Interior columns (every tap inside) are register-blocked: four vectors of outputs
      * accumulate all {@code kH·kW} taps in registers and are stored once — one load (a gather through {@code map}
      * when {@code sw > 1}) and one FMA per tap and vector, where v1 loaded and stored y for every tap and ran
-     * strided rows scalar; border columns are summed one by one.
+     * strided rows scalar; the rest of the interior one vector at a time (the last one masked for sw = 1); the
+     * border columns whose taps reach into the padding (and, for sw > 1, the last partial vector) one by one.
      */
     static void depthwiseRow(float[] x, int xPlane, float[] w, int wOff, float[] y, int yRow, int r,
                              Conv2d.Dims d, Conv2d.Params p, int[] map) {
@@ -231,18 +233,22 @@ final class Conv2dVector {
             a2.intoArray(y, yRow + o + 2 * L);
             a3.intoArray(y, yRow + o + 3 * L);
         }
-        for (; o + L <= hi; o += L) {
+        // one vector at a time; with sw = 1 the last one masked (a masked gather still range-checks its unset
+        // lanes in JDK 25, so with sw > 1 the last partial vector is left to the scalar loop below)
+        for (; sw == 1 ? o < hi : o + L <= hi; o += L) {
+            VectorMask<Float> mask = o + L <= hi ? F.maskAll(true) : F.indexInRange(o, hi);
             FloatVector a0 = FloatVector.zero(F);
             for (int ki = kiLo; ki < kiHi; ki++) {
                 int xr = xPlane + (r * sh - pt + ki * dh) * wd + o * sw - pl;
                 for (int kj = 0; kj < kw; kj++) {
-                    FloatVector xv = sw == 1 ? FloatVector.fromArray(F, x, xr + kj * dw)
-                            : FloatVector.fromArray(F, x, xr + kj * dw, map, 0);
+                    FloatVector xv = sw == 1 ? FloatVector.fromArray(F, x, xr + kj * dw, mask)
+                            : FloatVector.fromArray(F, x, xr + kj * dw, map, 0, mask);
                     a0 = xv.fma(FloatVector.broadcast(F, w[wOff + ki * kw + kj]), a0);
                 }
             }
-            a0.intoArray(y, yRow + o);
+            a0.intoArray(y, yRow + o, mask);
         }
+        o = Math.min(o, hi);                                // the first column not written yet (or hi)
         for (int c = 0; c < ow; c++) {
             if (c == lo) c = o;                             // [lo, o) done above
             if (c >= ow) break;
