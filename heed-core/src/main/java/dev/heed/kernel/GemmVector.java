@@ -35,7 +35,18 @@ import jdk.incubator.vector.VectorSpecies;
  * 159–175, 14×32 packed 163–175, 6×64 packed 148–173, 12×32 with A read in place at constant p-stride
  * (row offsets as invariants) 143–151: the constant stride of a packed A is what counts; 12×32 leaves
  * registers free. A variable B stride costs nothing measurable (12×32: 154–175), so a small-M call still
- * reads a non-transposed B in place. Whole-GEMM figures: see the GEMM section of the report / BENCHMARKS.md.
+ * reads a non-transposed B in place. 12×32 in a block-like loop (11 A panels × 48 B panels, B in L2): kc = 96
+ * 164, kc = 192 167–174, kc = 384 156 (the B micro-panel no longer fits L1d beside the A panel) — hence kc from
+ * L1d. Packing op(A) transposed into panels: scalar 0.55 ns per element, {@code mr} gathers per {@code L}
+ * columns 0.35 ns.
+ * Whole GEMM, one thread, v1 and v2 back to back in one JVM (load average 24 on 2 cores, so memory-bound parts
+ * read low; best of 6–60 calls): 1024³ v1 90–109 / v2 91–107 (packed B: 80–104 / 103–110); 128×384·384×1536
+ * 108–117 / 118–124 (packed 101–103 / 111–113); 128×1536·1536×384 111–117 / 113–114 (packed 105–108 /
+ * 107–108); 128×384·384×384 122–125 / 123–128 (packed 118–132 / 126–131) GFLOP/s, against an FMA peak of
+ * 156–172 measured in the same runs. The micro-kernel itself is at 95–100 % of the peak; what is left is
+ * outside it (B streamed from L3 for the MiniLM weights, C tiles reloaded per K block at 1024³, A packing),
+ * and on this shared machine the L3 and memory are contended by the other builds. kc sweep (12×32, packed B,
+ * same conditions): 128 is 3–8 % slower than 192; 192, 256 and 384 are within noise of each other.
  *
  * <ul>
  *   <li>B: packed into {@code NR}-wide panels ({@code [kc][NR]}, zero-padded) right before the column of
