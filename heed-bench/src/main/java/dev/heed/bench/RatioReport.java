@@ -1,5 +1,6 @@
 package dev.heed.bench;
 
+import dev.heed.kernel.MachineProbe;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
@@ -12,7 +13,9 @@ import org.openjdk.jmh.runner.options.Options;
 
 /**
  * Runs JMH benchmarks that have an {@code impl} parameter ({@code heed} / {@code ort}) and prints one table
- * from that single run: time, GFLOP/s of each implementation and the Heed/ORT throughput ratio.
+ * from that single run: time, GFLOP/s of each implementation, Heed's GFLOP/s as a fraction of the machine's
+ * FMA peak ({@link MachineProbe#fmaPeak()} per core × threads, measured in this JVM after the run) and the
+ * Heed/ORT throughput ratio, under a line naming the CPU.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp heed-bench/target/benchmarks.jar dev.heed.bench.RatioReport \
@@ -29,6 +32,7 @@ public final class RatioReport {
         // key: benchmark + params without impl -> impl -> microseconds per op
         Map<String, Map<String, Double>> table = new TreeMap<>();
         Map<String, Double> flops = new TreeMap<>();
+        Map<String, Integer> threads = new TreeMap<>();
         for (RunResult r : results) {
             var p = r.getParams();
             String bench = p.getBenchmark().substring(p.getBenchmark().lastIndexOf('.', p.getBenchmark().lastIndexOf('.') - 1) + 1);
@@ -38,16 +42,22 @@ public final class RatioReport {
             key.append(' ').append(what).append(" threads=").append(p.getParam("threads"));
             double us = r.getPrimaryResult().getScore();
             table.computeIfAbsent(key.toString(), x -> new TreeMap<>()).put(impl, us);
+            threads.put(key.toString(), Integer.parseInt(p.getParam("threads")));
             flops.put(key.toString(), p.getParam("shape") != null ? GemmBench.flops(what) : ConvBench.flops(what));
         }
+        MachineProbe.FmaPeak peak = MachineProbe.fmaPeak();
         System.out.println();
-        System.out.println("| benchmark | Heed µs | ORT µs | Heed GFLOP/s | ORT GFLOP/s | Heed/ORT |");
-        System.out.println("|---|---:|---:|---:|---:|---:|");
+        System.out.println("CPU: " + MachineProbe.machine().describe() + "; " + peak.describe());
+        System.out.println();
+        System.out.println("| benchmark | Heed µs | ORT µs | Heed GFLOP/s | ORT GFLOP/s | Heed % of FMA peak | Heed/ORT |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         for (var e : table.entrySet()) {
             Double h = e.getValue().get("heed"), o = e.getValue().get("ort");
             double f = flops.get(e.getKey());
-            System.out.println(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |", e.getKey(),
+            double cores = threads.get(e.getKey());
+            System.out.println(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |", e.getKey(),
                     fmt(h, 1), fmt(o, 1), h == null ? "—" : fmt(f / h / 1e3, 1), o == null ? "—" : fmt(f / o / 1e3, 1),
+                    h == null || Double.isNaN(peak.gflops()) ? "—" : fmt(100 * f / h / 1e3 / (cores * peak.gflops()), 0) + " %",
                     h == null || o == null ? "—" : fmt(o / h, 2)));
         }
     }

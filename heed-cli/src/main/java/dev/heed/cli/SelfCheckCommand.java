@@ -3,6 +3,7 @@ package dev.heed.cli;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.exec.ExecutionOptions;
 import dev.heed.kernel.KernelCheck;
+import dev.heed.kernel.MachineProbe;
 import dev.heed.kernel.VectorSupport;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -37,6 +38,9 @@ final class SelfCheckCommand implements Callable<Integer> {
         out.printf("Heed selfcheck — %s, %d thread(s), seed %d%n", VectorSupport.describe(), opts.threads(), seed);
         out.println("Every fast kernel runs on random data and is compared with its float64 reference twin; the speeds are");
         out.println("from a second pass (the first one warms up the JIT compiler) and depend on the machine's load.");
+        MachineProbe.FmaPeak peak = MachineProbe.fmaPeak();
+        out.printf("CPU: %s%n%s; %s%n", MachineProbe.machine().describe(), peak.describe(), MachineProbe.gemmBlocking());
+        double peakAll = peak.gflops() * opts.threads();
         out.flush();
         List<KernelCheck> checks = new ArrayList<>();
         try (ExecutionContext ctx = ExecutionContext.create(opts)) {
@@ -49,18 +53,18 @@ final class SelfCheckCommand implements Callable<Integer> {
             return 1;
         }
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"kernel", "error", "tolerance", "metric", "speed", ""});
+        rows.add(new String[] {"kernel", "error", "tolerance", "metric", "speed", "% peak", ""});
         int failed = 0;
         for (KernelCheck c : checks) {
             boolean ok = c.passed();
             if (!ok) failed++;
             rows.add(new String[] {c.kernel(), String.format(Locale.ROOT, "%.2e", c.maxError()), String.format(Locale.ROOT, "%.0e", c.tolerance()),
-                    c.metric(), speed(c), ok ? "ok" : "FAIL"});
+                    c.metric(), speed(c), percentOfPeak(c, peakAll), ok ? "ok" : "FAIL"});
         }
-        int[] w = new int[6];
-        for (String[] r : rows) for (int i = 0; i < 6; i++) w[i] = Math.max(w[i], r[i].length());
+        int[] w = new int[7];
+        for (String[] r : rows) for (int i = 0; i < 7; i++) w[i] = Math.max(w[i], r[i].length());
         for (String[] r : rows) {
-            String line = String.format(Locale.ROOT, "%-" + w[0] + "s  %" + w[1] + "s  %" + w[2] + "s  %-" + w[3] + "s  %" + w[4] + "s  %s",
+            String line = String.format(Locale.ROOT, "%-" + w[0] + "s  %" + w[1] + "s  %" + w[2] + "s  %-" + w[3] + "s  %" + w[4] + "s  %" + w[5] + "s  %s",
                     (Object[]) r);
             out.println(line.stripTrailing());
         }
@@ -74,6 +78,13 @@ final class SelfCheckCommand implements Callable<Integer> {
     }
 
     /** Elementwise kernels report elements per second, the others floating-point operations per second. */
+    /** GFLOP/s as a share of the measured FMA peak of the threads used; only for kernels counted in FLOPs. */
+    static String percentOfPeak(KernelCheck c, double peakGflops) {
+        boolean elements = c.metric().equals("tol") || c.metric().equals("mismatches");
+        if (elements || Double.isNaN(c.gflops()) || !(peakGflops > 0)) return "-";
+        return String.format(Locale.ROOT, "%.0f%%", 100 * c.gflops() / peakGflops);
+    }
+
     static String speed(KernelCheck c) {
         if (Double.isNaN(c.gflops())) return "-";
         boolean elements = c.metric().equals("tol") || c.metric().equals("mismatches");

@@ -1,6 +1,7 @@
 package dev.heed.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import dev.heed.exec.ExecutionContext;
 
@@ -14,8 +15,10 @@ import dev.heed.exec.ExecutionContext;
  *       "implicit im2col", as in cuDNN's implicit GEMM) — no im2col buffer, so memory stays O(panel). A panel's
  *       columns are cut into runs along output rows once per panel; interior runs are two vector copies (stride 1,
  *       inline for the common one-run panel) or two gathers (other strides); edges clip at the padding.</li>
- *   <li>depthwise (one input and one output channel per group): direct loop per output row, vectorised
- *       over OW for stride 1 (scalar for other strides), bias and activation per row.</li>
+ *   <li>depthwise (one input and one output channel per group): direct loop per output row
+ *       ({@link #depthwiseRow}); interior columns register-blocked (four vectors of outputs hold all kH·kW taps,
+ *       one store), column stride > 1 through gathers; bias and activation per row. v1 accumulated into y tap by
+ *       tap (a load and a store of y per FMA) and ran strided rows scalar.</li>
  * </ul>
  * Cost {@code 2·N·M·OH·OW·Cg·kH·kW} flops; the im2col gather adds {@code Cg·kH·kW·OH·OW} reads per row block.
  */
@@ -166,8 +169,8 @@ final class Conv2dVector {
                           float[] y, Activation act) {
         int planes = d.n() * d.c();
         int kh = d.kh(), kw = d.kw(), oh = d.oh(), ow = d.ow(), h = d.h(), wd = d.w();
-        int sh = p.strideH(), sw = p.strideW(), dh = p.dilationH(), dw = p.dilationW();
-        int pt = p.padTop(), pl = p.padLeft();
+        int[] map = new int[L];                             // gather offsets t·sw for column stride sw > 1
+        for (int t = 0; t < L; t++) map[t] = t * p.strideW();
         ExecutionContext.RangeTask task = (start, end) -> {
             for (int pi = start; pi < end; pi++) {
                 int c = pi % d.c();
@@ -175,34 +178,89 @@ final class Conv2dVector {
                 float b = bias == null ? 0f : bias[c];
                 for (int r = 0; r < oh; r++) {
                     int yRow = yPlane + r * ow;
-                    for (int ki = 0; ki < kh; ki++) {
-                        int ih = r * sh - pt + ki * dh;
-                        if (ih < 0 || ih >= h) continue;
-                        int xRow = xPlane + ih * wd;
-                        for (int kj = 0; kj < kw; kj++) {
-                            float wv = w[wOff + ki * kw + kj];
-                            int colOff = kj * dw - pl;          // iw = o·sw + colOff
-                            int lo = colOff >= 0 ? 0 : (-colOff + sw - 1) / sw;
-                            int hi = Math.min(ow, wd - colOff <= 0 ? 0 : (wd - colOff - 1) / sw + 1);
-                            if (hi <= lo) continue;
-                            if (sw == 1) {
-                                int o = lo;
-                                FloatVector wvv = FloatVector.broadcast(F, wv);
-                                for (; o + L <= hi; o += L) {
-                                    FloatVector xv = FloatVector.fromArray(F, x, xRow + o + colOff);
-                                    xv.fma(wvv, FloatVector.fromArray(F, y, yRow + o)).intoArray(y, yRow + o);
-                                }
-                                for (; o < hi; o++) y[yRow + o] += wv * x[xRow + o + colOff];
-                            } else {
-                                for (int o = lo; o < hi; o++) y[yRow + o] += wv * x[xRow + o * sw + colOff];
-                            }
-                        }
-                    }
+                    depthwiseRow(x, xPlane, w, wOff, y, yRow, r, d, p, map);
                     GemmVector.epilogueRun(y, yRow, ow, b, act);
                 }
             }
         };
         if (ctx == null) task.run(0, planes);
         else ctx.parallelFor(planes, 1, task);
+    }
+
+    /**
+     * One output row of a depthwise convolution, written (not accumulated) as raw sums:
+     * {@code y[yRow + o] = Σ_{ki, kj} w[wOff + ki·kW + kj] · x[xPlane + ih·W + o·sw + kj·dw - pl]} over the taps
+     * inside the image. Interior columns (every tap inside) are register-blocked: four vectors of outputs
+     * accumulate all {@code kH·kW} taps in registers and are stored once — one load (a gather through {@code map}
+     * when {@code sw > 1}) and one FMA per tap and vector, where v1 loaded and stored y for every tap and ran
+     * strided rows scalar; the rest of the interior one vector at a time (the last one masked for sw = 1); the
+     * border columns whose taps reach into the padding (and, for sw > 1, the last partial vector) one by one.
+     */
+    static void depthwiseRow(float[] x, int xPlane, float[] w, int wOff, float[] y, int yRow, int r,
+                             Conv2d.Dims d, Conv2d.Params p, int[] map) {
+        int kh = d.kh(), kw = d.kw(), ow = d.ow(), h = d.h(), wd = d.w();
+        int sh = p.strideH(), sw = p.strideW(), dh = p.dilationH(), dw = p.dilationW(), pt = p.padTop(), pl = p.padLeft();
+        int kiLo = 0, kiHi = kh;                            // taps whose input row lies inside the image
+        while (kiLo < kh && r * sh - pt + kiLo * dh < 0) kiLo++;
+        while (kiHi > kiLo && r * sh - pt + (kiHi - 1) * dh >= h) kiHi--;
+        // interior columns [lo, hi): 0 <= o·sw - pl and (o·sw - pl) + (kW-1)·dw <= W - 1
+        int lo = Math.min(ow, (Math.max(0, pl) + sw - 1) / sw);
+        int last = wd - 1 + pl - (kw - 1) * dw;
+        int hi = last < 0 ? lo : Math.max(lo, Math.min(ow, last / sw + 1));
+        int o = lo, step = L * sw;
+        for (; o + 4 * L <= hi; o += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int ki = kiLo; ki < kiHi; ki++) {
+                int xr = xPlane + (r * sh - pt + ki * dh) * wd + o * sw - pl;
+                for (int kj = 0; kj < kw; kj++) {
+                    FloatVector wv = FloatVector.broadcast(F, w[wOff + ki * kw + kj]);
+                    int s0 = xr + kj * dw;
+                    if (sw == 1) {
+                        a0 = FloatVector.fromArray(F, x, s0).fma(wv, a0);
+                        a1 = FloatVector.fromArray(F, x, s0 + L).fma(wv, a1);
+                        a2 = FloatVector.fromArray(F, x, s0 + 2 * L).fma(wv, a2);
+                        a3 = FloatVector.fromArray(F, x, s0 + 3 * L).fma(wv, a3);
+                    } else {
+                        a0 = FloatVector.fromArray(F, x, s0, map, 0).fma(wv, a0);
+                        a1 = FloatVector.fromArray(F, x, s0 + step, map, 0).fma(wv, a1);
+                        a2 = FloatVector.fromArray(F, x, s0 + 2 * step, map, 0).fma(wv, a2);
+                        a3 = FloatVector.fromArray(F, x, s0 + 3 * step, map, 0).fma(wv, a3);
+                    }
+                }
+            }
+            a0.intoArray(y, yRow + o);
+            a1.intoArray(y, yRow + o + L);
+            a2.intoArray(y, yRow + o + 2 * L);
+            a3.intoArray(y, yRow + o + 3 * L);
+        }
+        // one vector at a time; with sw = 1 the last one masked (a masked gather still range-checks its unset
+        // lanes in JDK 25, so with sw > 1 the last partial vector is left to the scalar loop below)
+        for (; sw == 1 ? o < hi : o + L <= hi; o += L) {
+            VectorMask<Float> mask = o + L <= hi ? F.maskAll(true) : F.indexInRange(o, hi);
+            FloatVector a0 = FloatVector.zero(F);
+            for (int ki = kiLo; ki < kiHi; ki++) {
+                int xr = xPlane + (r * sh - pt + ki * dh) * wd + o * sw - pl;
+                for (int kj = 0; kj < kw; kj++) {
+                    FloatVector xv = sw == 1 ? FloatVector.fromArray(F, x, xr + kj * dw, mask)
+                            : FloatVector.fromArray(F, x, xr + kj * dw, map, 0, mask);
+                    a0 = xv.fma(FloatVector.broadcast(F, w[wOff + ki * kw + kj]), a0);
+                }
+            }
+            a0.intoArray(y, yRow + o, mask);
+        }
+        o = Math.min(o, hi);                                // the first column not written yet (or hi)
+        for (int c = 0; c < ow; c++) {
+            if (c == lo) c = o;                             // [lo, o) done above
+            if (c >= ow) break;
+            float sum = 0f;
+            for (int ki = kiLo; ki < kiHi; ki++) {
+                int xr = xPlane + (r * sh - pt + ki * dh) * wd;
+                for (int kj = 0; kj < kw; kj++) {
+                    int iw = c * sw + kj * dw - pl;
+                    if (iw >= 0 && iw < wd) sum = Math.fma(w[wOff + ki * kw + kj], x[xr + iw], sum);
+                }
+            }
+            y[yRow + c] = sum;
+        }
     }
 }

@@ -35,7 +35,18 @@ import jdk.incubator.vector.VectorSpecies;
  * 159–175, 14×32 packed 163–175, 6×64 packed 148–173, 12×32 with A read in place at constant p-stride
  * (row offsets as invariants) 143–151: the constant stride of a packed A is what counts; 12×32 leaves
  * registers free. A variable B stride costs nothing measurable (12×32: 154–175), so a small-M call still
- * reads a non-transposed B in place. Whole-GEMM figures: see the GEMM section of the report / BENCHMARKS.md.
+ * reads a non-transposed B in place. 12×32 in a block-like loop (11 A panels × 48 B panels, B in L2): kc = 96
+ * 164, kc = 192 167–174, kc = 384 156 (the B micro-panel no longer fits L1d beside the A panel) — hence kc from
+ * L1d. Packing op(A) transposed into panels: scalar 0.55 ns per element, {@code mr} gathers per {@code L}
+ * columns 0.35 ns.
+ * Whole GEMM, one thread, v1 and v2 back to back in one JVM (load average 24 on 2 cores, so memory-bound parts
+ * read low; best of 6–60 calls): 1024³ v1 90–109 / v2 91–107 (packed B: 80–104 / 103–110); 128×384·384×1536
+ * 108–117 / 118–124 (packed 101–103 / 111–113); 128×1536·1536×384 111–117 / 113–114 (packed 105–108 /
+ * 107–108); 128×384·384×384 122–125 / 123–128 (packed 118–132 / 126–131) GFLOP/s, against an FMA peak of
+ * 156–172 measured in the same runs. The micro-kernel itself is at 95–100 % of the peak; what is left is
+ * outside it (B streamed from L3 for the MiniLM weights, C tiles reloaded per K block at 1024³, A packing),
+ * and on this shared machine the L3 and memory are contended by the other builds. kc sweep (12×32, packed B,
+ * same conditions): 128 is 3–8 % slower than 192; 192, 256 and 384 are within noise of each other.
  *
  * <ul>
  *   <li>B: packed into {@code NR}-wide panels ({@code [kc][NR]}, zero-padded) right before the column of
@@ -325,51 +336,56 @@ final class GemmVector {
 
     /** One task block: rows {@code [i0, i0+mc)} ({@code i0} a multiple of mr), columns {@code [j0, j0+nc)} of C, all of K. */
     private static void block(Job job, int i0, int mc, int j0, int nc, float[] pb, float[] tile) {
+        // K blocks outermost: the packed mc×kc A block stays in L2 and each B micro-panel in L1 while it is used.
+        // (Measured on the Xeon: putting the K loop inside the B micro-panel loop, so that a C strip stays in L2
+        // across K blocks, made no difference beyond noise at 1024³ or the MiniLM shapes.)
+        for (int p0 = 0; p0 < job.k; p0 += job.kcBlock) {
+            for (int jb = 0; jb < nc; jb += NR) panel(job, i0, mc, j0, jb, Math.min(NR, nc - jb), p0, pb, tile);
+        }
+    }
+
+    /** One B micro-panel (columns {@code j0+jb}, {@code nr} wide, K block at {@code p0}) times every A tile of the block. */
+    private static void panel(Job job, int i0, int mc, int j0, int jb, int nr, int p0, float[] pb, float[] tile) {
         int k = job.k, ldc = job.ldc, mr = job.mr, mPad = job.mPad;
         float[] c = job.c, pa = job.pa;
         PackedB packed = job.packed;
         DenseB directB = job.directB;
         boolean epi = job.bias != null || job.act != Activation.NONE;
-        for (int p0 = 0; p0 < k; p0 += job.kcBlock) {
-            int kc = Math.min(job.kcBlock, k - p0);
-            boolean add = job.accumulate || p0 > 0;
-            boolean last = p0 + kc == k;
-            int aBlock = p0 * mPad + i0 * kc;
-            for (int jb = 0; jb < nc; jb += NR) {
-                int nr = Math.min(NR, nc - jb);
-                float[] bArr;
-                int bOff, bs = NR;
-                if (packed != null) {
-                    bArr = packed.data;
-                    bOff = packed.offset(p0, kc, (j0 + jb) / NR);
-                } else if (directB != null && nr == NR) {
-                    bArr = directB.b;                       // few rows of A: B rows read in place, no packing
-                    bOff = directB.off + p0 * directB.ld + j0 + jb;
-                    bs = directB.ld;
-                } else {
-                    job.b.packB(p0, kc, j0 + jb, nr, pb);   // one micro-panel, packed right before use: stays in L1
-                    bArr = pb;
-                    bOff = 0;
+        int kc = Math.min(job.kcBlock, k - p0);
+        boolean add = job.accumulate || p0 > 0;
+        boolean last = p0 + kc == k;
+        int aBlock = p0 * mPad + i0 * kc;
+        float[] bArr;
+        int bOff, bs = NR;
+        if (packed != null) {
+            bArr = packed.data;
+            bOff = packed.offset(p0, kc, (j0 + jb) / NR);
+        } else if (directB != null && nr == NR) {
+            bArr = directB.b;                       // few rows of A: B rows read in place, no packing
+            bOff = directB.off + p0 * directB.ld + j0 + jb;
+            bs = directB.ld;
+        } else {
+            job.b.packB(p0, kc, j0 + jb, nr, pb);   // one micro-panel, packed right before use: stays in L1
+            bArr = pb;
+            bOff = 0;
+        }
+        for (int ib = 0; ib < mc; ib += mr) {
+            int rows = Math.min(mr, mc - ib);
+            int aOff = aBlock + ib * kc;
+            int cij = job.cOff + (i0 + ib) * ldc + j0 + jb;
+            if (rows == mr && nr == NR) {
+                micro(mr, kc, pa, aOff, bArr, bOff, bs, c, cij, ldc, add);
+            } else {
+                // edge tile: continue each element's chain through the tile buffer, so that an element
+                // is computed the same way whether or not it lies in an edge tile
+                if (add) {
+                    for (int r = 0; r < rows; r++) System.arraycopy(c, cij + r * ldc, tile, r * NR, nr);
                 }
-                for (int ib = 0; ib < mc; ib += mr) {
-                    int rows = Math.min(mr, mc - ib);
-                    int aOff = aBlock + ib * kc;
-                    int cij = job.cOff + (i0 + ib) * ldc + j0 + jb;
-                    if (rows == mr && nr == NR) {
-                        micro(mr, kc, pa, aOff, bArr, bOff, bs, c, cij, ldc, add);
-                    } else {
-                        // edge tile: continue each element's chain through the tile buffer, so that an element
-                        // is computed the same way whether or not it lies in an edge tile
-                        if (add) {
-                            for (int r = 0; r < rows; r++) System.arraycopy(c, cij + r * ldc, tile, r * NR, nr);
-                        }
-                        micro(mr, kc, pa, aOff, bArr, bOff, bs, tile, 0, NR, add);
-                        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cij + r * ldc, nr);
-                    }
-                    if (last && epi) {
-                        epilogue(c, cij, ldc, rows, nr, job.bias, job.biasOff, job.biasPerRow, i0 + ib, j0 + jb, job.act);
-                    }
-                }
+                micro(mr, kc, pa, aOff, bArr, bOff, bs, tile, 0, NR, add);
+                for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cij + r * ldc, nr);
+            }
+            if (last && epi) {
+                epilogue(c, cij, ldc, rows, nr, job.bias, job.biasOff, job.biasPerRow, i0 + ib, j0 + jb, job.act);
             }
         }
     }

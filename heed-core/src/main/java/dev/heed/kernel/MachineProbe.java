@@ -103,6 +103,16 @@ public final class MachineProbe {
         return PeakHolder.PEAK;
     }
 
+    /**
+     * The fast GEMM's blocking chosen for this machine, e.g. {@code "GEMM block 12x32 kc=192 mc=1020 nc=4096 (24
+     * accumulators)"}, or a note that the reference kernels run.
+     */
+    public static String gemmBlocking() {
+        if (!VectorSupport.available()) return "GEMM: scalar reference kernel";
+        GemmBlocking b = GemmVector.MACHINE;
+        return "GEMM block " + b.describe() + " (" + 2 * b.mr() + " accumulators)";
+    }
+
     /** The machine from a cpuinfo file and a sysfs cache directory (either may be missing). */
     static Machine read(Path cpuinfo, Path cacheDir) {
         int bits = VectorSupport.available() ? VectorShapes.F.vectorBitSize() : 0;

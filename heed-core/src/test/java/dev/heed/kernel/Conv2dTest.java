@@ -77,7 +77,7 @@ class Conv2dTest {
     void groupsAndDepthwise() {
         check(9, new int[] {1, 16, 12, 12}, new int[] {8, 4, 3, 3}, Conv2d.Params.of(1, 1).withGroups(4), true,
                 Activation.GELU_ERF, 1, 8, 12, 12);
-        // depthwise: stride 1 (vector path), stride 2 (scalar path), dilation, asymmetric pads, no bias
+        // depthwise: stride 1, stride 2, dilation, asymmetric pads, no bias
         check(10, new int[] {2, 32, 23, 29}, new int[] {32, 1, 3, 3}, Conv2d.Params.of(1, 1).withGroups(32), true,
                 Activation.RELU, 2, 32, 23, 29);
         check(11, new int[] {1, 24, 20, 21}, new int[] {24, 1, 3, 3}, Conv2d.Params.of(2, 1).withGroups(24), false,
@@ -87,6 +87,23 @@ class Conv2dTest {
         // channel multiplier 2 (two outputs per group) takes the grouped GEMM path
         check(13, new int[] {1, 6, 9, 9}, new int[] {12, 1, 3, 3}, Conv2d.Params.of(1, 1).withGroups(6), true,
                 Activation.SIGMOID, 1, 12, 9, 9);
+    }
+
+    /**
+     * Depthwise rows wide enough for the register-blocked interior (four vectors of outputs per step) besides the
+     * one-vector steps and the scalar borders: unit and larger column strides (gathers), dilation, asymmetric pads,
+     * a 1×7 kernel.
+     */
+    @Test
+    void depthwiseWideRowsRegisterBlocked() {
+        check(40, new int[] {1, 4, 7, 150}, new int[] {4, 1, 3, 3}, Conv2d.Params.of(1, 1).withGroups(4), true,
+                Activation.NONE, 1, 4, 7, 150);
+        check(41, new int[] {1, 3, 9, 161}, new int[] {3, 1, 3, 3}, Conv2d.Params.of(2, 1).withGroups(3), true,
+                Activation.RELU, 1, 3, 5, 81);
+        check(42, new int[] {1, 2, 6, 200}, new int[] {2, 1, 5, 5}, new Conv2d.Params(1, 3, 2, 3, 1, 0, 1, 2, 2), false,
+                Activation.SILU, 1, 2, 5, 65);
+        check(43, new int[] {2, 2, 5, 300}, new int[] {2, 1, 1, 7}, new Conv2d.Params(1, 1, 0, 3, 0, 3, 1, 1, 2), true,
+                Activation.NONE, 2, 2, 5, 300);
     }
 
     @Test
