@@ -97,16 +97,19 @@ public final class Pooling {
         int[] out = outputSpatial(op, in, w);
         int planes = x.dim(0) * x.dim(1);
         int inPlane = 1, outPlane = 1;
-        for (int i = 0; i < k; i++) { inPlane *= in[i]; outPlane *= out[i]; }
+        long outPlaneLong = 1;
+        for (int i = 0; i < k; i++) { inPlane *= in[i]; outPlaneLong = Math.min(Integer.MAX_VALUE, outPlaneLong * out[i]); }
+        outPlane = (int) outPlaneLong;
         Tensor xc = x.contiguous();
         float[] xs = xc.floatArrayOrNull();
         int xo = (int) xc.offset();
-        float[] ys = new float[planes * outPlane];
+        // checked: planes · outPlane in long arithmetic, against the memory budget
+        float[] ys = new float[dev.heed.exec.MemoryBudget.elements(ctx, op + ": output", DType.FLOAT32, x.dim(0), x.dim(1), (int) Math.min(Integer.MAX_VALUE, (long) outPlane))];
         int[] inStride = new int[k];
         for (int i = k - 1, s = 1; i >= 0; i--) { inStride[i] = s; s *= in[i]; }
         final int fInPlane = inPlane, fOutPlane = outPlane;
         ctx.parallelFor(planes, 1, (s, e) -> {
-            int[] o = new int[k], kk = new int[k];
+            int[] o = new int[k], kk = new int[k], lo = new int[k], hi = new int[k];
             for (int p = s; p < e; p++) {
                 int base = xo + p * fInPlane;
                 Arrays.fill(o, 0);
@@ -119,8 +122,17 @@ public final class Pooling {
                         int end = Math.min(start + (w.kernel()[i] - 1) * w.dilations()[i] + 1, in[i] + w.pads()[k + i]);
                         padCount *= (end - start + w.dilations()[i] - 1) / w.dilations()[i];
                     }
-                    Arrays.fill(kk, 0);
-                    boolean done = false;
+                    // only the kernel taps that land inside the input: [lo, hi] per axis, so that a window that is
+                    // mostly padding (huge pads or kernel) costs what it reads, not its full size
+                    boolean empty = false;
+                    for (int i = 0; i < k; i++) {
+                        int start = o[i] * w.strides()[i] - w.pads()[i], d = w.dilations()[i];
+                        lo[i] = start >= 0 ? 0 : (int) Math.min(w.kernel()[i], ((long) -start + d - 1) / d);
+                        hi[i] = (int) Math.min(w.kernel()[i] - 1L, Math.floorDiv((long) in[i] - 1 - start, (long) d));
+                        empty |= lo[i] > hi[i];
+                    }
+                    System.arraycopy(lo, 0, kk, 0, k);
+                    boolean done = empty;
                     while (!done) {
                         int off = 0;
                         boolean inside = true;
@@ -136,8 +148,8 @@ public final class Pooling {
                         }
                         done = true;
                         for (int i = k - 1; i >= 0; i--) {
-                            if (++kk[i] < w.kernel()[i]) { done = false; break; }
-                            kk[i] = 0;
+                            if (++kk[i] <= hi[i]) { done = false; break; }
+                            kk[i] = lo[i];
                         }
                     }
                     float r;
