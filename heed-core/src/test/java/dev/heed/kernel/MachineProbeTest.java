@@ -66,10 +66,18 @@ class MachineProbeTest {
         assertEquals(512, MachineProbe.parseSize("512"));
     }
 
-    /** The measured peak is at least the latency-bound single chain, and the accumulator need follows from both. */
+    /**
+     * The measured peak is at least the latency-bound single chain, and the accumulator need follows from both. (On a
+     * machine so busy that C2 does not compile the probe within its 10 s, the result says it was not measured.)
+     */
     @Test
     void fmaPeakIsMeasured() {
         MachineProbe.FmaPeak p = MachineProbe.fmaPeak();
+        if (Double.isNaN(p.gflops())) {
+            assertEquals(0, p.accumulatorsNeeded());
+            assertTrue(p.describe().contains("not measured"), p.describe());
+            return;
+        }
         assertTrue(p.gflops() > 0 && p.chainGflops() > 0, p.toString());
         assertTrue(p.gflops() >= p.chainGflops() * 0.9, p.toString());
         assertEquals(Math.max(1, Math.round(p.gflops() / p.chainGflops())), p.accumulatorsNeeded());
