@@ -2,6 +2,7 @@ package dev.heed.server;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -38,7 +39,8 @@ final class ServerMetrics {
         batchTokens = DistributionSummary.builder("heed_batch_tokens").description("Padded tokens per model run")
                 .serviceLevelObjectives(64, 256, 1024, 4096, 16384, 65536).register(registry);
         inputTokens = Counter.builder("heed_input_tokens").description("Tokens of the inputs embedded").register(registry);
-        registry.gauge("heed_queue_size", java.util.List.of(), queueSize, s -> s.get().doubleValue());
+        Gauge.builder("heed_queue_size", queueSize, s -> s.get().doubleValue()).description("Inputs waiting for a batch")
+                .strongReference(true).register(registry);
     }
 
     void request(String route, String method, int status, long nanos) {
