@@ -54,6 +54,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--payload-limit", paramLabel = "BYTES", description = "Largest request body; past it: 413 (default 2000000).")
     long payloadLimit = 2_000_000;
 
+    @Option(names = "--grace-period", paramLabel = "SECONDS", description = "On SIGTERM, how long in-flight requests may take to finish, 0 to 3600 (default 30).")
+    int gracePeriod = 30;
+
     @Option(names = "--api-key", paramLabel = "KEY", description = "Require 'Authorization: Bearer KEY' (also: HEED_API_KEY).")
     String apiKey;
 
@@ -73,12 +76,14 @@ final class ServeCommand implements Callable<Integer> {
         if (payloadLimit < 1 || payloadLimit > (1L << 31)) {
             throw Check.usage(spec, "--payload-limit must be between 1 and " + (1L << 31) + ", got " + payloadLimit);
         }
+        Check.range(spec, "--grace-period", gracePeriod, 0, 3600);
         String key = apiKey != null ? apiKey : System.getenv("HEED_API_KEY");
         if (key != null && key.isEmpty()) key = null;
         Integer nThreads = threads.threads();
         ServerConfig config = ServerConfig.defaults().withHost(host).withPort(port).withMaxBatchTokens(maxBatchTokens)
                 .withMaxBatchSize(maxBatchSize).withMaxConcurrentRequests(maxConcurrentRequests)
-                .withMaxClientBatchSize(maxClientBatchSize).withPayloadLimit(payloadLimit).withApiKey(key);
+                .withMaxClientBatchSize(maxClientBatchSize).withPayloadLimit(payloadLimit).withApiKey(key)
+                .withGracePeriod(java.time.Duration.ofSeconds(gracePeriod));
         // Jetty and Javalin report through java.util.logging (slf4j-jdk14): only warnings, so the ready line stands alone.
         for (Logger l : QUIET) l.setLevel(Level.WARNING);
         Path dir = embedModel.equalsIgnoreCase(BUNDLED) ? null : Path.of(embedModel);

@@ -12,8 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
  * Heed over HTTP: OpenAI- and TEI-shaped embedding routes with dynamic batching ({@link EmbeddingBatcher}),
@@ -49,6 +48,7 @@ public final class HeedServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Javalin app;
     private volatile boolean stopping;
+    private boolean closed;
 
     private HeedServer(TextEncoder encoder, ServerConfig config) {
         this.encoder = encoder;
@@ -58,6 +58,7 @@ public final class HeedServer implements AutoCloseable {
         EmbeddingBatcher[] b = new EmbeddingBatcher[1];
         this.metrics = new ServerMetrics(() -> b[0] == null ? 0 : b[0].waitingInputs());
         this.batcher = b[0] = new EmbeddingBatcher(encoder, config, metrics);
+        metrics.inFlight(inFlight::get);
         EmbeddingRoutes embed = new EmbeddingRoutes(encoder, batcher, config, dimensions);
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
@@ -66,6 +67,13 @@ public final class HeedServer implements AutoCloseable {
             c.http.maxRequestSize = config.payloadLimit();
             c.jetty.host = config.host();
             c.jetty.port = config.port();
+            // Jetty's graceful stop: connectors stop accepting, GracefulHandler waits for in-flight requests (async
+            // ones included, until their response is written), both bounded by the stop timeout.
+            c.jetty.modifyServer(server -> {
+                server.setStopTimeout(config.gracePeriod().toMillis());
+                if (server.getHandler() == null) server.setHandler(new GracefulHandler());
+                else server.insertHandler(new GracefulHandler());
+            });
             c.routes.before(this::admit);
             c.routes.after(this::record);
             c.routes.get("/health", ctx -> {
@@ -199,26 +207,18 @@ public final class HeedServer implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: stops accepting connections, waits up to the grace period for in-flight requests to be
-     * answered, then stops Jetty and the batcher. Idempotent.
+     * Graceful stop: new requests are refused (503), Jetty stops accepting connections and waits up to the grace
+     * period for in-flight requests to be answered, then stops; then the batcher. Idempotent.
      */
     @Override
     public synchronized void close() {
-        if (stopping && !app.jettyServer().started()) return;
+        if (closed) return;
+        closed = true;
         stopping = true;
-        for (Connector c : app.jettyServer().server().getConnectors()) {
-            if (c instanceof NetworkConnector nc) nc.close();       // no new connections; open ones still answer
+        try {
+            app.stop();
+        } finally {
+            batcher.close();
         }
-        long deadline = System.nanoTime() + config.gracePeriod().toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        app.stop();
-        batcher.close();
     }
 }

@@ -34,9 +34,9 @@ public record ServerConfig(String host, int port, int maxBatchTokens, int maxBat
         if (gracePeriod == null || gracePeriod.isNegative()) throw HeedException.invalid("ServerConfig", "gracePeriod must be >= 0");
     }
 
-    /** 127.0.0.1:8080, 16384 batch tokens, 64 per batch, 512 concurrent requests, 32 inputs per request, 2 MB, no key. */
+    /** 127.0.0.1:8080, 16384 batch tokens, 64 per batch, 512 concurrent requests, 32 inputs per request, 2 MB, no key, 30 s grace. */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8080, 16384, 64, 512, 32, 2_000_000, null, 2, Duration.ofSeconds(10));
+        return new ServerConfig("127.0.0.1", 8080, 16384, 64, 512, 32, 2_000_000, null, 2, Duration.ofSeconds(30));
     }
 
     public ServerConfig withHost(String h) { return new ServerConfig(h, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
  *       {@code _count} is the request count by route and status);</li>
  *   <li>{@code heed_queue_seconds}, {@code heed_inference_seconds} — time an input waits for its batch, time a batch
  *       runs;</li>
+ *   <li>{@code heed_http_in_flight} — requests being handled;</li>
  *   <li>{@code heed_queue_size} — inputs waiting; {@code heed_batch_size}, {@code heed_batch_tokens} — inputs and
  *       padded tokens per model run; {@code heed_input_tokens_total} — tokens embedded.</li>
  * </ul>
@@ -40,6 +41,12 @@ final class ServerMetrics {
                 .serviceLevelObjectives(64, 256, 1024, 4096, 16384, 65536).register(registry);
         inputTokens = Counter.builder("heed_input_tokens").description("Tokens of the inputs embedded").register(registry);
         Gauge.builder("heed_queue_size", queueSize, s -> s.get().doubleValue()).description("Inputs waiting for a batch")
+                .strongReference(true).register(registry);
+    }
+
+    /** {@code heed_http_in_flight}: requests being handled (read, queued, computed or written). */
+    void inFlight(Supplier<Number> n) {
+        Gauge.builder("heed_http_in_flight", n, s -> s.get().doubleValue()).description("HTTP requests being handled")
                 .strongReference(true).register(registry);
     }
 
