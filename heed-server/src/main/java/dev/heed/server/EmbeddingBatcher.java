@@ -103,6 +103,28 @@ final class EmbeddingBatcher implements AutoCloseable {
         return job.done;
     }
 
+    /**
+     * Runs a one-off model task (an attention map) on the runner threads under the same admission limit.
+     *
+     * @throws ApiException 429 past {@code maxConcurrentRequests}; 503 when closed
+     */
+    <T> CompletableFuture<T> submitTask(java.util.function.Supplier<T> task) {
+        if (!running) throw new ApiException(503, "the server is shutting down", null);
+        if (!admitted.tryAcquire()) {
+            throw new ApiException(429, "the server is at its limit of " + maxConcurrent
+                    + " concurrent requests (--max-concurrent-requests); retry shortly", null);
+        }
+        CompletableFuture<T> f;
+        try {
+            f = CompletableFuture.supplyAsync(task, runners);
+        } catch (RuntimeException e) {
+            admitted.release();
+            throw e;
+        }
+        f.whenComplete((v, e) -> admitted.release());
+        return f;
+    }
+
     private void loop() {
         List<Item> pending = new ArrayList<>();
         try {

@@ -15,7 +15,7 @@ import java.util.logging.Logger;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
- * Heed over HTTP: OpenAI- and TEI-shaped embedding routes with dynamic batching ({@link EmbeddingBatcher}),
+ * Heed over HTTP: OpenAI- and TEI-shaped embedding routes, attention maps ({@code /v1/attention}) with dynamic batching ({@link EmbeddingBatcher}),
  * {@code /health}, {@code /info} and Prometheus {@code /metrics}, on Javalin 7 / Jetty 12.
  *
  * <pre>{@code
@@ -37,7 +37,7 @@ public final class HeedServer implements AutoCloseable {
     private static final String FAILED = "heed.failed";
     /** The routes by path, the tag of the request metrics (anything else is "unmatched"). */
     private static final java.util.Set<String> ROUTES = java.util.Set.of("/health", "/info", "/metrics", "/v1/embeddings",
-            "/embed", "/similarity", "/tokenize");
+            "/embed", "/similarity", "/tokenize", "/v1/attention");
 
     private final TextEncoder encoder;
     private final ServerConfig config;
@@ -86,6 +86,7 @@ public final class HeedServer implements AutoCloseable {
             c.routes.post("/embed", embed::tei);
             c.routes.post("/similarity", embed::similarity);
             c.routes.post("/tokenize", embed::tokenize);
+            c.routes.post("/v1/attention", new AttentionRoute(encoder, batcher, config)::handle);
             c.routes.exception(Exception.class, (e, ctx) -> fail(ctx, e));
             c.routes.error(404, ctx -> {
                 if (ctx.attribute(FAILED) == null) fail(ctx, new ApiException(404, "no route " + ctx.method() + " " + ctx.path(), null));
