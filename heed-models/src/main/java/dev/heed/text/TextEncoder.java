@@ -205,6 +205,30 @@ public final class TextEncoder implements AutoCloseable {
         return List.of(out);
     }
 
+    /**
+     * The embeddings of texts tokenised already (with {@link #tokenizer()}), as ONE padded model run, in input order:
+     * for callers that form their own batches (the HTTP server's dynamic batching). Every encoding must fit
+     * {@link #maxTokens()} and hold ids below the vocabulary size.
+     */
+    public List<float[]> embedEncodings(List<Encoding> batch) {
+        if (batch == null || batch.isEmpty()) throw HeedException.invalid("TextEncoder.embedEncodings", "batch is null or empty");
+        int vocab = tokenizer.vocabSize();
+        for (int i = 0; i < batch.size(); i++) {
+            Encoding e = batch.get(i);
+            if (e == null || e.length() == 0 || e.length() > maxTokens()) {
+                throw HeedException.invalid("TextEncoder.embedEncodings", "encoding " + i + " has "
+                        + (e == null ? "no" : e.length()) + " tokens; allowed 1 to " + maxTokens());
+            }
+            for (int id : e.ids()) {
+                if (id < 0 || id >= vocab) {
+                    throw HeedException.invalid("TextEncoder.embedEncodings", "encoding " + i + " has token id " + id
+                            + " outside the vocabulary [0, " + vocab + ")");
+                }
+            }
+        }
+        return run(batch);
+    }
+
     /** Runs one padded batch and pools it. */
     private List<float[]> run(List<Encoding> batch) {
         Map<String, Tensor> feeds = feeds(batch);

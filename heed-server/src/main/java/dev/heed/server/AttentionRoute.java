@@ -1,0 +1,75 @@
+package dev.heed.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.heed.text.TextEncoder;
+import dev.heed.viz.AttentionMaps;
+import io.javalin.http.Context;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code POST /v1/attention}: {@code {"text": "…", "truncate": false}} in; every layer's and head's attention
+ * probabilities ({@code attention[layer][head][i][j]}), the tokens and the attention rollout ({@code rollout[i][j]})
+ * out — the data the HTML viewer embeds. The text must fit the model's maximum length (413 naming it) unless
+ * {@code truncate} is true, as {@code heed attend} cuts at {@code --max-tokens}. Computed on the runner threads.
+ */
+final class AttentionRoute {
+    private final TextEncoder encoder;
+    private final EmbeddingBatcher batcher;
+    private final Inputs inputs;
+    private final long payloadLimit;
+
+    AttentionRoute(TextEncoder encoder, EmbeddingBatcher batcher, ServerConfig config) {
+        this.encoder = encoder;
+        this.batcher = batcher;
+        this.inputs = new Inputs(encoder, 1);
+        this.payloadLimit = config.payloadLimit();
+    }
+
+    void handle(Context ctx) {
+        JsonNode root = Bodies.json(ctx, payloadLimit);
+        JsonNode t = root.get("text");
+        if (t == null || !t.isTextual()) {
+            throw ApiException.badRequest("'text' must be a string, not " + (t == null ? "missing" : Inputs.kind(t)), "text");
+        }
+        if (t.textValue().isEmpty()) throw ApiException.badRequest("'text' is an empty string", "text");
+        boolean truncate = Bodies.bool(root, "truncate", false);
+        int tokens = inputs.encode(java.util.List.of(t.textValue()), truncate, "text").getFirst().length();
+        CompletableFuture<AttentionMaps> maps = batcher.submitTask(() -> encoder.attention(t.textValue()));
+        ctx.future(() -> maps.thenApply(m -> {
+            byte[] body = EmbeddingRoutes.json(g -> {
+                int l = m.length();
+                g.writeStartObject();
+                g.writeStringField("model", encoder.name());
+                g.writeNumberField("layers", m.layers());
+                g.writeNumberField("heads", m.heads());
+                g.writeBooleanField("truncated", tokens < encoder.tokenizer().withTruncation(null).encode(t.textValue()).length());
+                g.writeArrayFieldStart("tokens");
+                for (String tok : m.tokens()) g.writeString(tok);
+                g.writeEndArray();
+                g.writeArrayFieldStart("attention");
+                for (int layer = 0; layer < m.layers(); layer++) {
+                    g.writeStartArray();
+                    for (int h = 0; h < m.heads(); h++) matrix(g, m.head(layer, h), l);
+                    g.writeEndArray();
+                }
+                g.writeEndArray();
+                g.writeFieldName("rollout");
+                matrix(g, m.rollout(), l);
+                g.writeEndObject();
+            });
+            ctx.contentType("application/json");
+            ctx.result(body);
+            return null;
+        }));
+    }
+
+    private static void matrix(com.fasterxml.jackson.core.JsonGenerator g, float[] rowMajor, int l) throws java.io.IOException {
+        g.writeStartArray();
+        for (int i = 0; i < l; i++) {
+            g.writeStartArray();
+            for (int j = 0; j < l; j++) g.writeNumber(rowMajor[i * l + j]);
+            g.writeEndArray();
+        }
+        g.writeEndArray();
+    }
+}

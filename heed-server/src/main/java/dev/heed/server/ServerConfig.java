@@ -1,0 +1,56 @@
+package dev.heed.server;
+
+import dev.heed.HeedException;
+import java.time.Duration;
+
+/**
+ * How {@link HeedServer} listens and how much it accepts. Every limit is checked here once, with the valid range in
+ * the message; {@link #defaults()} gives the values {@code heed serve} uses without options.
+ *
+ * @param host                   address to bind (127.0.0.1: loopback only)
+ * @param port                   TCP port; 0 picks a free one (tests)
+ * @param maxBatchTokens         padded tokens (batch size × longest input) per model run
+ * @param maxBatchSize           inputs per model run
+ * @param maxConcurrentRequests  inference requests admitted at once (queued or running); past it: 429
+ * @param maxClientBatchSize     inputs in one request; past it: 413
+ * @param payloadLimit           request body bytes; past it: 413, before the body is read whole
+ * @param apiKey                 the bearer key every route but /health needs; null: no key
+ * @param runners                batches in flight at once (each runs on the encoder's own worker threads)
+ * @param gracePeriod            how long {@link HeedServer#close()} waits for in-flight requests
+ */
+public record ServerConfig(String host, int port, int maxBatchTokens, int maxBatchSize, int maxConcurrentRequests,
+                           int maxClientBatchSize, long payloadLimit, String apiKey, int runners, Duration gracePeriod) {
+
+    public ServerConfig {
+        if (host == null || host.isBlank()) throw HeedException.invalid("ServerConfig", "host is empty");
+        range("port", port, 0, 65535);
+        range("maxBatchTokens", maxBatchTokens, 1, 1 << 24);
+        range("maxBatchSize", maxBatchSize, 1, 4096);
+        range("maxConcurrentRequests", maxConcurrentRequests, 1, 1 << 20);
+        range("maxClientBatchSize", maxClientBatchSize, 1, 1 << 16);
+        range("payloadLimit", payloadLimit, 1, 1L << 31);
+        range("runners", runners, 1, 64);
+        if (apiKey != null && apiKey.isEmpty()) throw HeedException.invalid("ServerConfig", "apiKey is empty (use null for no key)");
+        if (gracePeriod == null || gracePeriod.isNegative()) throw HeedException.invalid("ServerConfig", "gracePeriod must be >= 0");
+    }
+
+    /** 127.0.0.1:8080, 16384 batch tokens, 64 per batch, 512 concurrent requests, 32 inputs per request, 2 MB, no key, 30 s grace. */
+    public static ServerConfig defaults() {
+        return new ServerConfig("127.0.0.1", 8080, 16384, 64, 512, 32, 2_000_000, null, 2, Duration.ofSeconds(30));
+    }
+
+    public ServerConfig withHost(String h) { return new ServerConfig(h, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
+    public ServerConfig withPort(int p) { return new ServerConfig(host, p, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
+    public ServerConfig withMaxBatchTokens(int n) { return new ServerConfig(host, port, n, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
+    public ServerConfig withMaxBatchSize(int n) { return new ServerConfig(host, port, maxBatchTokens, n, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
+    public ServerConfig withMaxConcurrentRequests(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, n, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
+    public ServerConfig withMaxClientBatchSize(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, n, payloadLimit, apiKey, runners, gracePeriod); }
+    public ServerConfig withPayloadLimit(long n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, n, apiKey, runners, gracePeriod); }
+    public ServerConfig withApiKey(String k) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, k, runners, gracePeriod); }
+    public ServerConfig withRunners(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, n, gracePeriod); }
+    public ServerConfig withGracePeriod(Duration d) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, d); }
+
+    private static void range(String name, long v, long lo, long hi) {
+        if (v < lo || v > hi) throw HeedException.invalid("ServerConfig", name + "=" + v + " is out of range [" + lo + ", " + hi + "]");
+    }
+}

@@ -1,0 +1,70 @@
+package dev.heed.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The server's Micrometer meters, exposed in Prometheus text by {@code GET /metrics}:
+ * <ul>
+ *   <li>{@code heed_http_requests_seconds} — request duration histogram, tagged route, method and status (its
+ *       {@code _count} is the request count by route and status);</li>
+ *   <li>{@code heed_queue_seconds}, {@code heed_inference_seconds} — time an input waits for its batch, time a batch
+ *       runs;</li>
+ *   <li>{@code heed_http_in_flight} — requests being handled;</li>
+ *   <li>{@code heed_queue_size} — inputs waiting; {@code heed_batch_size}, {@code heed_batch_tokens} — inputs and
+ *       padded tokens per model run; {@code heed_input_tokens_total} — tokens embedded.</li>
+ * </ul>
+ */
+final class ServerMetrics {
+    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer queue;
+    private final Timer inference;
+    private final DistributionSummary batchSize;
+    private final DistributionSummary batchTokens;
+    private final Counter inputTokens;
+
+    ServerMetrics(Supplier<Number> queueSize) {
+        queue = Timer.builder("heed_queue").description("Time an input waits in the queue for its batch")
+                .publishPercentileHistogram().register(registry);
+        inference = Timer.builder("heed_inference").description("Time one batched model run takes")
+                .publishPercentileHistogram().register(registry);
+        batchSize = DistributionSummary.builder("heed_batch_size").description("Inputs per model run")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+        batchTokens = DistributionSummary.builder("heed_batch_tokens").description("Padded tokens per model run")
+                .serviceLevelObjectives(64, 256, 1024, 4096, 16384, 65536).register(registry);
+        inputTokens = Counter.builder("heed_input_tokens").description("Tokens of the inputs embedded").register(registry);
+        Gauge.builder("heed_queue_size", queueSize, s -> s.get().doubleValue()).description("Inputs waiting for a batch")
+                .strongReference(true).register(registry);
+    }
+
+    /** {@code heed_http_in_flight}: requests being handled (read, queued, computed or written). */
+    void inFlight(Supplier<Number> n) {
+        Gauge.builder("heed_http_in_flight", n, s -> s.get().doubleValue()).description("HTTP requests being handled")
+                .strongReference(true).register(registry);
+    }
+
+    void request(String route, String method, int status, long nanos) {
+        Timer.builder("heed_http_requests").description("HTTP requests by route, method and status")
+                .tag("route", route).tag("method", method).tag("status", Integer.toString(status))
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void queued(long nanos) { queue.record(nanos, TimeUnit.NANOSECONDS); }
+
+    void batch(int inputs, int paddedTokens, int realTokens, long nanos) {
+        batchSize.record(inputs);
+        batchTokens.record(paddedTokens);
+        inputTokens.increment(realTokens);
+        inference.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    String scrape() { return registry.scrape(); }
+}
