@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code heed-bench/src/main/python/make_vision_models.py --small}: the same HGNetv2 stem and stages, AIFI, CCFM neck,
  * 6-layer deformable decoder and 300 queries as the full-size model, with tiny widths) run by Heed and by ONNX
  * Runtime on the same 640² input: output0 [1, 300, 84] equal within 1e-4 · max(1, max |ORT|), rows compared as an
- * unordered set (TopK may order near-tied queries differently), with attention fusion on and off.
+ * unordered set (TopK may order near-tied queries differently), with attention fusion on and off; every Conv +
+ * Relu and Conv + SiLU (Sigmoid · Mul) pair runs as one fused convolution.
  */
 class RtDetrSmallVsOrtTest {
     static final Path MODEL = ModelsVsOrtTest.MODELS.resolve("rtdetr_hg_small_opset17.onnx");
@@ -30,6 +31,9 @@ class RtDetrSmallVsOrtTest {
         Map<String, Tensor> in = Map.of("images", ModelsVsOrtTest.uniform(new SplittableRandom(29), 1, 3, 640, 640));
         try (Session heed = Session.open(MODEL, ModelsVsOrtTest.options(fusion)); OrtReference ort = OrtReference.open(MODEL, 2)) {
             assertEquals(fusion ? FUSED : 0, heed.fusedAttention().size(), "fused attention nodes: " + heed.fusedAttention());
+            // HGNetv2: 5 stem + 6 blocks × 8 ReLU convs; CCFM: 4 RepC3 × 5 + 2 lateral + 2 downsampling SiLU convs
+            assertEquals(53, heed.graphFusions().get("conv_relu"), "Conv + Relu fused: " + heed.graphFusions());
+            assertEquals(24, heed.graphFusions().get("conv_silu"), "Conv + SiLU fused: " + heed.graphFusions());
             Tensor want = ort.run(in).get("output0"), got = heed.run(in).get("output0");
             assertArrayEquals(new int[] {1, 300, 84}, want.shape().dims(), "ORT output0 shape");
             assertArrayEquals(want.shape().dims(), got.shape().dims(), "output0 shape");
