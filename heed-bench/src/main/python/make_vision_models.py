@@ -4,6 +4,7 @@ python3-torchvision; NOT a pyenv python):
 
     /usr/bin/python3 heed-bench/src/main/python/make_vision_models.py            # full size → .heed-models/ (ignored)
     /usr/bin/python3 heed-bench/src/main/python/make_vision_models.py --small    # the small test copy (committed)
+    /usr/bin/python3 heed-bench/src/main/python/make_vision_models.py --vit      # only vit_b_16
 
 Full size, into `.heed-models/` at the repository root (git-ignored, never committed):
   rtdetr_l_opset17.onnx   an RT-DETR-l-sized detector written from the RT-DETR paper (Zhao et al., "DETRs Beat YOLOs
@@ -331,7 +332,9 @@ def count_gflops(model, x):
         macs[0] += o.numel() * m.in_features
 
     def mha(m, i, o):
-        lq, lk = i[0].shape[1], i[1].shape[1]
+        # torchvision passes query/key/value as keywords (hooks then see no inputs): self-attention, lk = lq
+        lq = o[0].shape[1]
+        lk = i[1].shape[1] if len(i) > 1 else lq
         macs[0] += 2 * lq * lk * m.embed_dim  # Q·Kᵀ and P·V
         macs[0] += (2 * lq + 2 * lk) * m.embed_dim * m.embed_dim  # q, k, v and out projections (out_proj skipped below)
 
@@ -381,6 +384,9 @@ def export(model, x, path, input_name, output_name):
 
 def main():
     small = "--small" in sys.argv[1:]
+    if "--vit" in sys.argv[1:]:
+        export_vit()
+        return
     torch.manual_seed(0)
     x = torch.rand(1, 3, 640, 640, generator=torch.Generator().manual_seed(7))
     m = RTDETR(TINY if small else LARGE).eval()
@@ -401,8 +407,12 @@ def main():
         sys.exit(f"rtdetr-l: {params:.1f} M / {gflops:.1f} GFLOPs is outside ±15 % of 32 M / 110 GFLOPs")
     os.makedirs(BIG, exist_ok=True)
     export(m, x, os.path.join(BIG, "rtdetr_l_opset17.onnx"), "images", "output0")
+    export_vit()
 
+
+def export_vit():
     from torchvision.models import vit_b_16
+    os.makedirs(BIG, exist_ok=True)
     v = vit_b_16(weights=None).eval()
     xv = torch.rand(1, 3, 224, 224, generator=torch.Generator().manual_seed(7))
     print(f"vit_b_16: {sum(p.numel() for p in v.parameters()) / 1e6:.1f} M parameters, "
