@@ -44,6 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * minilm-32x128               batch 32 × sequence 128 (throughput: 32 sentences per op)
  * vit                         the torchvision VisionTransformer fixture, [1, 3, 224, 224]
  * rtdetr                      the RT-DETR-like fixture, [1, 3, 640, 640]
+ * rtdetr-l, vit-b16           the full-size RT-DETR-l-sized detector [1, 3, 640, 640] and torchvision vit_b_16
+ *                             [1, 3, 224, 224] from .heed-models/ (not in the default list: make them first with
+ *                             /usr/bin/python3 heed-bench/src/main/python/make_vision_models.py, then -p model=rtdetr-l,vit-b16)
  * </pre>
  * The fixtures are read from {@code heed-onnx/src/test/resources/models} below the working directory (override with
  * {@code -Dheed.models=DIR}). Run from the repository root:
@@ -94,7 +97,15 @@ public class ModelBench {
                     file = dir.resolve("rtdetr_tiny_opset17.onnx");
                     feeds.put("images", uniform(rnd, 1, 3, 640, 640));
                 }
-                default -> throw new IllegalArgumentException("model " + model + "; expected minilm-BxS, vit or rtdetr");
+                case "rtdetr-l" -> {
+                    file = Path.of(".heed-models", "rtdetr_l_opset17.onnx");
+                    feeds.put("images", uniform(rnd, 1, 3, 640, 640));
+                }
+                case "vit-b16" -> {
+                    file = Path.of(".heed-models", "vit_b_16_opset17.onnx");
+                    feeds.put("pixel_values", uniform(rnd, 1, 3, 224, 224));
+                }
+                default -> throw new IllegalArgumentException("model " + model + "; expected minilm-BxS, vit, rtdetr, rtdetr-l or vit-b16");
             }
             if (!Files.exists(file)) throw new IllegalStateException(file.toAbsolutePath() + " missing (run from the repository root or set -Dheed.models)");
         }

@@ -10,9 +10,10 @@ import java.util.Arrays;
  * Max and average pooling over any number of spatial axes (ONNX MaxPool, AveragePool, GlobalAveragePool,
  * GlobalMaxPool), x [N, C, D1, …, Dk].
  *
- * <p>Catalogue: one scalar implementation, parallel over N·C planes; windows are walked with precomputed
- * offsets. Cost O(output · window). It is its own reference; tests compare it with a direct float64 loop
- * and the ONNX conformance data.
+ * <p>Catalogue: 2-D windows (x rank 4) run {@link Pooling2d}'s row-wise loop, parallel over output rows; every
+ * other rank runs the N-D loop, parallel over N·C planes, windows walked with precomputed offsets, which is also
+ * the 2-D path's reference twin. Cost O(output · window). Tests compare both with a direct float64 loop, with
+ * each other, and with the ONNX conformance data.
  *
  * <p>Output length per axis: {@code floor_or_ceil((in + padBegin + padEnd - dilation·(k - 1) - 1) / stride) + 1};
  * with {@code ceilMode} a last window that would start in the end padding is dropped. Max ignores padding;
@@ -82,6 +83,15 @@ public final class Pooling {
     }
 
     private static Tensor pool(ExecutionContext ctx, Tensor x, Window w, boolean max, boolean countIncludePad) {
+        return pool(ctx, x, w, max, countIncludePad, true);
+    }
+
+    /** The N-D loop for every rank ({@code fast2d} false): the reference twin of {@link Pooling2d}. */
+    static Tensor poolNd(ExecutionContext ctx, Tensor x, Window w, boolean max, boolean countIncludePad) {
+        return pool(ctx, x, w, max, countIncludePad, false);
+    }
+
+    private static Tensor pool(ExecutionContext ctx, Tensor x, Window w, boolean max, boolean countIncludePad, boolean fast2d) {
         String op = max ? "MaxPool" : "AveragePool";
         int k = x.rank() - 2;
         if (k < 1 || w.kernel().length != k || w.strides().length != k || w.dilations().length != k || w.pads().length != 2 * k) {
@@ -108,6 +118,10 @@ public final class Pooling {
         int[] inStride = new int[k];
         for (int i = k - 1, s = 1; i >= 0; i--) { inStride[i] = s; s *= in[i]; }
         final int fInPlane = inPlane, fOutPlane = outPlane;
+        if (fast2d && k == 2) {
+            Pooling2d.pool(ctx, xs, xo, ys, planes, in[0], in[1], out[0], out[1], w, max, countIncludePad);
+            return Tensor.of(ys, shapeOf(x, out));
+        }
         ctx.parallelFor(planes, 1, (s, e) -> {
             int[] o = new int[k], kk = new int[k], lo = new int[k], hi = new int[k];
             for (int p = s; p < e; p++) {
@@ -163,11 +177,15 @@ public final class Pooling {
                 }
             }
         });
-        int[] dims = new int[k + 2];
+        return Tensor.of(ys, shapeOf(x, out));
+    }
+
+    private static int[] shapeOf(Tensor x, int[] out) {
+        int[] dims = new int[out.length + 2];
         dims[0] = x.dim(0);
         dims[1] = x.dim(1);
-        System.arraycopy(out, 0, dims, 2, k);
-        return Tensor.of(ys, dims);
+        System.arraycopy(out, 0, dims, 2, out.length);
+        return dims;
     }
 
     private static Tensor global(ExecutionContext ctx, Tensor x, boolean max) {

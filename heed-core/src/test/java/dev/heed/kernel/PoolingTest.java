@@ -68,6 +68,45 @@ class PoolingTest {
         }
     }
 
+    /** The 2-D row-wise path against its N-D twin and the float64 loop: bigger planes, 2 threads, both dilations, NaN. */
+    @Test
+    void fast2dMatchesNdTwinAndDirectLoop() {
+        try (ExecutionContext two = ExecutionContext.create(dev.heed.exec.ExecutionOptions.defaults().withThreads(2))) {
+            compareFast2d(two);
+        }
+    }
+
+    private void compareFast2d(ExecutionContext two) {
+        Random rnd = new Random(17);
+        for (int trial = 0; trial < 40; trial++) {
+            int n = 1 + rnd.nextInt(2), c = 1 + rnd.nextInt(5), h = 5 + rnd.nextInt(40), w = 5 + rnd.nextInt(70);
+            int kh = 1 + rnd.nextInt(4), kw = 1 + rnd.nextInt(4);
+            int[] pads = {rnd.nextInt(kh), rnd.nextInt(kw), rnd.nextInt(kh), rnd.nextInt(kw)};
+            Pooling.Window win = new Pooling.Window(new int[] {kh, kw}, new int[] {1 + rnd.nextInt(3), 1 + rnd.nextInt(3)}, pads,
+                    new int[] {1 + rnd.nextInt(2), 1 + rnd.nextInt(2)}, rnd.nextBoolean());
+            float[] x = new float[n * c * h * w];
+            for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+            if (trial % 4 == 0) x[rnd.nextInt(x.length)] = Float.NaN;
+            Tensor t = Tensor.of(x, n, c, h, w);
+            int[] out;
+            try {
+                out = Pooling.outputSpatial("test", new int[] {h, w}, win);
+            } catch (HeedException e) {
+                continue;
+            }
+            float[] nd = Pooling.poolNd(ctx, t, win, true, false).toFloatArray();
+            assertArrayEquals(nd, Pooling.maxPool(two, t, win).toFloatArray(), "max vs N-D twin, trial " + trial);
+            if (trial % 4 != 0) {
+                assertArrayEquals(reference2d(x, n, c, h, w, win, true, false, out[0], out[1]), nd, "max vs float64, trial " + trial);
+            }
+            for (boolean inc : new boolean[] {false, true}) {
+                float[] ref = Pooling.poolNd(ctx, t, win, false, inc).toFloatArray();
+                float[] got = Pooling.averagePool(two, t, win, inc).toFloatArray();
+                assertArrayEquals(ref, got, "avg (includePad " + inc + ") vs N-D twin, trial " + trial);
+            }
+        }
+    }
+
     @Test
     void handCasesAndGlobals() {
         Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 1, 3, 3);

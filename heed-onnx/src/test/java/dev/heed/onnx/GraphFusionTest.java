@@ -71,7 +71,8 @@ class GraphFusionTest {
                 new Fixture("mha_cross", Map.of("matmul_bias", 3)),
                 new Fixture("encoder", Map.of("gelu", 2, "layer_norm", 4, "matmul_bias", 6, "matmul_bias_gelu_erf", 2)),
                 new Fixture("vit", Map.of("gelu", 2, "layer_norm", 5, "matmul_bias", 6, "matmul_bias_gelu_erf", 2)),
-                new Fixture("rtdetr_tiny", Map.of("layer_norm", 6, "matmul_bias", 25, "matmul_bias_relu", 7, "matmul_bias_sigmoid", 1)));
+                new Fixture("rtdetr_tiny", Map.of("layer_norm", 6, "matmul_bias", 25, "matmul_bias_relu", 7, "matmul_bias_sigmoid", 1,
+                        "conv_silu", 5)));
         return f.stream().flatMap(x -> Stream.of(Arguments.of(x, 16), Arguments.of(x, 17)));
     }
 

@@ -146,10 +146,70 @@ public final class Data {
     /**
      * Builds a tensor of {@code outDims} where output coordinate o on axis ax reads source coordinate
      * {@code map[ax][o]} (any view), or the one-element {@code fill} where a map entry is -1. Tile, Pad and
-     * friends are such separable index maps.
+     * friends are such separable index maps. The last axis is cut into runs of consecutive source coordinates (or
+     * of fill), each one block copy per output row; the element walk {@link #remapElements} is its reference twin.
      */
     static Tensor remap(ExecutionContext ctx, String op, Tensor src, int[] outDims, int[][] map, Tensor fill) {
         Tensor out = alloc(ctx, op, src.dtype(), outDims);
+        int r = outDims.length;
+        long n = out.numel();
+        if (r == 0 || n == 0) return remapElements(out, src, outDims, map, fill);
+        int last = r - 1, inner = outDims[last];
+        // the last axis as runs: [start, start + len) reads consecutive source coordinates from src0, or fills (src0 -1)
+        int[] runStart = new int[inner], runSrc = new int[inner], runLen = new int[inner];
+        int runs = 0;
+        for (int o = 0; o < inner; o++) {
+            int m = map[last][o];
+            if (runs > 0) {
+                int p = runs - 1, prev = runSrc[p] < 0 ? -1 : runSrc[p] + runLen[p];
+                if ((m < 0 && runSrc[p] < 0) || (m >= 0 && m == prev)) { runLen[p]++; continue; }
+            }
+            runStart[runs] = o;
+            runSrc[runs] = m < 0 ? -1 : m;
+            runLen[runs++] = 1;
+        }
+        int[] st = src.strides();
+        Tensor fillDense = fill == null ? null : dense(fill);
+        int[] idx = new int[r];
+        long rows = n / inner;
+        for (long row = 0; row < rows; row++) {
+            long p = 0, o = row * inner;
+            boolean pad = false;
+            for (int ax = 0; ax < last; ax++) {
+                int s = map[ax][idx[ax]];
+                if (s < 0) { pad = true; break; }
+                p += (long) s * st[ax];
+            }
+            if (pad) {
+                fillRun(fillDense, out, o, inner);
+            } else {
+                for (int k = 0; k < runs; k++) {
+                    long at = o + runStart[k];
+                    if (runSrc[k] < 0) fillRun(fillDense, out, at, runLen[k]);
+                    else if (st[last] == 1) copy(src, p + runSrc[k], out, at, runLen[k]);
+                    else for (int j = 0; j < runLen[k]; j++) copy(src, p + (long) (runSrc[k] + j) * st[last], out, at + j, 1);
+                }
+            }
+            for (int ax = last - 1; ax >= 0; ax--) {
+                if (++idx[ax] < outDims[ax]) break;
+                idx[ax] = 0;
+            }
+        }
+        return out;
+    }
+
+    /** {@code len} copies of the one-element {@code fill} into heap tensor {@code out} from position {@code at}. */
+    private static void fillRun(Tensor fill, Tensor out, long at, int len) {
+        if (out.storage() instanceof Storage.FloatArray f && fill.storage() instanceof Storage.FloatArray v) {
+            int from = (int) (out.offset() + at);
+            Arrays.fill(f.data(), from, from + len, v.data()[(int) fill.offset()]);
+            return;
+        }
+        for (int j = 0; j < len; j++) copy(fill, 0, out, at + j, 1);
+    }
+
+    /** The element-by-element walk: remap's reference twin (and its path for rank 0 and empty outputs). */
+    static Tensor remapElements(Tensor out, Tensor src, int[] outDims, int[][] map, Tensor fill) {
         int r = outDims.length;
         int[] st = src.strides();
         int[] idx = new int[r];

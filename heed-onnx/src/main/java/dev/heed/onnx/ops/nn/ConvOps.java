@@ -36,6 +36,11 @@ final class ConvOps {
     }
 
     private static Op conv(Node node, int opset) {
+        return conv(node, Activation.NONE);
+    }
+
+    /** A Conv with {@code act} applied in the kernel's epilogue (the node {@code ConvActivationFusion} made). */
+    static Op conv(Node node, Activation act) {
         String op = node.opType();
         int group = Data.toInt(node.attrInt("group", 1), op, "group");
         HeapCache cw = new HeapCache(), cbias = new HeapCache();
@@ -62,7 +67,7 @@ final class ConvOps {
             long oh = (x4.dim(2) + p.padTop() + p.padBottom() - (long) p.dilationH() * (w4.dim(2) - 1) - 1) / p.strideH() + 1;
             long ow = (x4.dim(3) + p.padLeft() + p.padRight() - (long) p.dilationW() * (w4.dim(3) - 1) - 1) / p.strideW() + 1;
             if (oh > 0 && ow > 0) limit(ctx, op, x.dim(0), w.dim(0), (int) Math.min(oh, Integer.MAX_VALUE), (int) Math.min(ow, Integer.MAX_VALUE));
-            Tensor y = Conv2d.conv2d(ctx, x4, w4, bias, p, Activation.NONE);
+            Tensor y = Conv2d.conv2d(ctx, x4, w4, bias, p, act);
             return new Tensor[] {k == 1 ? y.reshape(y.dim(0), y.dim(1), y.dim(3)) : y};
         };
     }
