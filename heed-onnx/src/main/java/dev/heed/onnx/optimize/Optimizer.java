@@ -18,6 +18,8 @@ import java.util.Set;
  * gelu              GeluFusion: erf / tanh GELU subgraph          -> Gelu            (unary kernel)
  * layer-norm        LayerNormFusion: decomposed LayerNorm         -> LayerNorm       (Norms.layerNorm)
  * bias-activation   BiasActivationFusion: MatMul + bias [+ act]   -> FusedMatMul     (GEMM epilogue)
+ * quantized-linear  QuantizedLinearFusion: DynamicQuantizeLinear → MatMulInteger → Cast → Mul [→ Add]
+ *                                                                 -> QuantizedLinear (integer GEMM)
  * </pre>
  * GELU runs before bias-activation so that a GELU can join a GEMM's epilogue. Every fused node is in domain
  * {@value #DOMAIN} and sits where its pattern's last node was, so the order stays topological.
@@ -31,7 +33,8 @@ public final class Optimizer {
     /** The domain of every node a fusion pass makes. */
     public static final String DOMAIN = "dev.heed";
     /** The passes {@code SessionOptions.graphFusion()} switches (attention fusion is switched on its own). */
-    public static final Set<String> GRAPH_FUSIONS = Set.of(GeluFusion.NAME, LayerNormFusion.NAME, BiasActivationFusion.NAME);
+    public static final Set<String> GRAPH_FUSIONS = Set.of(GeluFusion.NAME, LayerNormFusion.NAME, BiasActivationFusion.NAME,
+            QuantizedLinearFusion.NAME);
 
     private final List<GraphPass> passes;
 
@@ -57,6 +60,7 @@ public final class Optimizer {
             p.add(new GeluFusion());
             p.add(new LayerNormFusion());
             p.add(new BiasActivationFusion());
+            p.add(new QuantizedLinearFusion());
         }
         return new Optimizer(p);
     }
