@@ -60,6 +60,12 @@ public final class TextEncoder implements AutoCloseable {
     private final Session session;          // embeddings, and attention maps with per-run capture
     private final boolean typeIds;          // the model declares token_type_ids
     private final String hiddenOutput;      // [B, L, D]
+    /**
+     * A dynamically quantised model (ONNX Runtime's int8 export): its DynamicQuantizeLinear ranges span the whole
+     * input, padding included, so it runs one unpadded text per run and a text's embedding never depends on its
+     * batch-mates (as with langchain4j, which embeds one text at a time).
+     */
+    private final boolean solo;
 
     private TextEncoder(Path modelFile, String name, Tokenizer tokenizer, TextEncoderOptions options) {
         this.modelFile = modelFile;
@@ -71,6 +77,7 @@ public final class TextEncoder implements AutoCloseable {
                 .orElseGet(() -> tokenizer.tokenToId("[PAD]").orElse(0));
         this.tokenizer = tokenizer.withPadding(null).withMaxLength(max);
         this.session = Session.open(modelFile, sessionOptions());
+        this.solo = session.graphFusions().getOrDefault("quantized_linear", 0) > 0;
         try {
             Set<String> declared = session.inputs().stream().map(ValueInfo::name).collect(Collectors.toSet());
             for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
@@ -194,7 +201,7 @@ public final class TextEncoder implements AutoCloseable {
         for (int i = 0; i < n; i++) order[i] = i;
         Arrays.sort(order, (a, b) -> Integer.compare(enc[a].length(), enc[b].length()));
         float[][] out = new float[n][];
-        int batch = options.batchSize();
+        int batch = solo ? 1 : options.batchSize();
         for (int from = 0; from < n; from += batch) {
             int to = Math.min(n, from + batch);
             List<Encoding> chunk = new ArrayList<>(to - from);
