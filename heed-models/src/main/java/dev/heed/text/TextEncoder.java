@@ -66,8 +66,14 @@ public final class TextEncoder implements AutoCloseable {
      * batch-mates (as with langchain4j, which embeds one text at a time).
      */
     private final boolean solo;
+    private final ModelCard card;           // pooling, normalisation, query / passage prefixes
 
     private TextEncoder(Path modelFile, String name, Tokenizer tokenizer, TextEncoderOptions options) {
+        this(modelFile, name, tokenizer, options, ModelCard.defaults());
+    }
+
+    private TextEncoder(Path modelFile, String name, Tokenizer tokenizer, TextEncoderOptions options, ModelCard card) {
+        this.card = card;
         this.modelFile = modelFile;
         this.name = name;
         this.options = options;
@@ -143,7 +149,7 @@ public final class TextEncoder implements AutoCloseable {
         }
         String name = dir.toAbsolutePath().normalize().getFileName() == null ? dir.toString()
                 : dir.toAbsolutePath().normalize().getFileName().toString();
-        return new TextEncoder(model, name, Tokenizer.read(tokenizer), options);
+        return new TextEncoder(model, name, Tokenizer.read(tokenizer), options, ModelCard.read(dir));
     }
 
     private SessionOptions sessionOptions() {
@@ -186,6 +192,21 @@ public final class TextEncoder implements AutoCloseable {
         return run(List.of(tokenizer.encode(text))).getFirst();
     }
 
+    /** How this model pools and which prefixes it was trained with ({@code heed-model.json}, or the defaults). */
+    public ModelCard card() { return card; }
+
+    /** The embedding of a search query: the card's query prefix, then {@link #embed}. */
+    public float[] embedQuery(String text) {
+        if (text == null) throw HeedException.invalid("TextEncoder.embedQuery", "text is null");
+        return embed(card.queryPrefix() + text);
+    }
+
+    /** The embedding of a passage to be searched: the card's passage prefix, then {@link #embed}. */
+    public float[] embedPassage(String text) {
+        if (text == null) throw HeedException.invalid("TextEncoder.embedPassage", "text is null");
+        return embed(card.passagePrefix() + text);
+    }
+
     /** The embeddings of many texts, in input order, computed in padded batches of the configured size. */
     public List<float[]> embedAll(List<String> texts) {
         if (texts == null) throw HeedException.invalid("TextEncoder.embedAll", "texts is null");
@@ -222,7 +243,7 @@ public final class TextEncoder implements AutoCloseable {
                     + (hidden == null ? " missing" : hidden.shape().toString()) + " for input_ids[" + b + ", " + l
                     + "]: expected [" + b + ", " + l + ", D]");
         }
-        return Pooling.meanNormalised(hidden.toFloatArray(), feeds.get(ATTENTION_MASK).toLongArray(), b, l, hidden.dim(2));
+        return Pooling.pool(card, hidden.toFloatArray(), feeds.get(ATTENTION_MASK).toLongArray(), b, l, hidden.dim(2));
     }
 
     /** input_ids, attention_mask (and token_type_ids if declared), each [B, L] int64, padded to the longest. */
