@@ -49,6 +49,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", description = "Texts per model run, 1 to 4096 (default 32).")
     Integer batch;
 
+    @Option(names = "--as", paramLabel = "query|passage", description = "Prepend the model's query or passage prefix (e5's \"query: \", bge's instruction; see `heed models`).")
+    String as;
+
     @CommandLine.Mixin
     ThreadsOption threads;
 
@@ -69,9 +72,16 @@ final class EmbedCommand implements Callable<Integer> {
         Integer nThreads = threads.threads();
         if (outFile != null) OutputPaths.checkFile(spec, "--out", outFile);
         List<String> lines = hasTexts ? texts : readLines(file);
+        if (as != null && !as.equals("query") && !as.equals("passage")) {
+            throw new CommandLine.ParameterException(cl, "--as must be query or passage, not '" + as + "'");
+        }
         // Where the summary goes: stdout stays pure JSON lines when the embeddings go there.
         PrintWriter info = outFile == null ? cl.getErr() : cl.getOut();
         try (TextEncoder enc = TextModels.open(model.dir, nThreads, batch, 0)) {
+            if (as != null) {
+                String prefix = as.equals("query") ? enc.card().queryPrefix() : enc.card().passagePrefix();
+                lines = lines.stream().map(t -> prefix + t).toList();
+            }
             int batchSize = enc.options().batchSize();
             if (outFile != null) OutputPaths.createParents(outFile);
             Writer sink = outFile == null ? cl.getOut() : Files.newBufferedWriter(outFile, StandardCharsets.UTF_8);

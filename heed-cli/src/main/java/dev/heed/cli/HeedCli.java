@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
                   "  1  failure while running (out of memory, a write that failed midway, a bug in Heed)",
                   "  3  inspect only: the model uses operators Heed does not support",
                   "Errors are one line; add --debug (or set HEED_DEBUG=1) for the Java stack trace."},
-        subcommands = {SelfCheckCommand.class, InspectCommand.class, RunCommand.class, BenchCommand.class, DetectCommand.class, ClassifyCommand.class, AttendCommand.class, EmbedCommand.class, SimilarityCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SelfCheckCommand.class, InspectCommand.class, RunCommand.class, BenchCommand.class, DetectCommand.class, ClassifyCommand.class, AttendCommand.class, EmbedCommand.class, SimilarityCommand.class, ServeCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
 public final class HeedCli implements Runnable {
 
     @CommandLine.Spec

@@ -94,7 +94,7 @@ final class ModelInputs {
             DType t = v.elemType().heedType();
             if (t == null) {
                 throw HeedException.unsupported("input '" + v.name() + "' has element type " + v.elemType()
-                        + ", which Heed cannot create", "float32", "int64", "int32", "bool", "uint8");
+                        + ", which Heed cannot create", "float32", "int64", "int32", "bool", "uint8", "int8");
             }
             Tensor x = Tensor.zeros(t, dims);
             int n = x.shape().numelInt();
@@ -111,10 +111,10 @@ final class ModelInputs {
                     x = t == DType.INT64 ? Tensor.ofLongs(a, dims) : Tensor.ofLongs(a, dims).to(DType.INT32);
                 }
                 case BOOL -> x = Tensor.ofBools(new byte[n], dims);
-                case UINT8 -> {
+                case UINT8, INT8 -> {
                     byte[] a = new byte[n];
                     rnd.nextBytes(a);
-                    x = Tensor.ofUint8(a, dims);
+                    x = t == DType.INT8 ? Tensor.ofInt8(a, dims) : Tensor.ofUint8(a, dims);
                 }
             }
             feeds.put(v.name(), x);

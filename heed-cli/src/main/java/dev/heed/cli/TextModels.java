@@ -15,7 +15,7 @@ final class TextModels {
 
     /** The {@code --model DIR} option of the text commands (a picocli mixin); null means the bundled model. */
     static final class ModelOption {
-        @Option(names = "--model", paramLabel = "DIR", description = "A model directory with model.onnx and tokenizer.json (default: the bundled all-MiniLM-L6-v2).")
+        @Option(names = "--model", paramLabel = "NAME|DIR", description = "A catalogue name (`heed models`) or a model directory with model.onnx and tokenizer.json (default: the bundled all-MiniLM-L6-v2).")
         Path dir;
     }
 
@@ -37,6 +37,11 @@ final class TextModels {
     static TextEncoder open(Path modelDir, Integer threads, Integer batch, int maxTokens) {
         TextEncoderOptions o = TextEncoderOptions.defaults(cacheDir()).withExecution(ThreadsOption.execution(threads)).withMaxTokens(maxTokens);
         if (batch != null) o = o.withBatchSize(batch);
-        return modelDir == null ? TextEncoder.defaultModel(o) : TextEncoder.open(modelDir, o);
+        if (modelDir == null) return TextEncoder.defaultModel(o);
+        String name = modelDir.toString();
+        if (!java.nio.file.Files.isDirectory(modelDir) && dev.heed.text.ModelCatalog.find(name).isPresent()) {
+            return dev.heed.text.ModelCatalog.open(name, o);
+        }
+        return TextEncoder.open(modelDir, o);
     }
 }

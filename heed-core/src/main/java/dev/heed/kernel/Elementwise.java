@@ -327,7 +327,8 @@ public final class Elementwise {
         return switch (t.storage()) {
             case Storage.LongArray a -> a.data()[(int) p];
             case Storage.IntArray a -> a.data()[(int) p];
-            case Storage.ByteArray a -> t.dtype() == DType.UINT8 ? a.data()[(int) p] & 0xff : (a.data()[(int) p] != 0 ? 1 : 0);
+            case Storage.ByteArray a -> t.dtype() == DType.UINT8 ? a.data()[(int) p] & 0xff
+                    : t.dtype() == DType.INT8 ? a.data()[(int) p] : (a.data()[(int) p] != 0 ? 1 : 0);
             case Storage.FloatArray a -> (long) a.data()[(int) p];
             case Storage.Segment s -> throw new HeedException(ErrorCode.INTERNAL, "segment storage reached an element loop");
         };

@@ -2,7 +2,8 @@ package dev.heed.tensor;
 
 /**
  * Element types. The integer and boolean types exist because ONNX graphs compute shapes and masks with
- * them; the numeric kernels work on {@link #FLOAT32}.
+ * them, and int8 / uint8 (with int32 accumulators) because quantised models store weights and activations
+ * in them; the float kernels work on {@link #FLOAT32}, the integer GEMM on int8 / uint8.
  */
 public enum DType {
     FLOAT32(4, "float32"),
@@ -10,7 +11,9 @@ public enum DType {
     INT32(4, "int32"),
     /** One byte per element, 0 = false, anything else = true. */
     BOOL(1, "bool"),
-    UINT8(1, "uint8");
+    UINT8(1, "uint8"),
+    /** Signed byte, two's complement (quantised weights and activations). */
+    INT8(1, "int8");
 
     private final int byteSize;
     private final String displayName;

@@ -274,7 +274,7 @@ final class StridedCopy {
             case FLOAT32 -> F32;
             case INT64 -> I64;
             case INT32 -> I32;
-            case BOOL, UINT8 -> ValueLayout.JAVA_BYTE;
+            case BOOL, UINT8, INT8 -> ValueLayout.JAVA_BYTE;
         };
     }
 }

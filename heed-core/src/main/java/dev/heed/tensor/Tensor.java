@@ -76,6 +76,13 @@ public final class Tensor {
         return new Tensor(DType.UINT8, s, s.contiguousStrides(), 0, new Storage.ByteArray(data));
     }
 
+    /** A contiguous int8 tensor over {@code data} (not copied). */
+    public static Tensor ofInt8(byte[] data, int... dims) {
+        Shape s = Shape.of(dims);
+        checkLength("Tensor.ofInt8", s, data.length);
+        return new Tensor(DType.INT8, s, s.contiguousStrides(), 0, new Storage.ByteArray(data));
+    }
+
     /** A zero-filled contiguous tensor. */
     public static Tensor zeros(DType dtype, int... dims) {
         Shape s = Shape.of(dims);
@@ -84,7 +91,7 @@ public final class Tensor {
             case FLOAT32 -> new Storage.FloatArray(new float[n]);
             case INT64 -> new Storage.LongArray(new long[n]);
             case INT32 -> new Storage.IntArray(new int[n]);
-            case BOOL, UINT8 -> new Storage.ByteArray(new byte[n]);
+            case BOOL, UINT8, INT8 -> new Storage.ByteArray(new byte[n]);
         };
         return new Tensor(dtype, s, s.contiguousStrides(), 0, st);
     }
@@ -187,12 +194,14 @@ public final class Tensor {
             case Storage.FloatArray a -> a.data()[(int) p];
             case Storage.LongArray a -> a.data()[(int) p];
             case Storage.IntArray a -> a.data()[(int) p];
-            case Storage.ByteArray a -> dtype == DType.UINT8 ? (a.data()[(int) p] & 0xff) : (a.data()[(int) p] != 0 ? 1f : 0f);
+            case Storage.ByteArray a -> dtype == DType.UINT8 ? (a.data()[(int) p] & 0xff)
+                    : dtype == DType.INT8 ? a.data()[(int) p] : (a.data()[(int) p] != 0 ? 1f : 0f);
             case Storage.Segment s -> switch (dtype) {
                 case FLOAT32 -> s.getFloat(p);
                 case INT64 -> s.getLong(p);
                 case INT32 -> s.getInt(p);
                 case UINT8 -> s.getByte(p) & 0xff;
+                case INT8 -> s.getByte(p);
                 case BOOL -> s.getByte(p) != 0 ? 1f : 0f;
             };
         };
@@ -203,12 +212,14 @@ public final class Tensor {
             case Storage.FloatArray a -> (long) a.data()[(int) p];
             case Storage.LongArray a -> a.data()[(int) p];
             case Storage.IntArray a -> a.data()[(int) p];
-            case Storage.ByteArray a -> dtype == DType.UINT8 ? (a.data()[(int) p] & 0xff) : (a.data()[(int) p] != 0 ? 1 : 0);
+            case Storage.ByteArray a -> dtype == DType.UINT8 ? (a.data()[(int) p] & 0xff)
+                    : dtype == DType.INT8 ? a.data()[(int) p] : (a.data()[(int) p] != 0 ? 1 : 0);
             case Storage.Segment s -> switch (dtype) {
                 case FLOAT32 -> (long) s.getFloat(p);
                 case INT64 -> s.getLong(p);
                 case INT32 -> s.getInt(p);
                 case UINT8 -> s.getByte(p) & 0xff;
+                case INT8 -> s.getByte(p);
                 case BOOL -> s.getByte(p) != 0 ? 1 : 0;
             };
         };
@@ -400,6 +411,7 @@ public final class Tensor {
             case Storage.ByteArray a -> {
                 byte[] x = a.data();
                 if (dtype == DType.UINT8) for (int i = 0; i < n; i++) out[i] = x[o + i] & 0xff;
+                else if (dtype == DType.INT8) for (int i = 0; i < n; i++) out[i] = x[o + i];
                 else for (int i = 0; i < n; i++) out[i] = x[o + i] != 0 ? 1f : 0f;
             }
             case Storage.FloatArray a -> throw new HeedException(ErrorCode.INTERNAL, "float storage for dtype " + dtype);
@@ -424,6 +436,7 @@ public final class Tensor {
             case Storage.ByteArray a -> {
                 byte[] x = a.data();
                 if (dtype == DType.UINT8) for (int i = 0; i < n; i++) out[i] = x[o + i] & 0xff;
+                else if (dtype == DType.INT8) for (int i = 0; i < n; i++) out[i] = x[o + i];
                 else for (int i = 0; i < n; i++) out[i] = x[o + i] != 0 ? 1 : 0;
             }
             case Storage.LongArray a -> throw new HeedException(ErrorCode.INTERNAL, "long storage for dtype " + dtype);

@@ -31,6 +31,7 @@ class StridedCopyTest {
             case INT32 -> { int[] a = new int[n]; for (int i = 0; i < n; i++) a[i] = i * 7919 - 100; yield Tensor.ofInts(a, dims); }
             case BOOL -> { byte[] a = new byte[n]; for (int i = 0; i < n; i++) a[i] = (byte) ((i * 7 % 3) == 0 ? 1 : 0); yield Tensor.ofBools(a, dims); }
             case UINT8 -> { byte[] a = new byte[n]; for (int i = 0; i < n; i++) a[i] = (byte) (i * 37 + 5); yield Tensor.ofUint8(a, dims); }
+            case INT8 -> { byte[] a = new byte[n]; for (int i = 0; i < n; i++) a[i] = (byte) (i * 41 - 7); yield Tensor.ofInt8(a, dims); }
         };
     }
 
@@ -111,6 +112,7 @@ class StridedCopyTest {
                     case INT32 -> (int) asLong[i];
                     case BOOL -> (view.dtype() == DType.FLOAT32 ? asFloat[i] != 0 : asLong[i] != 0) ? 1 : 0;
                     case UINT8 -> asLong[i] & 0xff;
+                    case INT8 -> (byte) asLong[i];
                 };
                 int[] at = flatIndex(c2, i);
                 long g = target == DType.FLOAT32 ? Float.floatToRawIntBits(c2.getFloat(at)) : c2.getLong(at);

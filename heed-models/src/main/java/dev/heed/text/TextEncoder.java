@@ -60,8 +60,20 @@ public final class TextEncoder implements AutoCloseable {
     private final Session session;          // embeddings, and attention maps with per-run capture
     private final boolean typeIds;          // the model declares token_type_ids
     private final String hiddenOutput;      // [B, L, D]
+    /**
+     * A dynamically quantised model (ONNX Runtime's int8 export): its DynamicQuantizeLinear ranges span the whole
+     * input, padding included, so it runs one unpadded text per run and a text's embedding never depends on its
+     * batch-mates (as with langchain4j, which embeds one text at a time).
+     */
+    private final boolean solo;
+    private final ModelCard card;           // pooling, normalisation, query / passage prefixes
 
     private TextEncoder(Path modelFile, String name, Tokenizer tokenizer, TextEncoderOptions options) {
+        this(modelFile, name, tokenizer, options, ModelCard.defaults());
+    }
+
+    private TextEncoder(Path modelFile, String name, Tokenizer tokenizer, TextEncoderOptions options, ModelCard card) {
+        this.card = card;
         this.modelFile = modelFile;
         this.name = name;
         this.options = options;
@@ -71,6 +83,7 @@ public final class TextEncoder implements AutoCloseable {
                 .orElseGet(() -> tokenizer.tokenToId("[PAD]").orElse(0));
         this.tokenizer = tokenizer.withPadding(null).withMaxLength(max);
         this.session = Session.open(modelFile, sessionOptions());
+        this.solo = session.graphFusions().getOrDefault("quantized_linear", 0) > 0;
         try {
             Set<String> declared = session.inputs().stream().map(ValueInfo::name).collect(Collectors.toSet());
             for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
@@ -136,7 +149,7 @@ public final class TextEncoder implements AutoCloseable {
         }
         String name = dir.toAbsolutePath().normalize().getFileName() == null ? dir.toString()
                 : dir.toAbsolutePath().normalize().getFileName().toString();
-        return new TextEncoder(model, name, Tokenizer.read(tokenizer), options);
+        return new TextEncoder(model, name, Tokenizer.read(tokenizer), options, ModelCard.read(dir));
     }
 
     private SessionOptions sessionOptions() {
@@ -179,6 +192,21 @@ public final class TextEncoder implements AutoCloseable {
         return run(List.of(tokenizer.encode(text))).getFirst();
     }
 
+    /** How this model pools and which prefixes it was trained with ({@code heed-model.json}, or the defaults). */
+    public ModelCard card() { return card; }
+
+    /** The embedding of a search query: the card's query prefix, then {@link #embed}. */
+    public float[] embedQuery(String text) {
+        if (text == null) throw HeedException.invalid("TextEncoder.embedQuery", "text is null");
+        return embed(card.queryPrefix() + text);
+    }
+
+    /** The embedding of a passage to be searched: the card's passage prefix, then {@link #embed}. */
+    public float[] embedPassage(String text) {
+        if (text == null) throw HeedException.invalid("TextEncoder.embedPassage", "text is null");
+        return embed(card.passagePrefix() + text);
+    }
+
     /** The embeddings of many texts, in input order, computed in padded batches of the configured size. */
     public List<float[]> embedAll(List<String> texts) {
         if (texts == null) throw HeedException.invalid("TextEncoder.embedAll", "texts is null");
@@ -194,7 +222,7 @@ public final class TextEncoder implements AutoCloseable {
         for (int i = 0; i < n; i++) order[i] = i;
         Arrays.sort(order, (a, b) -> Integer.compare(enc[a].length(), enc[b].length()));
         float[][] out = new float[n][];
-        int batch = options.batchSize();
+        int batch = solo ? 1 : options.batchSize();
         for (int from = 0; from < n; from += batch) {
             int to = Math.min(n, from + batch);
             List<Encoding> chunk = new ArrayList<>(to - from);
@@ -239,7 +267,7 @@ public final class TextEncoder implements AutoCloseable {
                     + (hidden == null ? " missing" : hidden.shape().toString()) + " for input_ids[" + b + ", " + l
                     + "]: expected [" + b + ", " + l + ", D]");
         }
-        return Pooling.meanNormalised(hidden.toFloatArray(), feeds.get(ATTENTION_MASK).toLongArray(), b, l, hidden.dim(2));
+        return Pooling.pool(card, hidden.toFloatArray(), feeds.get(ATTENTION_MASK).toLongArray(), b, l, hidden.dim(2));
     }
 
     /** input_ids, attention_mask (and token_type_ids if declared), each [B, L] int64, padded to the longest. */

@@ -85,6 +85,7 @@ public final class OrtReference implements AutoCloseable {
                 yield OnnxTensor.createTensor(env, ByteBuffer.wrap(toBytes(flat)), shape, ai.onnxruntime.OnnxJavaType.BOOL);
             }
             case UINT8 -> OnnxTensor.createTensor(env, ByteBuffer.wrap(toBytes(t)), shape, ai.onnxruntime.OnnxJavaType.UINT8);
+            case INT8 -> OnnxTensor.createTensor(env, ByteBuffer.wrap(toBytes(t)), shape, ai.onnxruntime.OnnxJavaType.INT8);
         };
     }
 
@@ -127,6 +128,12 @@ public final class OrtReference implements AutoCloseable {
                 byte[] a = new byte[bb.remaining()];
                 bb.get(a);
                 yield Tensor.ofBools(a, dims);
+            }
+            case UINT8, INT8 -> {
+                ByteBuffer bb = t.getByteBuffer();
+                byte[] a = new byte[bb.remaining()];
+                bb.get(a);
+                yield t.getInfo().type == ai.onnxruntime.OnnxJavaType.INT8 ? Tensor.ofInt8(a, dims) : Tensor.ofUint8(a, dims);
             }
             default -> throw new AssertionError("OrtReference: output type " + t.getInfo().type + " not handled; add it");
         };

@@ -103,7 +103,8 @@ class SessionPipelineTest {
     void everyPassReportsWhatItDid() {
         try (Session s = Session.open(attentionModel(), options(), OpRegistry.standard())) {
             assertEquals(List.of("dead-nodes", "fold-constants", "dead-nodes", "attention", "gelu", "layer-norm", "bias-activation",
-                            "conv-activation"),
+                            "conv-activation",
+                            "quantized-linear"),
                     s.optimization().stream().map(PassReport::pass).toList());
             PassReport attention = s.optimization().get(3);
             assertEquals(new PassReport("attention", 6, 2, Map.of("attention", 1)), attention, attention.toString());

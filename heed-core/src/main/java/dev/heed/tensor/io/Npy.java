@@ -115,8 +115,9 @@ public final class Npy {
             case "<i4" -> { dtype = DType.INT32; elemSize = 4; }
             case "|b1" -> { dtype = DType.BOOL; elemSize = 1; }
             case "|u1" -> { dtype = DType.UINT8; elemSize = 1; }
+            case "|i1" -> { dtype = DType.INT8; elemSize = 1; }
             default -> throw new HeedException(ErrorCode.UNSUPPORTED, "npy: " + name + ": dtype '" + descr
-                    + "' is not supported; expected one of [<f4, <f8, <i8, <i4, |b1, |u1]");
+                    + "' is not supported; expected one of [<f4, <f8, <i8, <i4, |b1, |u1, |i1]");
         }
         long numel = shape.numel(); // checked: MEMORY_LIMIT when the count overflows 64 bits
         if (numel > Long.MAX_VALUE / elemSize) {
@@ -146,6 +147,7 @@ public final class Npy {
             case "<i8" -> { long[] a = new long[n]; bb.asLongBuffer().get(a); yield Tensor.ofLongs(a, dimsArr); }
             case "<i4" -> { int[] a = new int[n]; bb.asIntBuffer().get(a); yield Tensor.ofInts(a, dimsArr); }
             case "|b1" -> Tensor.ofBools(data, dimsArr);
+            case "|i1" -> Tensor.ofInt8(data, dimsArr);
             default -> Tensor.ofUint8(data, dimsArr);
         };
     }
@@ -170,6 +172,7 @@ public final class Npy {
             case INT32 -> "<i4";
             case BOOL -> "|b1";
             case UINT8 -> "|u1";
+            case INT8 -> "|i1";
         };
         int[] dims = t.shape().dims();
         StringBuilder shape = new StringBuilder("(");
@@ -198,7 +201,7 @@ public final class Npy {
                     case INT64 -> bb.putLong(longs[i]);
                     case INT32 -> bb.putInt((int) longs[i]);
                     case BOOL -> bb.put((byte) (longs[i] != 0 ? 1 : 0));
-                    case UINT8 -> bb.put((byte) longs[i]);
+                    case UINT8, INT8 -> bb.put((byte) longs[i]);
                 }
             }
             out.write(bb.array(), 0, bb.position());

@@ -13,7 +13,7 @@ import dev.heed.tensor.DType;
  * }</pre>
  */
 public enum ElemType {
-    UNDEFINED(0, 0, null), FLOAT(1, 4, DType.FLOAT32), UINT8(2, 1, DType.UINT8), INT8(3, 1, null),
+    UNDEFINED(0, 0, null), FLOAT(1, 4, DType.FLOAT32), UINT8(2, 1, DType.UINT8), INT8(3, 1, DType.INT8),
     UINT16(4, 2, null), INT16(5, 2, null), INT32(6, 4, DType.INT32), INT64(7, 8, DType.INT64),
     STRING(8, 0, null), BOOL(9, 1, DType.BOOL), FLOAT16(10, 2, null), DOUBLE(11, 8, null),
     UINT32(12, 4, null), UINT64(13, 8, null), COMPLEX64(14, 8, null), COMPLEX128(15, 16, null),
@@ -53,6 +53,7 @@ public enum ElemType {
             case INT32 -> INT32;
             case BOOL -> BOOL;
             case UINT8 -> UINT8;
+            case INT8 -> INT8;
         };
     }
 

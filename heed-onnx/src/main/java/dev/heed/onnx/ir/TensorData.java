@@ -116,10 +116,10 @@ public record TensorData(String name, ElemType elemType, long[] dims, Data data)
                 int[] v = iv.values();
                 yield switch (dt) {
                     case INT32 -> Tensor.ofInts(v, d);
-                    case BOOL, UINT8 -> {
+                    case BOOL, UINT8, INT8 -> {
                         byte[] b = new byte[v.length];
                         for (int i = 0; i < v.length; i++) b[i] = (byte) (dt == DType.BOOL ? (v[i] != 0 ? 1 : 0) : v[i]);
-                        yield dt == DType.BOOL ? Tensor.ofBools(b, d) : Tensor.ofUint8(b, d);
+                        yield dt == DType.BOOL ? Tensor.ofBools(b, d) : dt == DType.INT8 ? Tensor.ofInt8(b, d) : Tensor.ofUint8(b, d);
                     }
                     default -> throw mismatch(what, "int32_data");
                 };

@@ -67,6 +67,7 @@ public final class OpRegistry {
         NnOps.register(b);
         ReduceOps.register(b);
         SamplingOps.register(b);
+        dev.heed.onnx.ops.quant.QuantOps.register(b);
         return b.build();
     }
 

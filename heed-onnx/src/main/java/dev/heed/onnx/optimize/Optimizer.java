@@ -19,6 +19,8 @@ import java.util.Set;
  * layer-norm        LayerNormFusion: decomposed LayerNorm         -> LayerNorm       (Norms.layerNorm)
  * bias-activation   BiasActivationFusion: MatMul + bias [+ act]   -> FusedMatMul     (GEMM epilogue)
  * conv-activation   ConvActivationFusion: Conv + Relu|Sigmoid|Tanh|SiLU -> FusedConv   (conv epilogue)
+ * quantized-linear  QuantizedLinearFusion: DynamicQuantizeLinear → MatMulInteger → Cast → Mul [→ Add]
+ *                                                                 -> QuantizedLinear (integer GEMM)
  * </pre>
  * GELU runs before bias-activation so that a GELU can join a GEMM's epilogue. Every fused node is in domain
  * {@value #DOMAIN} and sits where its pattern's last node was, so the order stays topological.
@@ -33,7 +35,8 @@ public final class Optimizer {
     public static final String DOMAIN = "dev.heed";
     /** The passes {@code SessionOptions.graphFusion()} switches (attention fusion is switched on its own). */
     public static final Set<String> GRAPH_FUSIONS = Set.of(GeluFusion.NAME, LayerNormFusion.NAME, BiasActivationFusion.NAME,
-            ConvActivationFusion.NAME);
+            ConvActivationFusion.NAME,
+            QuantizedLinearFusion.NAME);
 
     private final List<GraphPass> passes;
 
@@ -60,6 +63,7 @@ public final class Optimizer {
             p.add(new LayerNormFusion());
             p.add(new BiasActivationFusion());
             p.add(new ConvActivationFusion());
+            p.add(new QuantizedLinearFusion());
         }
         return new Optimizer(p);
     }

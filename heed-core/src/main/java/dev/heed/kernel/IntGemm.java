@@ -1,0 +1,100 @@
+package dev.heed.kernel;
+
+import dev.heed.HeedException;
+import dev.heed.exec.ExecutionContext;
+
+/**
+ * Integer matrix multiplication for quantised models: {@code C[M,N] (int32) = Σ_p (A[i,p] − za_i)·(B[p,j] − zb_j)}
+ * with A and B int8 or uint8 (u8 × s8, s8 × s8, u8 × u8, s8 × u8), zero points per tensor (one value) or per row
+ * of A / per column of B. Catalogue:
+ * <ul>
+ *   <li>{@link IntGemmReference} — the scalar twin, three loops, int32 arithmetic (the oracle and the fallback);</li>
+ *   <li>{@code IntGemmVector} — B packed once into column panels of bytes ({@link PackedInt8}), the bytes widened
+ *       to int lanes in registers, four rows of A per pass, zero points folded in afterwards as
+ *       {@code Σ_p a'·b − zb_j·Σ_p a'} (a' = a − za), N panels spread over the threads.</li>
+ * </ul>
+ * Cost M·N·K multiply-adds. Results are exact (int32 wraps as in ONNX Runtime; it cannot for K &lt; 33 000).
+ * The Vector API has no VNNI / {@code vpdpbusd} operation, so the widened int multiply-add is what it offers.
+ *
+ * <pre>{@code
+ * PackedInt8 w = IntGemm.pack(weights, 0, 384, 384, 1536, false);   // s8 [K=384, N=1536], once
+ * IntGemm.gemm(ctx, m, x, 0, 384, true, new int[] {xZero}, w, new int[] {0}, out, 0, 1536);
+ * }</pre>
+ */
+public final class IntGemm {
+    private IntGemm() {}
+
+    /**
+     * Packs the row-major {@code B[K, N]} ({@code b[bOff + p·ldb + j]}) into {@link PackedInt8} column panels of
+     * {@link #panelWidth()} columns, padded with zeros.
+     */
+    public static PackedInt8 pack(byte[] b, int bOff, int ldb, int k, int n, boolean unsigned) {
+        check("IntGemm.pack", "B", b.length, bOff, ldb, k, n);
+        int w = panelWidth();
+        int panels = (n + w - 1) / w;
+        byte[] data = new byte[Math.multiplyExact(Math.multiplyExact(panels, k), w)];
+        for (int pn = 0; pn < panels; pn++) {
+            int j0 = pn * w, cols = Math.min(w, n - j0);
+            for (int p = 0; p < k; p++) {
+                System.arraycopy(b, bOff + p * ldb + j0, data, (pn * k + p) * w, cols);
+            }
+        }
+        return new PackedInt8(k, n, w, unsigned, data);
+    }
+
+    /** Columns per packed panel: the int lanes of the widest vector (16 on AVX-512, 8 on AVX2), 8 without the Vector API. */
+    public static int panelWidth() {
+        return VectorSupport.available() ? IntGemmVector.lanes() : 8;
+    }
+
+    /**
+     * {@code c[cOff + i·ldc + j] = Σ_p (A[i,p] − za) · (B[p,j] − zb)} for the row-major {@code A[M, K]}
+     * ({@code a[aOff + i·lda + p]}) and the packed B. {@code za} holds 1 or M values, {@code zb} 1 or N.
+     */
+    public static void gemm(ExecutionContext ctx, int m, byte[] a, int aOff, int lda, boolean aUnsigned, int[] za,
+                            PackedInt8 b, int[] zb, int[] c, int cOff, int ldc) {
+        int k = b.k(), n = b.n();
+        check("IntGemm", "A", a.length, aOff, lda, m, k);
+        check("IntGemm", "C", c.length, cOff, ldc, m, n);
+        zeroPoints("za", za, m);
+        zeroPoints("zb", zb, n);
+        if (m == 0 || n == 0) return;
+        if (VectorSupport.available()) {
+            IntGemmVector.gemm(ctx, m, a, aOff, lda, aUnsigned, za, b, zb, c, cOff, ldc);
+        } else {
+            IntGemmReference.gemmPacked(m, a, aOff, lda, aUnsigned, za, b, zb, c, cOff, ldc);
+        }
+    }
+
+    /** The same contract on an unpacked row-major {@code B[K, N]}, computed by the scalar twin. */
+    public static void gemmReference(int m, int n, int k, byte[] a, int aOff, int lda, boolean aUnsigned, int[] za,
+                                     byte[] b, int bOff, int ldb, boolean bUnsigned, int[] zb, int[] c, int cOff, int ldc) {
+        check("IntGemm.reference", "A", a.length, aOff, lda, m, k);
+        check("IntGemm.reference", "B", b.length, bOff, ldb, k, n);
+        check("IntGemm.reference", "C", c.length, cOff, ldc, m, n);
+        zeroPoints("za", za, m);
+        zeroPoints("zb", zb, n);
+        IntGemmReference.gemm(m, n, k, a, aOff, lda, aUnsigned, za, b, bOff, ldb, bUnsigned, zb, c, cOff, ldc);
+    }
+
+    private static void zeroPoints(String what, int[] z, int count) {
+        if (z == null || (z.length != 1 && z.length != count)) {
+            throw HeedException.shape("IntGemm", what + " must hold 1 or " + count + " zero points, it holds "
+                    + (z == null ? "none (null)" : z.length));
+        }
+    }
+
+    private static void check(String op, String what, int length, int off, int ld, int rows, int cols) {
+        if (rows < 0 || cols < 0 || off < 0) {
+            throw HeedException.invalid(op, what + ": negative size or offset (rows " + rows + ", cols " + cols + ", offset " + off + ")");
+        }
+        if (rows > 0 && ld < cols) {
+            throw HeedException.invalid(op, what + ": leading dimension " + ld + " < columns " + cols);
+        }
+        long need = rows == 0 || cols == 0 ? 0 : off + (long) (rows - 1) * ld + cols;
+        if (need > length) {
+            throw HeedException.invalid(op, what + "[" + rows + ", " + cols + "] with offset " + off + " and leading dimension "
+                    + ld + " needs " + need + " elements, the array has " + length);
+        }
+    }
+}

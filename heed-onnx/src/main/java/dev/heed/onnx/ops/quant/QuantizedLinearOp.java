@@ -1,0 +1,87 @@
+package dev.heed.onnx.ops.quant;
+
+import dev.heed.ErrorCode;
+import dev.heed.HeedException;
+import dev.heed.exec.ExecutionContext;
+import dev.heed.kernel.IntGemm;
+import dev.heed.kernel.PackedInt8;
+import dev.heed.onnx.ir.Node;
+import dev.heed.onnx.ops.Data;
+import dev.heed.onnx.ops.Op;
+import dev.heed.onnx.ops.TensorMemo;
+import dev.heed.tensor.DType;
+import dev.heed.tensor.Tensor;
+
+/**
+ * Runs a node made by the quantised-linear fusion: the dynamically quantised linear layer ONNX Runtime's quantiser
+ * writes as {@code DynamicQuantizeLinear → MatMulInteger → Cast → Mul(scale) [→ Add(bias)]}, in one op:
+ * <pre>
+ *   (xq, xs, xz) = DynamicQuantizeLinear(x)              x float32 [.., K], one scale for the whole tensor
+ *   acc[M, N]    = Σ_k (xq − xz) · (W[k, n] − wz[n])      IntGemm, W int8 / uint8 [K, N] packed once
+ *   y            = float(acc) · (xs · ws[n]) [+ b[n]]     float32 [.., N]
+ * </pre>
+ * Inputs {@code [x, W, w_scale, w_zero_point?, bias?]} (w_scale and w_zero_point 1 or N values); attribute
+ * {@code matmul} names the replaced MatMulInteger. Every float step is the same float32 expression as the unfused
+ * nodes, so the result equals theirs bit for bit. Cost M·N·K integer multiply-adds plus two passes over x.
+ */
+public final class QuantizedLinearOp implements Op {
+    private final String op;
+    private final TensorMemo<PackedInt8> packed = new TensorMemo<>();
+
+    public QuantizedLinearOp(Node node) {
+        this.op = node.describe() + " (MatMulInteger '" + node.attrString("matmul", node.name()) + "' quantised linear)";
+    }
+
+    @Override
+    public Tensor[] apply(ExecutionContext ctx, Tensor[] in) {
+        Tensor x = QuantSupport.float32(op, in[0], "x"), w = QuantSupport.quant(op, in[1], "W");
+        float[] ws = QuantSupport.scales(op, in[2], "w_scale");
+        Tensor wzT = in.length > 3 ? in[3] : null, b = in.length > 4 ? in[4] : null;
+        if (x.rank() == 0 || w.rank() != 2 || x.dim(-1) != w.dim(0)) {
+            throw HeedException.shape(op, "x" + x.shape() + " · W" + w.shape() + ": x needs rank >= 1 and x.dim(-1) == W.dim(0)");
+        }
+        int k = w.dim(0), n = w.dim(1);
+        int[] wz = QuantSupport.zeroPoints(op, wzT, "w_zero_point", w.dtype());
+        if ((ws.length != 1 && ws.length != n) || (wz.length != 1 && wz.length != n)) {
+            throw HeedException.shape(op, "w_scale holds " + ws.length + " and w_zero_point " + wz.length
+                    + " values; each must hold 1 or N=" + n);
+        }
+        float[] bias = null;
+        if (b != null) {
+            if (b.dtype() != DType.FLOAT32 || b.numel() != n) {
+                throw new HeedException(ErrorCode.SHAPE_MISMATCH, op + ": bias " + b.dtype() + b.shape() + " must be float32 with N=" + n + " values");
+            }
+            bias = b.toFloatArray();
+        }
+        int[] outDims = x.shape().dims();
+        outDims[outDims.length - 1] = n;
+        int m = Math.toIntExact(x.numel() / Math.max(1, k));
+        Tensor y = Data.alloc(ctx, op, DType.FLOAT32, outDims);
+        if (x.numel() == 0 || n == 0) return new Tensor[] {y};
+        // DynamicQuantizeLinear over the whole tensor, exactly as the replaced node
+        Tensor xc = x.floatArrayOrNull() != null ? x : x.contiguous();
+        byte[] xq = new byte[m * k];
+        float[] sz = new float[2];
+        QuantizeOps.dynamicQuantize(xc.floatArrayOrNull(), (int) xc.offset(), m * k, xq, 0, sz);
+        PackedInt8 pw = packed.get(w, t -> {
+            QuantSupport.Bytes bb = QuantSupport.bytes(t, null);
+            return IntGemm.pack(bb.data(), bb.offset(), n, k, n, bb.unsigned());
+        });
+        int[] acc = new int[Math.multiplyExact(m, n)];
+        IntGemm.gemm(ctx, m, xq, 0, k, true, new int[] {(int) sz[1]}, pw, wz, acc, 0, n);
+        float[] mult = new float[n];
+        for (int j = 0; j < n; j++) mult[j] = sz[0] * ws[ws.length == 1 ? 0 : j];   // Mul(x_scale, w_scale)
+        float[] yd = y.floatArrayOrNull();
+        for (int i = 0; i < m; i++) {
+            int o = i * n;
+            if (bias == null) for (int j = 0; j < n; j++) yd[o + j] = (float) acc[o + j] * mult[j];
+            else for (int j = 0; j < n; j++) yd[o + j] = (float) acc[o + j] * mult[j] + bias[j];
+        }
+        return new Tensor[] {y};
+    }
+
+    @Override
+    public String toString() {
+        return op;
+    }
+}

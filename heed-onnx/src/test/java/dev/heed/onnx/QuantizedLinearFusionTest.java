@@ -1,0 +1,109 @@
+package dev.heed.onnx;
+
+import static dev.heed.onnx.Fixtures.i;
+import static dev.heed.onnx.Fixtures.node;
+import static dev.heed.onnx.Fixtures.value;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.heed.onnx.ir.ElemType;
+import dev.heed.onnx.ir.Graph;
+import dev.heed.onnx.ir.Model;
+import dev.heed.onnx.ir.Node;
+import dev.heed.onnx.ir.TensorData;
+import dev.heed.onnx.ir.ValueInfo;
+import dev.heed.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The quantised-linear fusion on the pattern ONNX Runtime's dynamic quantiser writes — two linear layers sharing one
+ * DynamicQuantizeLinear, one with a bias Add, one with a per-column weight zero point and scale — fused vs unfused
+ * (bit for bit) and vs ONNX Runtime (within 1e-5 relative to the output's scale: ORT fuses the pattern itself).
+ */
+class QuantizedLinearFusionTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void fusesBothLayersAndTheSharedQuantizer() throws IOException {
+        SplittableRandom r = new SplittableRandom(7);
+        int k = 48, n1 = 20, n2 = 13;
+        List<TensorData> inits = new ArrayList<>();
+        inits.add(int8("w1", r, k, n1));
+        inits.add(int8("w2", r, k, n2));
+        inits.add(floats("ws1", new float[] {0.0123f}));
+        float[] ws2 = new float[n2];
+        for (int j = 0; j < n2; j++) ws2[j] = 0.001f + 0.002f * j;
+        inits.add(floats("ws2", ws2, n2));
+        byte[] z2 = new byte[n2];
+        for (int j = 0; j < n2; j++) z2[j] = (byte) (r.nextInt(11) - 5);
+        inits.add(new TensorData("wz2", ElemType.INT8, new long[] {n2}, new TensorData.Data.Raw(MemorySegment.ofArray(z2))));
+        float[] b1 = new float[n1];
+        for (int j = 0; j < n1; j++) b1[j] = (float) r.nextDouble() - 0.5f;
+        inits.add(floats("b1", b1, n1));
+        List<Node> nodes = List.of(
+                node("DynamicQuantizeLinear", List.of("x"), List.of("xq", "xs", "xz")),
+                named(node("Mul", List.of("xs", "ws1"), List.of("s1")), "s1"),
+                named(node("MatMulInteger", List.of("xq", "w1", "xz"), List.of("i1")), "mm1"),
+                named(node("Cast", List.of("i1"), List.of("f1"), i("to", 1)), "c1"),
+                named(node("Mul", List.of("f1", "s1"), List.of("m1")), "m1"),
+                named(node("Add", List.of("b1", "m1"), List.of("y1")), "a1"),
+                named(node("Mul", List.of("ws2", "xs"), List.of("s2")), "s2"),
+                named(node("MatMulInteger", List.of("xq", "w2", "xz", "wz2"), List.of("i2")), "mm2"),
+                named(node("Cast", List.of("i2"), List.of("f2"), i("to", 1)), "c2"),
+                named(node("Mul", List.of("s2", "f2"), List.of("y2")), "m2"));
+        Graph g = new Graph("ql", nodes, List.of(value("x", ElemType.FLOAT, 2, 5, k)),
+                List.of(value("y1", ElemType.FLOAT, 2, 5, n1), value("y2", ElemType.FLOAT, 2, 5, n2)), List.of(), inits);
+        Model m = new Model(8, Map.of("", 13L), "test", "", "", 0, "", Map.of(), g);
+        float[] xv = new float[2 * 5 * k];
+        for (int e = 0; e < xv.length; e++) xv[e] = (float) (r.nextDouble() * 4 - 1.5);
+        Map<String, Tensor> feeds = Map.of("x", Tensor.of(xv, 2, 5, k));
+        byte[] bytes = ModelWriter.write(m);
+        Path file = dir.resolve("ql.onnx");
+        Files.write(file, bytes);
+        Map<String, Tensor> want;
+        try (OrtReference ort = OrtReference.open(file, 1)) {
+            want = ort.run(feeds);
+        }
+        try (Session on = Session.open(bytes, GraphFusionTest.options(true)); Session off = Session.open(bytes, GraphFusionTest.options(false))) {
+            assertEquals(Map.of("quantized_linear", 2, "quantized_linear_bias", 1), on.graphFusions());
+            assertEquals(2, on.plannedNodes(), "two fused nodes; the shared DynamicQuantizeLinear and both scale Muls went with them");
+            Map<String, Tensor> fused = on.run(feeds), plain = off.run(feeds);
+            for (String y : List.of("y1", "y2")) {
+                assertArrayEquals(plain.get(y).toFloatArray(), fused.get(y).toFloatArray(), y + ": fused vs unfused");
+                double scale = 0, err = 0;
+                float[] w = want.get(y).toFloatArray(), f = fused.get(y).toFloatArray();
+                for (int e = 0; e < w.length; e++) {
+                    scale = Math.max(scale, Math.abs(w[e]));
+                    err = Math.max(err, Math.abs(w[e] - f[e]));
+                }
+                assertTrue(err <= 1e-5 * Math.max(1, scale), y + ": vs ONNX Runtime max |diff| " + err + " (scale " + scale + ")");
+            }
+        }
+    }
+
+    private static Node named(Node n, String name) {
+        return new Node(name, n.opType(), n.domain(), n.inputs(), n.outputs(), n.attributes());
+    }
+
+    private static TensorData int8(String name, SplittableRandom r, int k, int n) {
+        byte[] b = new byte[k * n];
+        for (int e = 0; e < b.length; e++) b[e] = (byte) (r.nextInt(255) - 127);
+        return new TensorData(name, ElemType.INT8, new long[] {k, n}, new TensorData.Data.Raw(MemorySegment.ofArray(b)));
+    }
+
+    private static TensorData floats(String name, float[] v, long... dims) {
+        return new TensorData(name, ElemType.FLOAT, dims, new TensorData.Data.Floats(v));
+    }
+
+}
