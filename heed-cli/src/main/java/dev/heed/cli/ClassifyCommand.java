@@ -13,6 +13,7 @@ import dev.heed.tensor.io.Npy;
 import dev.heed.vision.explain.HeadFusion;
 import dev.heed.vision.explain.RolloutOptions;
 import dev.heed.vision.explain.ViTExplanation;
+import dev.heed.viz.ImageExplanationHtml;
 import dev.heed.viz.ImageExplanationPng;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -62,6 +63,9 @@ final class ClassifyCommand implements Callable<Integer> {
             description = "Rollout drops the weakest R of each layer's attention, 0 <= R < 1 (default: ${DEFAULT-VALUE}).")
     double discardRatio;
 
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML viewer of the explanation (hover a patch: where it attends per layer and head); with several images FILE gets -NAME before its extension.")
+    Path html;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -98,11 +102,11 @@ final class ClassifyCommand implements Callable<Integer> {
     // ---- explanations (issue 17)
 
     /** The checked explain settings, or null without --explain. */
-    private record Explain(Path dir, RolloutOptions options) {}
+    private record Explain(Path dir, RolloutOptions options, Path html, boolean several) {}
 
     private Explain explainSetup() {
-        if (explain == null) {
-            if (discardRatio != 0 || !explainFusion.equals("mean")) throw Check.usage(spec, "--explain-fusion and --discard-ratio need --explain");
+        if (explain == null && html == null) {
+            if (discardRatio != 0 || !explainFusion.equals("mean")) throw Check.usage(spec, "--explain-fusion and --discard-ratio need --explain or --html");
             return null;
         }
         if (!(discardRatio >= 0 && discardRatio < 1)) throw Check.usage(spec, "--discard-ratio must be in [0, 1), got " + discardRatio);
@@ -112,13 +116,20 @@ final class ClassifyCommand implements Callable<Integer> {
         } catch (HeedException e) {
             throw Check.usage(spec, "--explain-fusion: " + e.getMessage());
         }
-        OutputPaths.checkDir(spec, "--explain", explain);
-        return new Explain(explain, new RolloutOptions(fusion, discardRatio));
+        if (explain != null) OutputPaths.checkDir(spec, "--explain", explain);
+        if (html != null) OutputPaths.checkFile(spec, "--html", html);
+        return new Explain(explain, new RolloutOptions(fusion, discardRatio), html, ImageSources.list(sources).files().size() > 1);
     }
 
     private void explainOne(Classifier c, Path f, Explain ex, PrintWriter stdout) {
         ViTExplanation e = c.explain(f, top, ex.options());
         String stem = ImageSources.stem(f);
+        if (ex.html() != null) {
+            Path page = HtmlNames.forImage(ex.html(), stem, ex.several());
+            ImageExplanationHtml.write(e, f.getFileName().toString(), page);
+            stdout.println("  explain: wrote " + page);
+        }
+        if (ex.dir() == null) return;
         try {
             Files.createDirectories(ex.dir());
         } catch (IOException io) {

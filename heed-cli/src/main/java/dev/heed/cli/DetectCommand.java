@@ -11,6 +11,7 @@ import dev.heed.vision.Detector;
 import dev.heed.vision.DetectorOptions;
 import dev.heed.vision.explain.DetrExplanation;
 import dev.heed.viz.DetectionExplanationPng;
+import dev.heed.viz.ImageExplanationHtml;
 import dev.heed.vision.Images;
 import dev.heed.vision.RgbImage;
 import java.io.IOException;
@@ -69,6 +70,9 @@ final class DetectCommand implements Callable<Integer> {
             description = "Also show what each detection looked at (the last decoder layer's deformable-attention sampling points): write NAME.explain.png and NAME.explain.json ({query, points: [{x, y, weight, level, head}]}) into DIR (default: the current directory).")
     Path explain;
 
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML viewer (click a detection: its sampling points per head and level); with several images FILE gets -NAME before its extension.")
+    Path html;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -80,6 +84,7 @@ final class DetectCommand implements Callable<Integer> {
         var exec = threads.execution();
         if (out != null) OutputPaths.checkDir(spec, "--out", out);
         if (explain != null) OutputPaths.checkDir(spec, "--explain", explain);   // explanations (issue 17)
+        if (html != null) OutputPaths.checkFile(spec, "--html", html);
         ImageSources.Listing listing = ImageSources.list(sources);
         DetectorOptions opts = DetectorOptions.defaults().withSession(SessionOptions.defaults().withExecution(exec)).withConf(conf).withMaxDet(maxDet);
         if (classes != null) {
@@ -112,7 +117,7 @@ final class DetectCommand implements Callable<Integer> {
                     if (out != null) Annotator.write(new Annotator().draw(img, r), out.resolve(annotatedName(f)));
                     if (json && out != null) writeJson(out.resolve(ImageSources.stem(f) + ".json"), r.toJson());
                     else if (json) stdout.println(jsonLine(name, r.toJson()));
-                    if (explain != null) explainOne(det, img, f, human);   // explanations (issue 17)
+                    if (explain != null || html != null) explainOne(det, img, f, human, files.size() > 1);   // explanations (issue 17)
                     objects += r.size();
                     done++;
                 } catch (HeedException e) {
@@ -135,14 +140,20 @@ final class DetectCommand implements Callable<Integer> {
 
     // ---- explanations (issue 17)
 
-    private void explainOne(Detector det, RgbImage img, Path f, PrintWriter human) {
+    private void explainOne(Detector det, RgbImage img, Path f, PrintWriter human, boolean several) {
         DetrExplanation e = det.explain(img);
+        String stem = ImageSources.stem(f);
+        if (html != null) {
+            Path page = HtmlNames.forImage(html, stem, several);
+            ImageExplanationHtml.write(e, f.getFileName().toString(), page);
+            human.println("  explain: wrote " + page);
+        }
+        if (explain == null) return;
         try {
             Files.createDirectories(explain);
         } catch (IOException io) {
             throw new HeedException(ErrorCode.IO, "detect --explain: cannot create " + explain + ": " + io.getMessage(), io);
         }
-        String stem = ImageSources.stem(f);
         Path png = explain.resolve(stem + ".explain.png"), js = explain.resolve(stem + ".explain.json");
         DetectionExplanationPng.render(e, png);
         writeJson(js, e.toJson());

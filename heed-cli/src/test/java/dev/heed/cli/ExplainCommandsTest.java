@@ -61,6 +61,20 @@ class ExplainCommandsTest {
     }
 
     @Test
+    void htmlWritesOneViewerPerImage(@TempDir Path dir) throws Exception {
+        DetectClassifyCommandTest.assertFixtures();
+        CliTest.Outcome o = heed("classify", DetectClassifyCommandTest.BUS.toString(), "--model", DetectClassifyCommandTest.VIT.toString(),
+                "--threads", "2", "--html", dir.resolve("vit.html").toString());
+        assertEquals(0, o.exit(), o.out() + o.err());
+        assertTrue(Files.readString(dir.resolve("vit.html")).contains("{\"kind\":\"vit\""));
+        o = heed("detect", DetectClassifyCommandTest.BUS.toString(), DetectClassifyCommandTest.ZIDANE.toString(), "--model",
+                DetectClassifyCommandTest.RTDETR.toString(), "--threads", "2", "--html", dir.resolve("detr.html").toString());
+        assertEquals(0, o.exit(), o.out() + o.err());
+        assertTrue(Files.readString(dir.resolve("detr-bus.html")).contains("{\"kind\":\"detr\""));
+        assertTrue(Files.exists(dir.resolve("detr-zidane.html")));
+    }
+
+    @Test
     void classifyExplainRejectsAnUnknownFusion(@TempDir Path dir) {
         DetectClassifyCommandTest.assertFixtures();
         CliTest.Outcome o = heed("classify", DetectClassifyCommandTest.BUS.toString(), "--model", DetectClassifyCommandTest.VIT.toString(),
