@@ -14,7 +14,9 @@ bus.jpg, RGB uint8; /255, NCHW) with two hooks that take PyTorch's own values:
   * Tensor.softmax wrapped while dec_cross runs: the attention weights [B, Q, H, L*P].
 Detections are the queries whose max class score > 0.25 (Ultralytics' RT-DETR post-processing, no NMS), in query
 order. Per detection: its query row and every point {x, y, weight, level, head} with x = loc_x * W, y = loc_y * H
-(W = H = 640 here, the image fed), plus the normalised loc. Written to
+(W = H = 640 here, the image fed), plus the normalised loc. Also the AIFI encoder layer's own probabilities
+(nn.MultiheadAttention called with need_weights=True, average_attn_weights=False) summarised as the attention each
+stride-32 position receives, averaged over heads and query positions: encoder_heat [20, 20]. Written to
 heed-models/src/test/resources/vision/explain/rtdetr_bus_points.json.
 
     /usr/bin/python3 heed-models/src/test/python/rtdetr_explain_golden.py
@@ -89,6 +91,16 @@ def main():
             weights.append(y.detach().numpy().copy())
         return y
 
+    enc = []                                                                # AIFI: PyTorch's own [H, L, L]
+    real_enc_forward = m.enc_attn.forward
+
+    def enc_forward(*a, **k):
+        k["need_weights"], k["average_attn_weights"] = True, False
+        out, w = real_enc_forward(*a, **k)
+        enc.append(w[0].detach().numpy().copy())
+        return out, None
+
+    m.enc_attn.forward = enc_forward
     m.dec_cross.register_forward_pre_hook(lambda mod, args: inside.__setitem__(0, True))
     m.dec_cross.register_forward_hook(lambda mod, args, out: inside.__setitem__(0, False))
     F.grid_sample, torch.Tensor.softmax = grid_sample, softmax
@@ -97,7 +109,9 @@ def main():
             out = m(x32.double()).numpy()[0]                                 # [Q, 4 + nc]
     finally:
         F.grid_sample, torch.Tensor.softmax = real_grid_sample, real_softmax
-    assert len(weights) == 1 and len(grids) == 3, (len(weights), len(grids))
+    assert len(weights) == 1 and len(grids) == 3 and len(enc) == 1, (len(weights), len(grids), len(enc))
+    side = int(round(np.sqrt(enc[0].shape[-1])))
+    received = enc[0].mean(0).mean(0).reshape(side, side)                    # attention each key receives, mean over heads and queries
     w = weights[0][0]                                                       # [Q, H, L*P]
     levels = len(grids)
     heads, points = m.dec_cross.h, m.dec_cross.p
@@ -116,7 +130,7 @@ def main():
         detections.append({"query": int(q), "score": float(scores[q]), "points": pts})
     doc = {"model": os.path.basename(MODEL), "torch": torch.__version__, "input": os.path.basename(INPUT),
            "width": width, "height": height, "heads": heads, "levels": levels, "points_per_level": points,
-           "conf": CONF, "detections": detections}
+           "conf": CONF, "detections": detections, "encoder_heat": received.tolist()}
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:
         json.dump(doc, f)

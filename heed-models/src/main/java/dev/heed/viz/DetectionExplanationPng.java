@@ -21,7 +21,8 @@ import java.util.Locale;
  * Renders a {@link DetrExplanation} as one PNG: the image (scaled to at most {@value #MAX_SIDE} px), each detection's
  * box and the sampling points of the last decoder layer's deformable attention, one colour per detection; a point's
  * disc grows and becomes more opaque with its weight (relative to that detection's strongest point), the strongest
- * drawn last. A legend lists detection, query row and points. Headless.
+ * drawn last. A legend lists detection, query row and points; below it, when the model has an AIFI-style encoder
+ * layer, the attention each top-level feature position receives (inferno scale from min to max). Headless.
  *
  * <pre>{@code
  * DetectionExplanationPng.render(detector.explain(image), Path.of("bus.explain.png"));
@@ -55,7 +56,9 @@ public final class DetectionExplanationPng {
         double s = scale(e);
         int w = (int) Math.round(e.image().width() * s), h = (int) Math.round(e.image().height() * s);
         int rows = e.detections().size();
-        int height = Math.max(h, 60 + rows * 16);
+        int encSide = e.encoderSide(), encPx = 200;
+        int encY = 60 + rows * 16 + 24;                               // the encoder panel below the legend
+        int height = Math.max(h, encSide > 0 ? encY + encPx + 10 : 60 + rows * 16);
         BufferedImage img = new BufferedImage(w + LEGEND_W, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
@@ -98,6 +101,18 @@ public final class DetectionExplanationPng {
                 g.fillRect(w + 10, 48 + i * 16, 10, 10);
                 g.setColor(new Color(0x22, 0x2a, 0x35));
                 g.drawString(String.format(Locale.ROOT, "%s %.2f  (query %d)", d.name(), d.confidence(), e.queries()[i]), w + 26, 57 + i * 16);
+            }
+            if (encSide > 0) {
+                g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 11));
+                g.drawString("AIFI encoder: attention received " + encSide + "\u00d7" + encSide, w + 10, encY - 6);
+                float max = ImageExplanationPng.max(e.encoderHeat()), min = max;
+                for (float v : e.encoderHeat()) min = Math.min(min, v);
+                for (int py = 0; py < encPx; py++) {
+                    for (int px = 0; px < encPx; px++) {
+                        float v = e.encoderHeat()[(py * encSide / encPx) * encSide + px * encSide / encPx];
+                        img.setRGB(w + 10 + px, encY + py, Heat.rgb(max > min ? (v - min) / (max - min) : 0));
+                    }
+                }
             }
         } finally {
             g.dispose();

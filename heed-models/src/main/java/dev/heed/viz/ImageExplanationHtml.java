@@ -72,7 +72,9 @@ public final class ImageExplanationHtml {
         sb.append(",\"image\":\"").append(png(scaled(e.image()))).append('"');
         sb.append(",\"width\":").append(e.image().width()).append(",\"height\":").append(e.image().height());
         sb.append(",\"heads\":").append(e.heads()).append(",\"levels\":").append(e.levels()).append(",\"pointsPerLevel\":").append(e.pointsPerLevel());
-        sb.append(",\"detections\":[");
+        sb.append(",\"encoderSide\":").append(e.encoderSide()).append(",\"encoderHeat\":[");
+        for (int i = 0; i < e.encoderHeat().length; i++) sb.append(i == 0 ? "" : ",").append(e.encoderHeat()[i]);
+        sb.append("],\"detections\":[");
         for (int i = 0; i < e.detections().size(); i++) {
             Detection d = e.detections().get(i);
             sb.append(i == 0 ? "{" : ",{").append("\"query\":").append(e.queries()[i]).append(",\"confidence\":").append(d.confidence()).append(",\"name\":");

@@ -144,6 +144,18 @@
     panel.appendChild(info);
     const table = el("table");
     panel.appendChild(table);
+    if (data.encoderSide > 0) {                           // AIFI: attention each top-level position receives
+      const n = data.encoderSide, px = 200, enc = el("canvas", {id: "encoder", width: px, height: px});
+      panel.appendChild(el("label", {}, "encoder (AIFI) attention received, " + n + "\u00d7" + n + " (min..max)"));
+      panel.appendChild(enc);
+      const ectx = enc.getContext("2d"), max = Math.max(...data.encoderHeat), min = Math.min(...data.encoderHeat);
+      for (let i = 0; i < n * n; i++) {
+        const c = heat(max > min ? (data.encoderHeat[i] - min) / (max - min) : 0);
+        ectx.fillStyle = "rgb(" + c[0] + "," + c[1] + "," + c[2] + ")";
+        ectx.fillRect((i % n) * px / n, Math.floor(i / n) * px / n, Math.ceil(px / n), Math.ceil(px / n));
+      }
+      body.setAttribute("data-encoder-cells", String(n * n));
+    }
     let selected = -1;
     function colour(i) { return PALETTE[i % PALETTE.length]; }
     function redraw() {

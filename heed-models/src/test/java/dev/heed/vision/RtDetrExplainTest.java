@@ -34,11 +34,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code cv_bus_640x640.npy}) through {@link Detector#explain}; the blocks are found by graph structure. Every
  * detection must map to the same query row, and each of its heads × levels × points must agree: the normalised
  * location (x / W, y / H) within {@value #TOL}, the pixel position within {@value #TOL} · 640 px (the same mapping
- * x = loc · W on both sides), the weight within {@value #TOL}, and level and head exactly.
+ * x = loc · W on both sides), the weight within {@value #TOL}, and level and head exactly. The encoder (AIFI)
+ * heat-map, the attention each top-level position receives averaged over heads and queries, must equal the same
+ * summary of nn.MultiheadAttention's own probabilities within {@value #HEAT_TOL}.
  */
 class RtDetrExplainTest {
     static final Path MODELS = Path.of("../heed-onnx/src/test/resources/models");
     static final double TOL = 1e-4;
+    /** Encoder heat values are ~1/400; measured differences ~1e-9. */
+    static final double HEAT_TOL = 1e-6;
 
     @ParameterizedTest(name = "opset {0}, attention fusion {1}")
     @CsvSource({"16, true", "17, false"})
@@ -77,6 +81,17 @@ class RtDetrExplainTest {
             assertTrue(worstLoc <= TOL, "normalised location differs by " + worstLoc);
             assertTrue(worstPx <= TOL * 640, "pixel location differs by " + worstPx);
             assertTrue(worstWeight <= TOL, "weight differs by " + worstWeight);
+            // the AIFI encoder layer's attention received per stride-32 position vs PyTorch's own probabilities
+            JsonNode heat = g.path("encoder_heat");
+            assertEquals(heat.size(), e.encoderSide(), "encoder grid side");
+            double worstHeat = 0, total = 0;
+            for (int i = 0; i < e.encoderHeat().length; i++) {
+                worstHeat = Math.max(worstHeat, Math.abs(e.encoderHeat()[i] - heat.get(i / heat.size()).get(i % heat.size()).asDouble()));
+                total += e.encoderHeat()[i];
+            }
+            System.out.printf(Locale.ROOT, "rtdetr explain opset %d fusion %s: encoder heat max |heed - torch| %.3g%n", opset, fusion, worstHeat);
+            assertTrue(worstHeat <= HEAT_TOL, "encoder heat differs by " + worstHeat);
+            assertEquals(1.0, total, 1e-4, "attention received sums to 1 over the positions");
             String json = e.toJson();
             JsonNode back = new ObjectMapper().readTree(json);
             assertEquals(want.length, back.path("detections").size());

@@ -66,7 +66,7 @@ class DetectionExplanationPngTest {
                 Detections some = new Detections(real.detections().list().subList(0, n), real.image().width(), real.image().height(), Timings.NONE);
                 DetrExplanation e = new DetrExplanation(new RgbImage(real.image().width(), real.image().height(), grey), some,
                         Arrays.copyOf(real.queries(), n), real.points().subList(0, n), real.heads(), real.levels(), real.pointsPerLevel(),
-                        real.decoderLayers());
+                        real.decoderLayers(), real.encoderHeat());
                 BufferedImage img = DetectionExplanationPng.image(e);
                 double s = DetectionExplanationPng.scale(e);
                 SamplingPoint top = e.points().get(n - 1).stream().max(Comparator.comparingDouble(SamplingPoint::weight)).orElseThrow();

@@ -97,6 +97,7 @@ class ImageExplanationHtmlBrowserTest {
             assertEquals("detr", attr(body, "data-kind"));
             assertEquals(String.valueOf(e.detections().size()), attr(body, "data-detections"));
             assertEquals("-1", attr(body, "data-selected"));
+            assertEquals(String.valueOf(e.encoderHeat().length), attr(body, "data-encoder-cells"), "the AIFI heat-map is drawn");
             // click the centre of the detection whose box is the smallest one containing that centre
             int pick = -1;
             for (int i = 0; i < e.detections().size() && pick < 0; i++) {

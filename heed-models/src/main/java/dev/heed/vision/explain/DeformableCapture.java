@@ -5,6 +5,7 @@ import dev.heed.HeedException;
 import dev.heed.onnx.RunOptions;
 import dev.heed.onnx.RunResult;
 import dev.heed.onnx.Session;
+import dev.heed.onnx.ir.Node;
 import dev.heed.tensor.Tensor;
 import dev.heed.vision.Detection;
 import dev.heed.vision.Detections;
@@ -52,22 +53,59 @@ public final class DeformableCapture {
     /** The blocks found, graph order. */
     public List<DeformableBlocks.Block> blocks() { return blocks; }
 
-    /** A run's outputs and the last block's captured grids (per level) and weights. */
-    public record Run(Map<String, Tensor> outputs, List<Tensor> grids, Tensor weights) {}
+    /**
+     * A run's outputs, the last block's captured grids (per level) and weights, and the encoder's dense
+     * self-attention (the first captured {@code [.., L, L]} map over a square grid of L positions, RT-DETR's AIFI
+     * layer on the top-level feature map) or null when there is none.
+     */
+    public record Run(Map<String, Tensor> outputs, List<Tensor> grids, Tensor weights, Tensor encoderAttention) {}
 
-    /** Runs once with capture of the last block's values. */
+    /** Runs once with capture of the last block's values and of the self-attention probabilities. */
     public Run run(Map<String, Tensor> feeds) {
         DeformableBlocks.Block last = blocks.getLast();
         RunOptions o = RunOptions.defaults().withCapture(last.weights()).withCapture(last.grids().toArray(String[]::new));
+        boolean fused = !session.fusedAttention().isEmpty();
+        List<String> softmaxes = new ArrayList<>();
+        if (fused) {
+            o = o.withCaptureAttention(true);
+        } else {
+            for (Node n : session.model().graph().nodes()) {
+                if (n.opType().equals("Softmax") && n.domain().isEmpty() && !n.outputs().getFirst().equals(last.weights())) softmaxes.add(n.outputs().getFirst());
+            }
+            o = o.withCapture(softmaxes.toArray(String[]::new));
+        }
         RunResult r = session.run(feeds, o);
         List<Tensor> grids = new ArrayList<>();
         for (String g : last.grids()) grids.add(r.captured().get(g));
-        return new Run(r.outputs(), grids, r.captured().get(last.weights()));
+        Tensor encoder = null;
+        for (Tensor t : fused ? r.attention().values() : softmaxes.stream().map(r.captured()::get).toList()) {
+            int rank = t == null ? 0 : t.rank();
+            if (rank < 2 || t.dim(rank - 1) != t.dim(rank - 2)) continue;
+            int l = t.dim(rank - 1), side = (int) Math.round(Math.sqrt(l));
+            if (side * side == l) { encoder = t; break; }
+        }
+        return new Run(r.outputs(), grids, r.captured().get(last.weights()), encoder);
     }
 
     /** Builds the explanation of {@code d} (post-processed from {@code output0 [1, Q, 4 + nc]} of this run). */
     public DetrExplanation explain(RgbImage image, Detections d, Tensor output0, Run run) {
-        return DetrExplanation.of(image, d, queries(d, output0), run.grids(), run.weights(), blocks.size());
+        return DetrExplanation.of(image, d, queries(d, output0), run.grids(), run.weights(), blocks.size(), received(run.encoderAttention()));
+    }
+
+    /**
+     * The attention each position receives, averaged over heads and query positions: {@code [side, side]} from a
+     * {@code [.., L, L]} map with L = side²; empty for null.
+     */
+    static float[] received(Tensor attention) {
+        if (attention == null) return new float[0];
+        int l = attention.dim(attention.rank() - 1);
+        float[] p = attention.toFloatArray();                    // [maps, L, L]
+        int maps = p.length / (l * l);
+        double[] sum = new double[l];
+        for (int m = 0; m < maps; m++) for (int i = 0; i < l; i++) for (int j = 0; j < l; j++) sum[j] += p[(m * l + i) * l + j];
+        float[] out = new float[l];
+        for (int j = 0; j < l; j++) out[j] = (float) (sum[j] / ((double) maps * l));
+        return out;
     }
 
     /**

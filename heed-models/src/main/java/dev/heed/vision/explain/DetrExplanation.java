@@ -31,9 +31,12 @@ import java.util.List;
  * @param levels         feature levels
  * @param pointsPerLevel sampling points per head and level
  * @param decoderLayers  deformable attention blocks found in the graph (the points are the last one's)
+ * @param encoderHeat    the encoder's (AIFI) dense self-attention summarised over the top-level feature map:
+ *                       {@code [side, side]}, the attention each position receives averaged over heads and query
+ *                       positions; empty when the model has no such layer
  */
 public record DetrExplanation(RgbImage image, Detections detections, int[] queries, List<List<SamplingPoint>> points, int heads,
-                              int levels, int pointsPerLevel, int decoderLayers) {
+                              int levels, int pointsPerLevel, int decoderLayers, float[] encoderHeat) {
     public DetrExplanation {
         points = points.stream().map(List::copyOf).toList();
         if (queries.length != detections.size() || points.size() != detections.size()) {
@@ -48,7 +51,7 @@ public record DetrExplanation(RgbImage image, Detections detections, int[] queri
      * @param grids   per level {@code [H, Q, P, 2]} (batch 1), -1..1
      * @param weights {@code [1, Q, H, L·P]}
      */
-    static DetrExplanation of(RgbImage image, Detections d, int[] queries, List<Tensor> grids, Tensor weights, int blocks) {
+    static DetrExplanation of(RgbImage image, Detections d, int[] queries, List<Tensor> grids, Tensor weights, int blocks, float[] encoderHeat) {
         Tensor g0 = grids.getFirst();
         if (g0.rank() != 4 || g0.dim(3) != 2) {
             throw HeedException.unsupported("explain: sampling grid " + g0.shape() + " is not [B·H, Q, P, 2]", "[B·H, Q, P, 2] grids (batch 1)");
@@ -79,13 +82,18 @@ public record DetrExplanation(RgbImage image, Detections detections, int[] queri
             }
             all.add(pts);
         }
-        return new DetrExplanation(image, d, queries, all, heads, levels, p, blocks);
+        return new DetrExplanation(image, d, queries, all, heads, levels, p, blocks, encoderHeat);
+    }
+
+    /** Side of the encoder heat-map grid (0 without one). */
+    public int encoderSide() {
+        return (int) Math.round(Math.sqrt(encoderHeat.length));
     }
 
     /**
      * {@code {"image": {width, height}, "heads", "levels", "points_per_level", "decoder_layers", "detections":
-     * [{"query", "name", "class", "confidence", "box": {x1, y1, x2, y2}, "points": [{x, y, weight, level, head}]}]}},
-     * pixels.
+     * [{"query", "name", "class", "confidence", "box": {x1, y1, x2, y2}, "points": [{x, y, weight, level, head}]}],
+     * "encoder": {grid_h, grid_w, heat: [...]}}}, pixels; "encoder" only when there is an AIFI-style layer.
      */
     public String toJson() {
         ObjectMapper mapper = new ObjectMapper();
@@ -97,6 +105,13 @@ public record DetrExplanation(RgbImage image, Detections detections, int[] queri
         root.put("levels", levels);
         root.put("points_per_level", pointsPerLevel);
         root.put("decoder_layers", decoderLayers);
+        if (encoderHeat.length > 0) {
+            ObjectNode enc = root.putObject("encoder");
+            enc.put("grid_h", encoderSide());
+            enc.put("grid_w", encoderSide());
+            ArrayNode heat = enc.putArray("heat");
+            for (float v : encoderHeat) heat.add(v);
+        }
         ArrayNode arr = root.putArray("detections");
         for (int i = 0; i < detections.size(); i++) {
             Detection det = detections.get(i);
