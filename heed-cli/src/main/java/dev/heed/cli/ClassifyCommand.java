@@ -7,7 +7,17 @@ import dev.heed.vision.ClassNames;
 import dev.heed.vision.Classifications;
 import dev.heed.vision.Classifier;
 import dev.heed.vision.ClassifierOptions;
+import dev.heed.ErrorCode;
+import dev.heed.tensor.Tensor;
+import dev.heed.tensor.io.Npy;
+import dev.heed.vision.explain.HeadFusion;
+import dev.heed.vision.explain.RolloutOptions;
+import dev.heed.vision.explain.ViTExplanation;
+import dev.heed.viz.ImageExplanationHtml;
+import dev.heed.viz.ImageExplanationPng;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +50,22 @@ final class ClassifyCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ThreadsOption threads;
 
+    // ---- explanations (issue 17; owned by the explain work, kept apart from the options above)
+    @Option(names = "--explain", arity = "0..1", fallbackValue = ".", paramLabel = "DIR",
+            description = "Also explain each image by attention rollout: write NAME.explain.png (overlay, colour bar, top-k, last layer's heads) and NAME.rollout.npy ([grid_h, grid_w] float32) into DIR (default: the current directory).")
+    Path explain;
+
+    @Option(names = "--explain-fusion", defaultValue = "mean", paramLabel = "mean|max|min",
+            description = "How rollout combines the heads of a layer: mean, max or min (default: ${DEFAULT-VALUE}).")
+    String explainFusion;
+
+    @Option(names = "--discard-ratio", defaultValue = "0", paramLabel = "R",
+            description = "Rollout drops the weakest R of each layer's attention, 0 <= R < 1 (default: ${DEFAULT-VALUE}).")
+    double discardRatio;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML viewer of the explanation (hover a patch: where it attends per layer and head); with several images FILE gets -NAME before its extension.")
+    Path html;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -50,6 +76,7 @@ final class ClassifyCommand implements Callable<Integer> {
         ClassifierOptions opts = ClassifierOptions.defaults().withSession(SessionOptions.defaults().withExecution(threads.execution()));
         if (labels != null) opts = opts.withLabels(ClassNames.fromFile(labels));
         List<Path> files = ImageSources.list(sources).files();
+        Explain ex = explainSetup();
         int failed = 0;
         try (Classifier c = Classifier.open(model, opts)) {
             for (Path f : files) {
@@ -60,6 +87,7 @@ final class ClassifyCommand implements Callable<Integer> {
                     for (Classification k : r.top()) {
                         stdout.printf(Locale.ROOT, "  %.4f  %s (%d)%n", k.probability(), k.name(), k.classId());
                     }
+                    if (ex != null) explainOne(c, f, ex, stdout);
                 } catch (HeedException e) {
                     err.println("heed: " + e.code() + ": " + e.getMessage());
                     failed++;
@@ -69,5 +97,49 @@ final class ClassifyCommand implements Callable<Integer> {
             }
         }
         return failed > 0 ? 2 : 0;
+    }
+
+    // ---- explanations (issue 17)
+
+    /** The checked explain settings, or null without --explain. */
+    private record Explain(Path dir, RolloutOptions options, Path html, boolean several) {}
+
+    private Explain explainSetup() {
+        if (explain == null && html == null) {
+            if (discardRatio != 0 || !explainFusion.equals("mean")) throw Check.usage(spec, "--explain-fusion and --discard-ratio need --explain or --html");
+            return null;
+        }
+        if (!(discardRatio >= 0 && discardRatio < 1)) throw Check.usage(spec, "--discard-ratio must be in [0, 1), got " + discardRatio);
+        HeadFusion fusion;
+        try {
+            fusion = HeadFusion.parse(explainFusion);
+        } catch (HeedException e) {
+            throw Check.usage(spec, "--explain-fusion: " + e.getMessage());
+        }
+        if (explain != null) OutputPaths.checkDir(spec, "--explain", explain);
+        if (html != null) OutputPaths.checkFile(spec, "--html", html);
+        return new Explain(explain, new RolloutOptions(fusion, discardRatio), html, ImageSources.list(sources).files().size() > 1);
+    }
+
+    private void explainOne(Classifier c, Path f, Explain ex, PrintWriter stdout) {
+        ViTExplanation e = c.explain(f, top, ex.options());
+        String stem = ImageSources.stem(f);
+        if (ex.html() != null) {
+            Path page = HtmlNames.forImage(ex.html(), stem, ex.several());
+            ImageExplanationHtml.write(e, f.getFileName().toString(), page);
+            stdout.println("  explain: wrote " + page);
+        }
+        if (ex.dir() == null) return;
+        try {
+            Files.createDirectories(ex.dir());
+        } catch (IOException io) {
+            throw new HeedException(ErrorCode.IO, "classify --explain: cannot create " + ex.dir() + ": " + io.getMessage(), io);
+        }
+        Path png = ex.dir().resolve(stem + ".explain.png"), npy = ex.dir().resolve(stem + ".rollout.npy");
+        ImageExplanationPng.render(e, png);
+        Npy.write(npy, Tensor.of(e.rollout(), e.gridH(), e.gridW()));
+        int best = e.argmax();
+        stdout.printf(Locale.ROOT, "  explain: rollout (%s, discard %s) peaks at patch row %d, col %d; wrote %s, %s%n",
+                ex.options().fusion().label(), ex.options().discardRatio(), best / e.gridW(), best % e.gridW(), png, npy);
     }
 }

@@ -9,6 +9,9 @@ import dev.heed.vision.ClassNames;
 import dev.heed.vision.Detections;
 import dev.heed.vision.Detector;
 import dev.heed.vision.DetectorOptions;
+import dev.heed.vision.explain.DetrExplanation;
+import dev.heed.viz.DetectionExplanationPng;
+import dev.heed.viz.ImageExplanationHtml;
 import dev.heed.vision.Images;
 import dev.heed.vision.RgbImage;
 import java.io.IOException;
@@ -62,6 +65,14 @@ final class DetectCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ThreadsOption threads;
 
+    // ---- explanations (issue 17; owned by the explain work, kept apart from the options above)
+    @Option(names = "--explain", arity = "0..1", fallbackValue = ".", paramLabel = "DIR",
+            description = "Also show what each detection looked at (the last decoder layer's deformable-attention sampling points): write NAME.explain.png and NAME.explain.json ({query, points: [{x, y, weight, level, head}]}) into DIR (default: the current directory).")
+    Path explain;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML viewer (click a detection: its sampling points per head and level); with several images FILE gets -NAME before its extension.")
+    Path html;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -72,6 +83,8 @@ final class DetectCommand implements Callable<Integer> {
         Check.range(spec, "--max-det", maxDet, 1, 100_000);
         var exec = threads.execution();
         if (out != null) OutputPaths.checkDir(spec, "--out", out);
+        if (explain != null) OutputPaths.checkDir(spec, "--explain", explain);   // explanations (issue 17)
+        if (html != null) OutputPaths.checkFile(spec, "--html", html);
         ImageSources.Listing listing = ImageSources.list(sources);
         DetectorOptions opts = DetectorOptions.defaults().withSession(SessionOptions.defaults().withExecution(exec)).withConf(conf).withMaxDet(maxDet);
         if (classes != null) {
@@ -104,6 +117,7 @@ final class DetectCommand implements Callable<Integer> {
                     if (out != null) Annotator.write(new Annotator().draw(img, r), out.resolve(annotatedName(f)));
                     if (json && out != null) writeJson(out.resolve(ImageSources.stem(f) + ".json"), r.toJson());
                     else if (json) stdout.println(jsonLine(name, r.toJson()));
+                    if (explain != null || html != null) explainOne(det, img, f, human, files.size() > 1);   // explanations (issue 17)
                     objects += r.size();
                     done++;
                 } catch (HeedException e) {
@@ -122,6 +136,29 @@ final class DetectCommand implements Callable<Integer> {
         stdout.flush();
         err.flush();
         return failed > 0 ? 2 : 0;
+    }
+
+    // ---- explanations (issue 17)
+
+    private void explainOne(Detector det, RgbImage img, Path f, PrintWriter human, boolean several) {
+        DetrExplanation e = det.explain(img);
+        String stem = ImageSources.stem(f);
+        if (html != null) {
+            Path page = HtmlNames.forImage(html, stem, several);
+            ImageExplanationHtml.write(e, f.getFileName().toString(), page);
+            human.println("  explain: wrote " + page);
+        }
+        if (explain == null) return;
+        try {
+            Files.createDirectories(explain);
+        } catch (IOException io) {
+            throw new HeedException(ErrorCode.IO, "detect --explain: cannot create " + explain + ": " + io.getMessage(), io);
+        }
+        Path png = explain.resolve(stem + ".explain.png"), js = explain.resolve(stem + ".explain.json");
+        DetectionExplanationPng.render(e, png);
+        writeJson(js, e.toJson());
+        human.printf(Locale.ROOT, "  explain: %d detections × %d sampling points (last of %d decoder layers); wrote %s, %s%n",
+                e.detections().size(), e.heads() * e.levels() * e.pointsPerLevel(), e.decoderLayers(), png, js);
     }
 
     private static void writeJson(Path file, String json) {

@@ -3,6 +3,7 @@ package dev.heed.cli;
 import dev.heed.exec.ExecutionOptions;
 import dev.heed.onnx.RunResult;
 import dev.heed.onnx.Session;
+import dev.heed.onnx.RunOptions;
 import dev.heed.onnx.SessionOptions;
 import dev.heed.tensor.Tensor;
 import dev.heed.tensor.io.Npy;
@@ -44,6 +45,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for random inputs.")
     long seed;
 
+    // ---- per-run capture (issue 17)
+    @Option(names = "--capture", paramLabel = "NAME|/REGEX/", description = "Also write an intermediate value as NAME.npy beside the outputs: an exact value name, or /REGEX/ for every value whose whole name matches (repeatable). Values inside fused patterns do not exist after optimisation.")
+    List<String> capture;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -62,7 +67,7 @@ final class RunCommand implements Callable<Integer> {
             Map<String, Tensor> feeds = ModelInputs.read(inputFiles, exec.memoryLimitBytes());
             ModelInputs.fillRandom(s.inputs(), feeds, dimSizes, seed);
             long start = System.nanoTime();
-            RunResult r = s.runWithProfile(feeds);
+            RunResult r = s.run(feeds, runOptions());
             long ran = System.nanoTime();
             Files.createDirectories(outputDir);
             out.printf("loaded %s in %.1f ms; ran in %.1f ms%n", model, (loaded - t0) / 1e6, (ran - start) / 1e6);
@@ -70,6 +75,12 @@ final class RunCommand implements Callable<Integer> {
                 Path file = outputDir.resolve(e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + ".npy");
                 Npy.write(file, e.getValue());
                 out.printf("  %-24s %-8s %-20s -> %s%n", e.getKey(), e.getValue().dtype(), e.getValue().shape(), file);
+            }
+            for (var e : r.captured().entrySet()) {                    // issue 17: captured values beside the outputs
+                if (r.outputs().containsKey(e.getKey())) continue;
+                Path file = outputDir.resolve(e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + ".npy");
+                Npy.write(file, e.getValue());
+                out.printf("  %-24s %-8s %-20s -> %s (captured)%n", e.getKey(), e.getValue().dtype(), e.getValue().shape(), file);
             }
             if (profile) {
                 out.println("slowest nodes:");
@@ -79,5 +90,24 @@ final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Profiling and the --capture names and patterns (issue 17). */
+    private RunOptions runOptions() {
+        RunOptions o = RunOptions.defaults().withProfile(profile);
+        List<String> regexes = new java.util.ArrayList<>();
+        for (String c : capture == null ? List.<String>of() : capture) {
+            if (c.length() >= 2 && c.startsWith("/") && c.endsWith("/")) regexes.add("(?:" + c.substring(1, c.length() - 1) + ")");
+            else if (c.isEmpty()) throw Check.usage(spec, "--capture needs a value name or /REGEX/");
+            else o = o.withCapture(c);
+        }
+        if (!regexes.isEmpty()) {
+            try {
+                o = o.withCapture(java.util.regex.Pattern.compile(String.join("|", regexes)));
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw Check.usage(spec, "--capture: bad regular expression: " + e.getDescription());
+            }
+        }
+        return o;
     }
 }

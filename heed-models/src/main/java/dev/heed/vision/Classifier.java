@@ -3,9 +3,13 @@ package dev.heed.vision;
 import dev.heed.HeedException;
 import dev.heed.onnx.Session;
 import dev.heed.tensor.Tensor;
+import dev.heed.vision.explain.AttentionCapture;
+import dev.heed.vision.explain.RolloutOptions;
+import dev.heed.vision.explain.ViTExplanation;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Image classification over an ONNX model that takes {@code [1, 3, S, S]} and returns logits {@code [1, nc]} — a
@@ -81,6 +85,30 @@ public final class Classifier implements AutoCloseable {
     /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and classifies it. */
     public Classifications classify(Path file, int k) {
         return classify(Images.read(file, options.maxPixels()), k);
+    }
+
+    // ---------------------------------------------------------------- explanations (issue 17)
+
+    /**
+     * Classifies {@code image} and explains it: the attention rollout of the class token over the patch grid
+     * ({@link dev.heed.vision.explain.Rollout}), from this one run's attention probabilities (captured per run,
+     * so the same Classifier keeps serving plain {@link #classify} calls at the same time).
+     *
+     * @throws HeedException UNSUPPORTED when the model has no self-attention over a CLS token plus a square patch grid
+     */
+    public ViTExplanation explain(RgbImage image, int k, RolloutOptions o) {
+        if (k < 1) throw HeedException.invalid("explain", "k must be >= 1, got " + k);
+        if (o == null) throw HeedException.invalid("explain", "rollout options are null");
+        RgbImage view = preprocess.resizeAndCrop(image);            // [S, S] what the model sees
+        AttentionCapture.Result a = AttentionCapture.run(model.session, Map.of(model.input, preprocess.normalize(view)));
+        Tensor logits = a.outputs().get(model.output);               // [1, nc]
+        List<Classification> top = Classification.topK(logits.toFloatArray(), k, labels);
+        return ViTExplanation.of(top, view, a, o);
+    }
+
+    /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and explains it. */
+    public ViTExplanation explain(Path file, int k, RolloutOptions o) {
+        return explain(Images.read(file, options.maxPixels()), k, o);
     }
 
     /** The model's square input side. */

@@ -1,8 +1,12 @@
 package dev.heed.vision;
 
 import dev.heed.onnx.Session;
+import dev.heed.tensor.Tensor;
+import dev.heed.vision.explain.DeformableCapture;
+import dev.heed.vision.explain.DetrExplanation;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * RT-DETR object detection over an ONNX model exported by Ultralytics ({@code yolo export model=rtdetr-l.pt
@@ -56,6 +60,29 @@ public final class Detector implements AutoCloseable {
     /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and detects objects in it. */
     public Detections detect(Path file) {
         return detect(Images.read(file, options.maxPixels()));
+    }
+
+    // ---------------------------------------------------------------- explanations (issue 17)
+
+    /**
+     * Detects objects and explains each: its query row and the sampling points of the last decoder layer's
+     * deformable cross-attention in the image's pixels ({@link DeformableCapture}), from this one run (captured per
+     * run: plain {@link #detect} calls on the same Detector are unaffected).
+     *
+     * @throws dev.heed.HeedException UNSUPPORTED when the model has no GridSample-based deformable attention
+     */
+    public DetrExplanation explain(RgbImage image) {
+        DeformableCapture capture = DeformableCapture.of(model.session);
+        Tensor input = Preprocess.stretchToSquare(image, model.size);            // [1, 3, S, S]
+        DeformableCapture.Run run = capture.run(Map.of(model.input, input));
+        Tensor output0 = run.outputs().get(model.output);                         // [1, Q, 4 + nc]
+        Detections d = pipeline.postprocess().apply(output0, image.width(), image.height(), pipeline.names());
+        return capture.explain(image, d, output0, run);
+    }
+
+    /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and explains its detections. */
+    public DetrExplanation explain(Path file) {
+        return explain(Images.read(file, options.maxPixels()));
     }
 
     /** The model's square input side (640 for the Ultralytics export). */
