@@ -140,6 +140,7 @@ class OnnxFuzzTest {
             case INT32 -> { int[] a = new int[count]; for (int i = 0; i < count; i++) a[i] = in.consumeInt(-8, 8); yield Tensor.ofInts(a, dims); }
             case BOOL -> { byte[] a = new byte[count]; for (int i = 0; i < count; i++) a[i] = (byte) (in.consumeBoolean() ? 1 : 0); yield Tensor.ofBools(a, dims); }
             case UINT8 -> { byte[] a = in.consumeBytes(count); yield a.length == count ? Tensor.ofUint8(a, dims) : null; }
+            case INT8 -> { byte[] a = in.consumeBytes(count); yield a.length == count ? Tensor.ofInt8(a, dims) : null; }
         };
     }
 
