@@ -22,7 +22,7 @@ import java.util.function.ToIntFunction;
  *
  * <pre>{@code
  * GraphState g = new GraphState(order, ops, constants, outputNames, staticShapes, declaredRanks, opsetOf, ctx);
- * List<PassReport> did = Optimizer.standard(true, true, AttentionImpl.AUTO, true).optimize(g);
+ * List<PassReport> did = Optimizer.standard(OpRegistry.standard(), true, true, AttentionImpl.AUTO, true).optimize(g);
  * g.nodes();   // what the ExecutionPlan schedules
  * }</pre>
  */
