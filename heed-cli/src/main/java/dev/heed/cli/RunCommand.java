@@ -1,6 +1,7 @@
 package dev.heed.cli;
 
 import dev.heed.exec.ExecutionOptions;
+import dev.heed.onnx.RunOptions;
 import dev.heed.onnx.RunResult;
 import dev.heed.onnx.Session;
 import dev.heed.onnx.SessionOptions;
@@ -54,7 +55,7 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Integer> dimSizes = ModelInputs.dimSizes(spec, dims);
         Map<String, String> inputFiles = ModelInputs.pairs(inputs, "--input");
         OutputPaths.checkDir(spec, "--output-dir", outputDir);
-        SessionOptions opts = SessionOptions.defaults().withExecution(exec).withProfile(profile);
+        SessionOptions opts = SessionOptions.defaults().withExecution(exec);
         long t0 = System.nanoTime();
         try (Session s = Session.open(model, opts)) {
             long loaded = System.nanoTime();
@@ -62,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
             Map<String, Tensor> feeds = ModelInputs.read(inputFiles, exec.memoryLimitBytes());
             ModelInputs.fillRandom(s.inputs(), feeds, dimSizes, seed);
             long start = System.nanoTime();
-            RunResult r = s.runWithProfile(feeds);
+            RunResult r = s.run(feeds, RunOptions.defaults().withProfile(profile));
             long ran = System.nanoTime();
             Files.createDirectories(outputDir);
             out.printf("loaded %s in %.1f ms; ran in %.1f ms%n", model, (loaded - t0) / 1e6, (ran - start) / 1e6);
