@@ -4,11 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Sentence pooling of token vectors. One version: masked mean then L2 normalisation, accumulated in float64
- * (sentence-transformers' "mean" pooling + Normalize). Cost: {@code B·L·D} adds, negligible next to the model.
+ * Sentence pooling of token vectors (not the kernel package's spatial {@code Pooling}). One version: masked mean
+ * then L2 normalisation, accumulated in float64 (sentence-transformers' "mean" pooling + Normalize).
+ * Cost: {@code B·L·D} adds, negligible next to the model.
  */
-final class Pooling {
-    private Pooling() {}
+final class TokenPooling {
+    private TokenPooling() {}
 
     /**
      * Mean of the rows of {@code hidden} whose mask is non-zero, scaled to unit length, per batch element.
