@@ -63,9 +63,6 @@ public final class GraphState {
     /** The graph outputs, in model order. */
     public List<String> outputs() { return outputs; }
 
-    /** The graph outputs as a set: values no fusion may hide. */
-    public Set<String> outputSet() { return outputSet; }
-
     /** Values whose shape is known before any run (fully static graph inputs). */
     public Map<String, int[]> staticShapes() { return staticShapes; }
 

@@ -63,11 +63,6 @@ public final class Optimizer {
         return new Optimizer(p);
     }
 
-    /** The pass names, in order. */
-    public List<String> passNames() {
-        return passes.stream().map(GraphPass::name).toList();
-    }
-
     /** Runs every pass over {@code graph} in order; one report per pass. */
     public List<PassReport> optimize(GraphState graph) {
         List<PassReport> reports = new ArrayList<>(passes.size());
