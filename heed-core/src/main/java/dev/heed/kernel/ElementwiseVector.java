@@ -55,7 +55,7 @@ final class ElementwiseVector {
         return FloatVector.broadcast(F, v);
     }
 
-    /** e^x, lanewise. */
+    /** e^x, lanewise, at {@code x}'s width (any species, not only {@link #F}). */
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
         FloatVector t = xc.fma(LOG2E, MAGIC);                 // MAGIC + round(x·log2e)
@@ -63,9 +63,9 @@ final class ElementwiseVector {
         FloatVector r = xc.add(k.mul(-LN2_HI));   // exact: LN2_HI has few bits
         r = r.add(k.mul(-LN2_LO));
         FloatVector p = r.fma(1.393364316758168e-3f, 8.36317855224389e-3f);
-        p = p.fma(r, c(4.1666465003870896e-2f));
-        p = p.fma(r, c(1.6666576985222484e-1f));
-        p = p.fma(r, c(5.000000013447155e-1f));
+        p = p.fma(r, r.broadcast(4.1666465003870896e-2f));   // r's species: exp runs at any width
+        p = p.fma(r, r.broadcast(1.6666576985222484e-1f));
+        p = p.fma(r, r.broadcast(5.000000013447155e-1f));
         p = p.mul(r).mul(r).add(r).add(1f);
         IntVector ki = t.reinterpretAsInts().sub(0x4B400000);
         FloatVector pow2 = ki.add(126).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats(); // 2^(k-1)

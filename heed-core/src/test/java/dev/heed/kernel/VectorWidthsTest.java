@@ -9,10 +9,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The width-parameterised row kernels ({@link NormsVector}, {@link ReductionsVector}) at 128, 256 and 512 bits
+ * The width-parameterised row kernels ({@link NormsVector}, {@link ReductionsVector}, {@link SoftmaxVector} with the
+ * vector exp it calls) at 128, 256 and 512 bits
  * (4, 8 and 16 lanes) on any machine, against their float64 twins, with lengths around every multiple of the lane
  * count and of the 256-element sum block. Tolerances: {@link ElementwiseChecks#LAYER_NORM},
- * {@link ElementwiseChecks#BATCH_NORM}, sums {@link ElementwiseChecks#SUM_REL_TO_ABS_SUM} of Σ|x|, max / min exact.
+ * {@link ElementwiseChecks#BATCH_NORM}, sums {@link ElementwiseChecks#SUM_REL_TO_ABS_SUM} of Σ|x|, max / min exact,
+ * {@link ElementwiseChecks#SOFTMAX} and {@link ElementwiseChecks#LOG_SOFTMAX}.
  */
 class VectorWidthsTest {
 
@@ -81,6 +83,29 @@ class VectorWidthsTest {
                         assertEquals(want[j], got[j], tol, k + " columns " + op + " rows=" + rows + " n=" + n + " at " + j);
                     }
                 }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void softmaxRowsMatchTheFloat64Twin(int bits) {
+        SoftmaxVector k = SoftmaxVector.of(bits);
+        assertEquals(bits, k.species().vectorBitSize());
+        SplittableRandom r = new SplittableRandom(7 + bits);
+        for (int n : lengths(k.species().length())) {
+            float[] x = KernelTestSupport.gaussian(r, n + 2, 4);
+            x[2 + n / 2] += 30f;   // one dominant logit: exp sees arguments down to about -50
+            for (boolean log : new boolean[] {false, true}) {
+                float[] y = new float[n + 1];
+                k.row(x, 2, y, 1, n, log);
+                double[] ref = SoftmaxReference.rowDouble(x, 2, n, log);
+                ElementwiseChecks.Tol tol = log ? ElementwiseChecks.LOG_SOFTMAX : ElementwiseChecks.SOFTMAX;
+                for (int i = 0; i < n; i++) {
+                    assertTrue(tol.ratio(y[1 + i], ref[i]) <= 1, k + (log ? " log" : "") + " row n=" + n + " at " + i + ": "
+                            + y[1 + i] + " vs " + ref[i]);
+                }
+                assertEquals(0f, y[0], k + " wrote before its row");
             }
         }
     }
