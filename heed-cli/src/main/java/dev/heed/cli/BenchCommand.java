@@ -1,6 +1,7 @@
 package dev.heed.cli;
 
 import dev.heed.exec.ExecutionOptions;
+import dev.heed.onnx.RunOptions;
 import dev.heed.onnx.Session;
 import dev.heed.onnx.SessionOptions;
 import dev.heed.tensor.Tensor;
@@ -65,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
         ExecutionOptions exec = threads.execution();
         Map<String, Integer> dimSizes = ModelInputs.dimSizes(spec, dims);
         Map<String, String> inputFiles = ModelInputs.pairs(inputs, "--input");
-        SessionOptions so = SessionOptions.defaults().withExecution(exec).withProfile(profile).withAttentionFusion(!noFusion)
+        SessionOptions so = SessionOptions.defaults().withExecution(exec).withAttentionFusion(!noFusion)
                 .withGraphFusion(!noGraphFusion);
         try (Session s = Session.open(model, so)) {
             ModelInputs.checkDimNames(spec, s.inputs(), dimSizes);
@@ -83,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
             feeds.forEach((k, v) -> out.printf("  input %-20s %s%s%n", k, v.dtype(), v.shape()));
             out.printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  min %.3f  max %.3f%n",
                     pct(ms, 50), pct(ms, 90), pct(ms, 99), ms[0], ms[ms.length - 1]);
-            if (profile) printProfile(out, s.runWithProfile(feeds));
+            if (profile) printProfile(out, s.run(feeds, RunOptions.defaults().withProfile(true)));
         }
         out.flush();
         return 0;

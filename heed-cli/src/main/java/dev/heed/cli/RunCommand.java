@@ -1,6 +1,7 @@
 package dev.heed.cli;
 
 import dev.heed.exec.ExecutionOptions;
+import dev.heed.onnx.RunOptions;
 import dev.heed.onnx.RunResult;
 import dev.heed.onnx.Session;
 import dev.heed.onnx.RunOptions;
@@ -59,7 +60,7 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Integer> dimSizes = ModelInputs.dimSizes(spec, dims);
         Map<String, String> inputFiles = ModelInputs.pairs(inputs, "--input");
         OutputPaths.checkDir(spec, "--output-dir", outputDir);
-        SessionOptions opts = SessionOptions.defaults().withExecution(exec).withProfile(profile);
+        SessionOptions opts = SessionOptions.defaults().withExecution(exec);
         long t0 = System.nanoTime();
         try (Session s = Session.open(model, opts)) {
             long loaded = System.nanoTime();

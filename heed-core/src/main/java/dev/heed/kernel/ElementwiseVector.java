@@ -51,11 +51,10 @@ final class ElementwiseVector {
 
     // ---------------------------------------------------------------- vector math
 
-    private static FloatVector c(float v) {
-        return FloatVector.broadcast(F, v);
-    }
+    // The math below takes its width from its argument (constants by v.broadcast), so it runs at any species;
+    // the loops further down run at F.
 
-    /** e^x, lanewise. */
+    /** e^x, lanewise, at {@code x}'s width (any species, not only {@link #F}). */
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(EXP_LO).min(EXP_HI);
         FloatVector t = xc.fma(LOG2E, MAGIC);                 // MAGIC + round(x·log2e)
@@ -63,9 +62,9 @@ final class ElementwiseVector {
         FloatVector r = xc.add(k.mul(-LN2_HI));   // exact: LN2_HI has few bits
         r = r.add(k.mul(-LN2_LO));
         FloatVector p = r.fma(1.393364316758168e-3f, 8.36317855224389e-3f);
-        p = p.fma(r, c(4.1666465003870896e-2f));
-        p = p.fma(r, c(1.6666576985222484e-1f));
-        p = p.fma(r, c(5.000000013447155e-1f));
+        p = p.fma(r, r.broadcast(4.1666465003870896e-2f));   // r's species: exp runs at any width
+        p = p.fma(r, r.broadcast(1.6666576985222484e-1f));
+        p = p.fma(r, r.broadcast(5.000000013447155e-1f));
         p = p.mul(r).mul(r).add(r).add(1f);
         IntVector ki = t.reinterpretAsInts().sub(0x4B400000);
         FloatVector pow2 = ki.add(126).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats(); // 2^(k-1)
@@ -84,7 +83,7 @@ final class ElementwiseVector {
         VectorMask<Float> big = m.compare(VectorOperators.GT, 1.41421356f);
         m = m.blend(m.mul(0.5f), big);
         FloatVector ef = ((FloatVector) e.convert(VectorOperators.I2F, 0));
-        ef = ef.add(FloatVector.zero(F).blend(1f, big)).sub(FloatVector.zero(F).blend(23f, sub));
+        ef = ef.add(ef.broadcast(0f).blend(1f, big)).sub(ef.broadcast(0f).blend(23f, sub));
         FloatVector logm = logMantissa(m);
         FloatVector y = ef.mul(LN2_HI).add(ef.mul(LN2_LO).add(logm));
         y = y.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
@@ -97,9 +96,9 @@ final class ElementwiseVector {
         FloatVector s = m.sub(1f).div(m.add(1f));
         FloatVector z = s.mul(s);
         FloatVector q = z.fma(1f / 11f, 1f / 9f);
-        q = q.fma(z, c(1f / 7f));
-        q = q.fma(z, c(1f / 5f));
-        q = q.fma(z, c(1f / 3f));
+        q = q.fma(z, z.broadcast(1f / 7f));
+        q = q.fma(z, z.broadcast(1f / 5f));
+        q = q.fma(z, z.broadcast(1f / 3f));
         FloatVector s2 = s.add(s);
         return s2.mul(z).mul(q).add(s2);
     }
@@ -109,13 +108,13 @@ final class ElementwiseVector {
         FloatVector a = x.abs();
         FloatVector z = x.mul(x);
         FloatVector p = z.fma(2.31420538853346e-3f, -8.365914268527137e-3f);
-        p = p.fma(z, c(2.177694149922307e-2f));
-        p = p.fma(z, c(-5.396049822958194e-2f));
-        p = p.fma(z, c(1.3333310810713217e-1f));
-        p = p.fma(z, c(-3.333333326668968e-1f));
+        p = p.fma(z, z.broadcast(2.177694149922307e-2f));
+        p = p.fma(z, z.broadcast(-5.396049822958194e-2f));
+        p = p.fma(z, z.broadcast(1.3333310810713217e-1f));
+        p = p.fma(z, z.broadcast(-3.333333326668968e-1f));
         FloatVector small = p.mul(z).fma(x, x);
         FloatVector e = exp(a.add(a));
-        FloatVector large = FloatVector.broadcast(F, 1f).sub(FloatVector.broadcast(F, 2f).div(e.add(1f)));
+        FloatVector large = e.broadcast(1f).sub(e.broadcast(2f).div(e.add(1f)));
         large = large.blend(large.neg(), x.compare(VectorOperators.LT, 0f));
         return large.blend(small, a.compare(VectorOperators.LT, 0.625f));
     }
@@ -143,11 +142,11 @@ final class ElementwiseVector {
     private static FloatVector erfSmall(FloatVector x) {
         FloatVector z = x.mul(x);
         FloatVector p = z.fma(7.85384836490266e-05f, -0.0008010190213099122f);
-        p = p.fma(z, c(0.00518832728266716f));
-        p = p.fma(z, c(-0.026853810995817184f));
-        p = p.fma(z, c(0.1128358542919159f));
-        p = p.fma(z, c(-0.3761262595653534f));
-        p = p.fma(z, c(1.1283791065216064f));
+        p = p.fma(z, z.broadcast(0.00518832728266716f));
+        p = p.fma(z, z.broadcast(-0.026853810995817184f));
+        p = p.fma(z, z.broadcast(0.1128358542919159f));
+        p = p.fma(z, z.broadcast(-0.3761262595653534f));
+        p = p.fma(z, z.broadcast(1.1283791065216064f));
         return p.mul(x);
     }
 
@@ -155,19 +154,19 @@ final class ElementwiseVector {
     private static FloatVector erfLarge(FloatVector a) {
         FloatVector u = a.min(3.92f).sub(2.46f);
         FloatVector q = u.fma(1.0908190688496688e-06f, 1.0637042890948578e-07f);
-        q = q.fma(u, c(-1.7306905647274107e-05f));
-        q = q.fma(u, c(2.4626540835015476e-05f));
-        q = q.fma(u, c(7.576054485980421e-05f));
-        q = q.fma(u, c(-0.0002994052483700216f));
-        q = q.fma(u, c(0.00035598466638475657f));
-        q = q.fma(u, c(0.0004590621974784881f));
-        q = q.fma(u, c(-0.0029372263234108686f));
-        q = q.fma(u, c(0.006799711845815182f));
-        q = q.fma(u, c(-0.009914168156683445f));
-        q = q.fma(u, c(0.0098324129357934f));
-        q = q.fma(u, c(-0.00653452193364501f));
-        q = q.fma(u, c(0.0026562404818832874f));
-        return q.fma(u, c(0.9994966387748718f));
+        q = q.fma(u, u.broadcast(-1.7306905647274107e-05f));
+        q = q.fma(u, u.broadcast(2.4626540835015476e-05f));
+        q = q.fma(u, u.broadcast(7.576054485980421e-05f));
+        q = q.fma(u, u.broadcast(-0.0002994052483700216f));
+        q = q.fma(u, u.broadcast(0.00035598466638475657f));
+        q = q.fma(u, u.broadcast(0.0004590621974784881f));
+        q = q.fma(u, u.broadcast(-0.0029372263234108686f));
+        q = q.fma(u, u.broadcast(0.006799711845815182f));
+        q = q.fma(u, u.broadcast(-0.009914168156683445f));
+        q = q.fma(u, u.broadcast(0.0098324129357934f));
+        q = q.fma(u, u.broadcast(-0.00653452193364501f));
+        q = q.fma(u, u.broadcast(0.0026562404818832874f));
+        return q.fma(u, u.broadcast(0.9994966387748718f));
     }
 
     /** {@code 0.5·x·(1 + erf(x/√2))}, lanewise. */
@@ -183,7 +182,7 @@ final class ElementwiseVector {
 
     /** 1/(1+e^-x), lanewise. */
     static FloatVector sigmoid(FloatVector x) {
-        return FloatVector.broadcast(F, 1f).div(exp(x.neg()).add(1f));
+        return x.broadcast(1f).div(exp(x.neg()).add(1f));
     }
 
     /**
@@ -221,7 +220,7 @@ final class ElementwiseVector {
             case EXP -> exp(x);
             case LOG -> log(x);
             case SQRT -> x.sqrt();
-            case RECIPROCAL -> FloatVector.broadcast(F, 1f).div(x);
+            case RECIPROCAL -> x.broadcast(1f).div(x);
             case TANH -> tanh(x);
             case ERF -> erf(x);
             case SIGMOID -> sigmoid(x);

@@ -50,7 +50,7 @@ public final class Softmax {
         boolean vec = VectorSupport.available();
         ctx.parallelFor(k, Math.max(1, StridedWalk.GRAIN_ELEMENTS / n), (s, e) -> {
             for (int i = s; i < e; i++) {
-                if (vec) SoftmaxVector.row(xd, off + i * n, y, i * n, n, log);
+                if (vec) SoftmaxVector.PREFERRED.row(xd, off + i * n, y, i * n, n, log);
                 else SoftmaxReference.row(xd, off + i * n, y, i * n, n, log);
             }
         });

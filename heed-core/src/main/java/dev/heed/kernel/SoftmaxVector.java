@@ -6,14 +6,35 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API softmax rows: max; exp(x - max) with a blocked sum; scale (or subtract log-sum). */
-final class SoftmaxVector {
-    private SoftmaxVector() {}
+abstract sealed class SoftmaxVector permits SoftmaxVector.W64, SoftmaxVector.W128, SoftmaxVector.W256, SoftmaxVector.W512 {
 
-    static final VectorSpecies<Float> F = VectorShapes.F;
-    private static final int L = F.length();
+    /** The rows at the CPU's preferred width ({@link VectorShapes#F}). */
+    static final SoftmaxVector PREFERRED = of(VectorShapes.F.vectorBitSize());
+
+    /**
+     * The rows at {@code bits} = 64, 128, 256 or 512 (wider requests get 512, narrower 64), each width on any machine.
+     * As in {@link NormsVector}, production loads only the preferred subclass, so {@link #species()} is one JIT
+     * constant.
+     */
+    static SoftmaxVector of(int bits) {
+        if (bits >= 512) return W512.KERNELS;
+        if (bits >= 256) return W256.KERNELS;
+        if (bits >= 128) return W128.KERNELS;
+        return W64.KERNELS;
+    }
+
+    /** The float species of this width (a static final constant of each subclass). */
+    abstract VectorSpecies<Float> species();
+
+    @Override
+    public String toString() {
+        return "SoftmaxVector(" + species().vectorBitSize() + " bits)";
+    }
 
     /** Max of a non-empty run (NaN if any element is NaN), with a constant vector operator so it stays intrinsified. */
-    static float rowMax(float[] x, int xo, int n) {
+    float rowMax(float[] x, int xo, int n) {
+        VectorSpecies<Float> F = species();
+        int L = F.length();
         FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = 0, bound = F.loopBound(n);
         for (; i < bound; i += L) acc = acc.max(FloatVector.fromArray(F, x, xo + i));
@@ -23,7 +44,9 @@ final class SoftmaxVector {
     }
 
     /** One row of {@code n}: {@code y[yo..] = softmax(x[xo..])} (or log-softmax). */
-    static void row(float[] x, int xo, float[] y, int yo, int n, boolean log) {
+    void row(float[] x, int xo, float[] y, int yo, int n, boolean log) {
+        VectorSpecies<Float> F = species();
+        int L = F.length();
         float max = rowMax(x, xo, n);
         FloatVector mv = FloatVector.broadcast(F, max);
         double sum = 0;
@@ -52,5 +75,29 @@ final class SoftmaxVector {
             for (; i < bound; i += L) FloatVector.fromArray(F, y, yo + i).mul(inv).intoArray(y, yo + i);
             for (; i < n; i++) y[yo + i] *= inv.lane(0);
         }
+    }
+
+    static final class W64 extends SoftmaxVector {
+        static final SoftmaxVector KERNELS = new W64();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
+        @Override VectorSpecies<Float> species() { return S; }
+    }
+
+    static final class W128 extends SoftmaxVector {
+        static final SoftmaxVector KERNELS = new W128();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
+        @Override VectorSpecies<Float> species() { return S; }
+    }
+
+    static final class W256 extends SoftmaxVector {
+        static final SoftmaxVector KERNELS = new W256();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+        @Override VectorSpecies<Float> species() { return S; }
+    }
+
+    static final class W512 extends SoftmaxVector {
+        static final SoftmaxVector KERNELS = new W512();
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+        @Override VectorSpecies<Float> species() { return S; }
     }
 }

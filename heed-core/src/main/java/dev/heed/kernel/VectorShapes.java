@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API species used by the fast kernels. Loaded only when {@link VectorSupport#available()}.
- * {@link NormsVector}, {@link ReductionsVector} (and the attention tile kernels) take their width as a subclass
+ * {@link NormsVector}, {@link ReductionsVector}, {@link SoftmaxVector} (and the attention tile kernels) take their width as a subclass
  * constant instead, {@code of(bits)} for 64…512 bits, so their tests run every width on any machine; the other
  * kernels use {@link #F}.
  */

@@ -267,7 +267,7 @@ public final class TextEncoder implements AutoCloseable {
                     + (hidden == null ? " missing" : hidden.shape().toString()) + " for input_ids[" + b + ", " + l
                     + "]: expected [" + b + ", " + l + ", D]");
         }
-        return Pooling.pool(card, hidden.toFloatArray(), feeds.get(ATTENTION_MASK).toLongArray(), b, l, hidden.dim(2));
+        return TokenPooling.pool(card, hidden.toFloatArray(), feeds.get(ATTENTION_MASK).toLongArray(), b, l, hidden.dim(2));
     }
 
     /** input_ids, attention_mask (and token_type_ids if declared), each [B, L] int64, padded to the longest. */

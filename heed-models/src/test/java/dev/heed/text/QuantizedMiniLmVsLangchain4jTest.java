@@ -111,7 +111,7 @@ class QuantizedMiniLmVsLangchain4jTest {
             FloatBuffer fb = ((OnnxTensor) r.get("last_hidden_state").orElseThrow()).getFloatBuffer();
             float[] hidden = new float[fb.remaining()];
             fb.get(hidden);
-            return Pooling.meanNormalised(hidden, mask, 1, l, hidden.length / l).getFirst();
+            return TokenPooling.meanNormalised(hidden, mask, 1, l, hidden.length / l).getFirst();
         }
     }
 

@@ -27,16 +27,6 @@ public record RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, M
         captured = captured == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(captured));
     }
 
-    /** Outputs, timings and captured attention; no captured values. */
-    public RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, Map<String, Tensor> attention) {
-        this(outputs, profile, attention, Map.of());
-    }
-
-    /** Outputs and timings, no captured attention. */
-    public RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile) {
-        this(outputs, profile, Map.of(), Map.of());
-    }
-
     /** Wall-clock time of one node in one run. */
     public record NodeTiming(String node, String opType, long nanos) {}
 }

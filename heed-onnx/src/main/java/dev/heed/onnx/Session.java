@@ -72,8 +72,8 @@ public final class Session implements AutoCloseable {
         try {
             GraphState g = new GraphState(c.order(), c.ops(), c.constants(), outputs.stream().map(ValueInfo::name).toList(),
                     c.staticShapes(), c.ranks(), n -> (int) model.opsetFor(n.domain()), ctx);
-            Optimizer optimizer = Optimizer.standard(options.constantFolding(), options.attentionFusion(), options.attention(),
-                    options.graphFusion());
+            Optimizer optimizer = Optimizer.standard(registry, options.constantFolding(), options.attentionFusion(),
+                    options.attention(), options.graphFusion());
             this.optimization = optimizer.optimize(g);
             this.graphFusions = Optimizer.counts(optimization, Optimizer.GRAPH_FUSIONS);
             this.plan = ExecutionPlan.build(g, inputs.names());

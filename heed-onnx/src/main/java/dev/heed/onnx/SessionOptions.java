@@ -35,20 +35,9 @@ public record SessionOptions(ExecutionOptions execution, boolean profile, boolea
         }
     }
 
-    /** The first six options; graph fusion on. */
-    public SessionOptions(ExecutionOptions execution, boolean profile, boolean constantFolding,
-                          boolean attentionFusion, boolean captureAttention, AttentionImpl attention) {
-        this(execution, profile, constantFolding, attentionFusion, captureAttention, attention, true);
-    }
-
-    /** The first three options; fusion on, capture off, automatic kernel choice. */
-    public SessionOptions(ExecutionOptions execution, boolean profile, boolean constantFolding) {
-        this(execution, profile, constantFolding, true, false, AttentionImpl.AUTO, true);
-    }
-
     /** Default execution options, no profile, constant folding, attention fusion and graph fusion on. */
     public static SessionOptions defaults() {
-        return new SessionOptions(ExecutionOptions.defaults(), false, true);
+        return new SessionOptions(ExecutionOptions.defaults(), false, true, true, false, AttentionImpl.AUTO, true);
     }
 
     public SessionOptions withExecution(ExecutionOptions e) {

@@ -2,6 +2,7 @@ package dev.heed.onnx.optimize;
 
 import dev.heed.onnx.ir.Node;
 import dev.heed.onnx.ops.Op;
+import dev.heed.onnx.ops.OpRegistry;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,7 +14,7 @@ import java.util.Set;
  * Load-time constant folding (pass {@value #NAME}). A node runs once, at load time, when every input it reads is a
  * constant (initializer or folded output). {@code Shape} and {@code Size} also fold when their input's shape is
  * statically known — from a graph input with only fixed dimensions, a constant, or through shape-preserving unary
- * ops — which collapses the Shape → Gather → Unsqueeze → Concat → Reshape chains exporters emit into a constant
+ * ops (the ops the registry flags, {@link OpRegistry#isShapePreserving}) — which collapses the Shape → Gather → Unsqueeze → Concat → Reshape chains exporters emit into a constant
  * shape.
  *
  * <p>A node whose op fails while folding (a malformed node, a shape that does not fit) is simply not folded: it
@@ -21,7 +22,7 @@ import java.util.Set;
  * whether a model opens.
  *
  * <pre>{@code
- * Map<String, Integer> did = new ConstantFolder().apply(state);   // {folded=41}
+ * Map<String, Integer> did = new ConstantFolder(OpRegistry.standard()).apply(state);   // {folded=41}
  * }</pre>
  */
 final class ConstantFolder implements GraphPass {
@@ -29,10 +30,13 @@ final class ConstantFolder implements GraphPass {
     /** Ops whose output is not a function of their inputs alone: never folded. */
     private static final Set<String> NONDETERMINISTIC = Set.of("RandomNormal", "RandomUniform", "RandomNormalLike",
             "RandomUniformLike", "Multinomial", "Bernoulli");
-    /** Unary ops whose output shape equals their first input's shape. */
-    private static final Set<String> SHAPE_PRESERVING = Set.of("Identity", "Cast", "Relu", "Sigmoid", "Tanh", "Erf",
-            "Neg", "Abs", "Exp", "Log", "Sqrt", "Not", "Softmax", "LogSoftmax", "LeakyRelu", "Gelu", "Reciprocal",
-            "HardSigmoid", "HardSwish", "Softplus", "Elu", "Selu", "Clip", "Floor", "Ceil", "Round", "Sin", "Cos");
+    /** Says which ops keep their first input's shape ({@link OpRegistry#isShapePreserving}). */
+    private final OpRegistry registry;
+
+    /** A folder that propagates static shapes through the ops {@code registry} flags as shape-preserving. */
+    ConstantFolder(OpRegistry registry) {
+        this.registry = registry;
+    }
 
     @Override
     public String name() {
@@ -50,7 +54,7 @@ final class ConstantFolder implements GraphPass {
             Tensor[] out = args == null ? null : tryRun(g.op(node), g, node, args);
             if (out == null) {
                 remaining.add(node);
-                if (SHAPE_PRESERVING.contains(node.opType()) && node.domain().isEmpty() && !node.inputs().isEmpty()
+                if (registry.isShapePreserving(node.domain(), node.opType()) && !node.inputs().isEmpty()
                         && shapes.containsKey(node.input(0)) && !node.outputs().isEmpty()) {
                     shapes.put(node.outputs().get(0), shapes.get(node.input(0)));
                 }

@@ -22,7 +22,7 @@ import java.util.function.ToIntFunction;
  *
  * <pre>{@code
  * GraphState g = new GraphState(order, ops, constants, outputNames, staticShapes, declaredRanks, opsetOf, ctx);
- * List<PassReport> did = Optimizer.standard(true, true, AttentionImpl.AUTO, true).optimize(g);
+ * List<PassReport> did = Optimizer.standard(OpRegistry.standard(), true, true, AttentionImpl.AUTO, true).optimize(g);
  * g.nodes();   // what the ExecutionPlan schedules
  * }</pre>
  */
@@ -62,9 +62,6 @@ public final class GraphState {
 
     /** The graph outputs, in model order. */
     public List<String> outputs() { return outputs; }
-
-    /** The graph outputs as a set: values no fusion may hide. */
-    public Set<String> outputSet() { return outputSet; }
 
     /** Values whose shape is known before any run (fully static graph inputs). */
     public Map<String, int[]> staticShapes() { return staticShapes; }

@@ -1,6 +1,7 @@
 package dev.heed.onnx.optimize;
 
 import dev.heed.attention.AttentionImpl;
+import dev.heed.onnx.ops.OpRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,7 @@ import java.util.Set;
  * {@value #DOMAIN} and sits where its pattern's last node was, so the order stays topological.
  *
  * <pre>{@code
- * Optimizer o = Optimizer.standard(true, true, AttentionImpl.AUTO, true);
+ * Optimizer o = Optimizer.standard(OpRegistry.standard(), true, true, AttentionImpl.AUTO, true);
  * for (PassReport r : o.optimize(state)) System.out.println(r);   // "layer-norm: 245 -> 141 nodes {layer_norm=13}"
  * }</pre>
  */
@@ -47,14 +48,15 @@ public final class Optimizer {
     /**
      * The standard pass list, minus what is switched off.
      *
+     * @param registry  the op table the model was compiled against; its shape-preserving flags guide constant folding
      * @param attention the kernel fused attention nodes run
      */
-    public static Optimizer standard(boolean constantFolding, boolean attentionFusion, AttentionImpl attention,
+    public static Optimizer standard(OpRegistry registry, boolean constantFolding, boolean attentionFusion, AttentionImpl attention,
                                      boolean graphFusion) {
         List<GraphPass> p = new ArrayList<>();
         p.add(new DeadNodeRemoval());
         if (constantFolding) {
-            p.add(new ConstantFolder());
+            p.add(new ConstantFolder(registry));
             p.add(new DeadNodeRemoval());
         }
         if (attentionFusion) p.add(new AttentionFusion(attention));
@@ -66,11 +68,6 @@ public final class Optimizer {
             p.add(new QuantizedLinearFusion());
         }
         return new Optimizer(p);
-    }
-
-    /** The pass names, in order. */
-    public List<String> passNames() {
-        return passes.stream().map(GraphPass::name).toList();
     }
 
     /** Runs every pass over {@code graph} in order; one report per pass. */

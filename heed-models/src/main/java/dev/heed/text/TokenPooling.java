@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Sentence pooling of token vectors: masked mean (sentence-transformers' "mean") or the first token ("cls", bge),
+ * Sentence pooling of token vectors (not the kernel package's spatial {@code Pooling}): masked mean (sentence-transformers' "mean") or the first token ("cls", bge),
  * then L2 normalisation, accumulated in float64. Cost: {@code B·L·D} adds, negligible next to the model.
  */
-final class Pooling {
-    private Pooling() {}
+final class TokenPooling {
+    private TokenPooling() {}
 
     /** Pools as {@code card} says: masked mean or the first token ([CLS]), then L2 normalisation if asked. */
     static List<float[]> pool(ModelCard card, float[] hidden, long[] mask, int b, int l, int d) {
