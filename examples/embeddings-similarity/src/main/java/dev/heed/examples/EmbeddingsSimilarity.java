@@ -1,5 +1,6 @@
 package dev.heed.examples;
 
+import dev.heed.text.ModelCatalog;
 import dev.heed.text.TextEncoder;
 import dev.heed.text.TextEncoderOptions;
 import java.nio.file.Path;
@@ -22,5 +23,10 @@ public final class EmbeddingsSimilarity {
             if (!(sim > other)) throw new AssertionError("the related pair should be the more similar one");
         }
         // README:end
+        try (TextEncoder byName = ModelCatalog.open("all-minilm-l6-v2", TextEncoderOptions.defaults(cache))) {
+            float[] q = byName.embedQuery("how do magnets work");      // the card's query prefix (e5: "query: "), then embed
+            float[] p = byName.embedPassage("Magnets attract iron.");  // the card's passage prefix (e5: "passage: ")
+            System.out.printf("query vs passage %.3f%n", TextEncoder.cosine(q, p));
+        }
     }
 }
