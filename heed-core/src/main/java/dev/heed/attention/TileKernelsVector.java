@@ -13,78 +13,16 @@ import jdk.incubator.vector.VectorSpecies;
  * × 4 output vectors, and the softmax statistics are lane-wise. {@link #exp2} is the base-2 exponential of the
  * flash softmax ({@link #exp} the natural one of the exact kernel). Loaded only when {@code VectorSupport.available()}.
  */
-abstract sealed class TileKernelsVector implements TileKernels
-        permits TileKernelsVector.W64, TileKernelsVector.W128, TileKernelsVector.W256, TileKernelsVector.W512 {
-    /** The kernels at the CPU's preferred vector width (the widest it runs natively, 512 bits at most). */
-    static final TileKernelsVector INSTANCE = of(FloatVector.SPECIES_PREFERRED.vectorBitSize());
+final class TileKernelsVector implements TileKernels {
+    static final TileKernelsVector INSTANCE = new TileKernelsVector();
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int LN = F.length();
 
-    /**
-     * The kernels at {@code bits} = 64, 128, 256 or 512 (wider requests get 512, narrower 64). Every width runs on
-     * every machine (widths the CPU lacks run slowly, in the Vector API's Java fallback), so the tests exercise the
-     * 4-, 8- and 16-lane code paths and tails anywhere.
-     */
-    static TileKernelsVector of(int bits) {
-        // each width's instance is read from a field typed TileKernelsVector, so only the width used gets loaded
-        // (a `new W512()` here would make the verifier load all four, and the JIT could no longer prove species()
-        // has one implementation)
-        if (bits >= 512) return W512.KERNELS;
-        if (bits >= 256) return W256.KERNELS;
-        if (bits >= 128) return W128.KERNELS;
-        return W64.KERNELS;
-    }
-
-    /**
-     * The float species of this width. Each subclass returns a static final constant and production code loads
-     * one subclass only ({@link #INSTANCE}), so the JIT devirtualises the call and sees a constant species, as
-     * with the static final species this class had before.
-     */
-    abstract VectorSpecies<Float> species();
-
-    /** The vector constants of {@link #exp2(FloatVector, Exp2Constants)} at this width (static finals of the subclass). */
-    abstract Exp2Constants exp2Constants();
-
-    @Override
-    public String toString() {
-        return "TileKernelsVector(" + species().vectorBitSize() + " bits, " + species().length() + " lanes)";
-    }
-
-    static final class W64 extends TileKernelsVector {
-        static final TileKernelsVector KERNELS = new W64();
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_64;
-        private static final Exp2Constants K = Exp2Constants.of(S);
-        @Override VectorSpecies<Float> species() { return S; }
-        @Override Exp2Constants exp2Constants() { return K; }
-    }
-
-    static final class W128 extends TileKernelsVector {
-        static final TileKernelsVector KERNELS = new W128();
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
-        private static final Exp2Constants K = Exp2Constants.of(S);
-        @Override VectorSpecies<Float> species() { return S; }
-        @Override Exp2Constants exp2Constants() { return K; }
-    }
-
-    static final class W256 extends TileKernelsVector {
-        static final TileKernelsVector KERNELS = new W256();
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-        private static final Exp2Constants K = Exp2Constants.of(S);
-        @Override VectorSpecies<Float> species() { return S; }
-        @Override Exp2Constants exp2Constants() { return K; }
-    }
-
-    static final class W512 extends TileKernelsVector {
-        static final TileKernelsVector KERNELS = new W512();
-        private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
-        private static final Exp2Constants K = Exp2Constants.of(S);
-        @Override VectorSpecies<Float> species() { return S; }
-        @Override Exp2Constants exp2Constants() { return K; }
-    }
+    private TileKernelsVector() {}
 
     @Override
     public void scores(float[] q, int qOff, int ldq, int rows, int e, float[] kt, int ktOff, int ldk, int cols,
                        float[] s, int sOff, int lds) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
             int q0 = qOff + r * ldq, q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq;
@@ -186,8 +124,6 @@ abstract sealed class TileKernelsVector implements TileKernels
     @Override
     public void accumulate(float[] p, int pOff, int ldp, int rows, int n, float[] v, int vOff, int ldv, int ev,
                            float[] o, int oOff, int ldo) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
             int p0 = pOff + r * ldp, p1 = p0 + ldp, p2 = p1 + ldp, p3 = p2 + ldp;
@@ -276,8 +212,6 @@ abstract sealed class TileKernelsVector implements TileKernels
 
     @Override
     public float max(float[] a, int off, int n) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
         int i = 0;
         float m = Float.NEGATIVE_INFINITY;
         if (n >= LN) {
@@ -291,15 +225,13 @@ abstract sealed class TileKernelsVector implements TileKernels
 
     @Override
     public float expSum(float[] a, int off, int n, float m) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
         int i = 0;
         float sum = 0;
         if (n >= LN) {
             FloatVector mv = FloatVector.broadcast(F, m);
             FloatVector acc = FloatVector.zero(F);
             for (; i + LN <= n; i += LN) {
-                FloatVector x = exp(FloatVector.fromArray(F, a, off + i).sub(mv), F);
+                FloatVector x = exp(FloatVector.fromArray(F, a, off + i).sub(mv));
                 x.intoArray(a, off + i);
                 acc = acc.add(x);
             }
@@ -326,34 +258,23 @@ abstract sealed class TileKernelsVector implements TileKernels
      * against Math.pow in TileKernelsExp2Test); for -127 &lt; x &lt; -126 the result is subnormal-range with an
      * absolute error below 2^-126; x ≤ -127 and -inf give exactly +0; NaN stays NaN.
      */
-    static FloatVector exp2(FloatVector x, Exp2Constants k) {
-        FloatVector xc = x.blend(k.min(), x.compare(VectorOperators.LT, k.min())); // cheaper than max(); NaN stays NaN
-        FloatVector t = xc.add(k.magic());             // round(x) in the low mantissa bits
-        FloatVector f = xc.sub(t.sub(k.magic()));      // x - round(x), in [-1/2, 1/2]
-        FloatVector p = k.e6().fma(f, k.e5()).fma(f, k.e4()).fma(f, k.e3()).fma(f, k.e2()).fma(f, k.e1()).fma(f, k.one());
+    static FloatVector exp2(FloatVector x) {
+        FloatVector xc = x.blend(V_EXP2_MIN, x.compare(VectorOperators.LT, V_EXP2_MIN)); // cheaper than max(); NaN stays NaN
+        FloatVector t = xc.add(V_MAGIC);               // round(x) in the low mantissa bits
+        FloatVector f = xc.sub(t.sub(V_MAGIC));        // x - round(x), in [-1/2, 1/2]
+        FloatVector p = V_E2_6.fma(f, V_E2_5).fma(f, V_E2_4).fma(f, V_E2_3).fma(f, V_E2_2).fma(f, V_E2_1).fma(f, V_ONE);
         // (bits(t) << 23) == round(x) << 23 because the magic's own low 9 bits are 0
         jdk.incubator.vector.IntVector e = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
         return p.reinterpretAsInts().add(e).reinterpretAsFloats();
     }
 
-    /** {@link #exp2(FloatVector, Exp2Constants)} at x's width (for tests; the kernels pass their width's constants). */
-    static FloatVector exp2(FloatVector x) {
-        return exp2(x, of(x.species().vectorBitSize()).exp2Constants());
-    }
-
-    /**
-     * The constants of {@link #exp2} as vectors of one width: fewer Vector API calls per exp2, which keeps the fused
-     * kernels under C2's inlining node budget (past it, calls are not inlined and every vector is boxed). A record,
-     * so its final fields are trusted constants once the JIT sees the (static final) instance.
-     */
-    record Exp2Constants(FloatVector e1, FloatVector e2, FloatVector e3, FloatVector e4, FloatVector e5, FloatVector e6,
-                         FloatVector one, FloatVector magic, FloatVector min) {
-        static Exp2Constants of(VectorSpecies<Float> f) {
-            return new Exp2Constants(FloatVector.broadcast(f, E2_1), FloatVector.broadcast(f, E2_2), FloatVector.broadcast(f, E2_3),
-                    FloatVector.broadcast(f, E2_4), FloatVector.broadcast(f, E2_5), FloatVector.broadcast(f, E2_6),
-                    FloatVector.broadcast(f, 1f), FloatVector.broadcast(f, 12582912f), FloatVector.broadcast(f, EXP2_MIN));
-        }
-    }
+    // the constants as vectors: fewer Vector API calls per exp2, which keeps the fused kernels under C2's
+    // inlining node budget (past it, calls are not inlined and every vector is boxed)
+    private static final FloatVector V_E2_1 = FloatVector.broadcast(F, E2_1), V_E2_2 = FloatVector.broadcast(F, E2_2),
+            V_E2_3 = FloatVector.broadcast(F, E2_3), V_E2_4 = FloatVector.broadcast(F, E2_4),
+            V_E2_5 = FloatVector.broadcast(F, E2_5), V_E2_6 = FloatVector.broadcast(F, E2_6),
+            V_ONE = FloatVector.broadcast(F, 1f), V_MAGIC = FloatVector.broadcast(F, 12582912f),
+            V_EXP2_MIN = FloatVector.broadcast(F, EXP2_MIN);
 
     private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     private static final float MAGIC = 12582912f; // 1.5·2^23: adding it rounds to an integer in the low mantissa bits
@@ -366,7 +287,7 @@ abstract sealed class TileKernelsVector implements TileKernels
      * polynomial for e^r, 2^n built in the exponent bits. Faster than {@code VectorOperators.EXP}, which
      * handles the full range.
      */
-    static FloatVector exp(FloatVector x, VectorSpecies<Float> F) {
+    static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(EXP_MIN);
         FloatVector t = xc.fma(LOG2E, MAGIC);
         FloatVector n = t.sub(MAGIC);
@@ -386,8 +307,6 @@ abstract sealed class TileKernelsVector implements TileKernels
 
     @Override
     public void scale(float[] a, int off, int n, float f) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
         int i = 0;
         FloatVector fv = FloatVector.broadcast(F, f);
         for (; i + LN <= n; i += LN) FloatVector.fromArray(F, a, off + i).mul(fv).intoArray(a, off + i);
@@ -396,13 +315,11 @@ abstract sealed class TileKernelsVector implements TileKernels
 
     @Override
     public void eluPlusOne(float[] a, int off, int n) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
         int i = 0;
         FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f);
         for (; i + LN <= n; i += LN) {
             FloatVector x = FloatVector.fromArray(F, a, off + i);
-            FloatVector neg = exp(x.min(zero), F);
+            FloatVector neg = exp(x.min(zero));
             x.add(one).blend(neg, x.compare(VectorOperators.LE, 0f)).intoArray(a, off + i);
         }
         if (i < n) FeatureMap.ELU_PLUS_ONE.apply(a, off + i, n - i);
@@ -410,8 +327,6 @@ abstract sealed class TileKernelsVector implements TileKernels
 
     @Override
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
         int i = 0;
         FloatVector av = FloatVector.broadcast(F, alpha);
         for (; i + LN <= n; i += LN) {
@@ -422,8 +337,6 @@ abstract sealed class TileKernelsVector implements TileKernels
 
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
         int i = 0;
         float s = 0;
         if (n >= LN) {
@@ -438,9 +351,11 @@ abstract sealed class TileKernelsVector implements TileKernels
     // ---- query-lane kernels of flash attention: G = 4 vectors of queries ----------------------------------------
 
     /** Queries per group: 4 vectors (64 lanes with AVX-512). */
+    static final int G = 4 * LN;
+
     @Override
     public int queryLanes() {
-        return 4 * species().length();
+        return G;
     }
 
     /**
@@ -452,9 +367,6 @@ abstract sealed class TileKernelsVector implements TileKernels
      */
     @Override
     public void scoresT(float[] qt, int e, float[] k, int kOff, int ldk, int keys, float[] st, float[] colMax) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
-        int G = 4 * LN;
         FloatVector t0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), t1 = t0, t2 = t0, t3 = t0;
         int j = 0;
         for (; j + 4 <= keys; j += 4) {
@@ -502,9 +414,6 @@ abstract sealed class TileKernelsVector implements TileKernels
 
     @Override
     public void colMaxT(float[] st, int keys, float[] colMax) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
-        int G = 4 * LN;
         FloatVector t0 = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), t1 = t0, t2 = t0, t3 = t0;
         for (int sp = 0, end = keys * G; sp < end; sp += G) {
             t0 = t0.max(FloatVector.fromArray(F, st, sp));
@@ -522,16 +431,12 @@ abstract sealed class TileKernelsVector implements TileKernels
      */
     @Override
     public void exp2T(float[] st, int keys, float[] mSafe, float[] alpha, float[] l) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
-        int G = 4 * LN;
-        Exp2Constants k = exp2Constants();
         for (int c = 0; c < G; c += 2 * LN) {
             FloatVector n0 = FloatVector.fromArray(F, mSafe, c), n1 = FloatVector.fromArray(F, mSafe, c + LN);
             FloatVector s0 = FloatVector.zero(F), s1 = s0;
             for (int sp = c, end = keys * G; sp < end; sp += G) {
-                FloatVector p0 = exp2(FloatVector.fromArray(F, st, sp).sub(n0), k);
-                FloatVector p1 = exp2(FloatVector.fromArray(F, st, sp + LN).sub(n1), k);
+                FloatVector p0 = exp2(FloatVector.fromArray(F, st, sp).sub(n0));
+                FloatVector p1 = exp2(FloatVector.fromArray(F, st, sp + LN).sub(n1));
                 p0.intoArray(st, sp);
                 p1.intoArray(st, sp + LN);
                 s0 = s0.add(p0);
@@ -550,9 +455,6 @@ abstract sealed class TileKernelsVector implements TileKernels
     @Override
     public void accumulateT(float[] st, int rows, int keys, float[] v, int vOff, int ldv, int ev, float[] alpha,
                             float[] o, int ldo) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
-        int G = 4 * LN;
         int i = 0;
         for (; i + 4 <= rows; i += 4) {
             int o0 = i * ldo, o1 = o0 + ldo, o2 = o1 + ldo, o3 = o2 + ldo;
@@ -599,13 +501,13 @@ abstract sealed class TileKernelsVector implements TileKernels
                 }
                 a0.intoArray(o, o0 + c); a1.intoArray(o, o1 + c); a2.intoArray(o, o2 + c); a3.intoArray(o, o3 + c);
             }
-            if (c < ev) scalarAccumulateT(st, G, i, i + 4, keys, v, vOff, ldv, c, ev, alpha, o, ldo);
+            if (c < ev) scalarAccumulateT(st, i, i + 4, keys, v, vOff, ldv, c, ev, alpha, o, ldo);
         }
-        if (i < rows) scalarAccumulateT(st, G, i, rows, keys, v, vOff, ldv, 0, ev, alpha, o, ldo);
+        if (i < rows) scalarAccumulateT(st, i, rows, keys, v, vOff, ldv, 0, ev, alpha, o, ldo);
     }
 
     /** Rows [i0, i1) and output columns [c0, c1) of {@link #accumulateT}. */
-    private static void scalarAccumulateT(float[] st, int G, int i0, int i1, int keys, float[] v, int vOff, int ldv, int c0,
+    private static void scalarAccumulateT(float[] st, int i0, int i1, int keys, float[] v, int vOff, int ldv, int c0,
                                           int c1, float[] alpha, float[] o, int ldo) {
         for (int i = i0; i < i1; i++) {
             int or = i * ldo;
@@ -620,9 +522,6 @@ abstract sealed class TileKernelsVector implements TileKernels
 
     @Override
     public void addKeyBiasT(float[] st, int keys, float[] bias, int bOff, float f) {
-        VectorSpecies<Float> F = species();
-        int LN = F.length();
-        int G = 4 * LN;
         for (int j = 0; j < keys; j++) {
             FloatVector x = FloatVector.broadcast(F, f * bias[bOff + j]);
             int sp = j * G;
