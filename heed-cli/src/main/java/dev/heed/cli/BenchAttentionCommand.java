@@ -10,12 +10,14 @@ import dev.heed.exec.ExecutionOptions;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,6 +43,8 @@ public final class BenchAttentionCommand implements Callable<Integer> {
     static final long ROUND_NANOS = 200_000_000L;
     /** Relative difference of consecutive warm-up medians taken as steady. */
     static final double STEADY = 0.05;
+    /** A warm-up round holds at least this many calls (slow calls make long rounds, which gives the JIT time). */
+    static final int ROUND_CALLS = 10;
 
     enum Impl { exact, flash, linear }
 
@@ -132,7 +136,7 @@ public final class BenchAttentionCommand implements Callable<Integer> {
             double median = sorted[sorted.length / 2] * 1e-9;
             double flops = flops(ai, batch, heads, seq, s, dim, causal);
             out.printf(Locale.ROOT, "  warm-up %.1f s, %d calls, %s%n", w.nanos() / 1e9, w.calls(),
-                    w.steady() ? "steady (two 0.2 s rounds within 5%)" : "not steady after 10× --warmup-ms; figures may drift");
+                    w.steady() ? "steady (two rounds of >= 0.2 s and >= 10 calls within 5%, no JIT compilation in the last)" : "not steady after 10× --warmup-ms; figures may drift");
             out.printf(Locale.ROOT, "  median %.3f ms over %d calls (p10 %.3f, p90 %.3f)  %.1f GFLOP/s%n", median * 1e3, sorted.length,
                     sorted[sorted.length / 10] / 1e6, sorted[sorted.length * 9 / 10] / 1e6, flops / median * 1e-9);
             out.printf(Locale.ROOT, "  GFLOP/s counts %s%n", ai == AttentionImpl.LINEAR
@@ -160,31 +164,46 @@ public final class BenchAttentionCommand implements Callable<Integer> {
     record Warmup(long nanos, long calls, boolean steady) {}
 
     /**
-     * Calls {@code call} for at least {@code minNanos} (and at least once), in rounds of {@link #ROUND_NANOS}; stops
-     * once that time is over and two consecutive rounds' medians differ by less than {@link #STEADY}, or after
-     * 10 × {@code minNanos} (with a minimum of two rounds).
+     * Calls {@code call} for at least {@code minNanos}, in rounds of at least {@link #ROUND_NANOS} and
+     * {@link #ROUND_CALLS} calls; stops once that time is over, two consecutive rounds' medians differ by less than
+     * {@link #STEADY} and the JIT compiled nothing during the last round (a kernel still running in the interpreter or
+     * in C1 can look steady for a few slow calls: at L = 128 a causal flash call took 145 ms there, 0.3 ms once
+     * compiled), or after 10 × {@code minNanos} (with a minimum of two rounds).
      */
     static Warmup warmUp(Runnable call, long minNanos) {
+        return warmUp(call, minNanos, BenchAttentionCommand::jitMillis);
+    }
+
+    /** {@link #warmUp(Runnable, long)} with the JIT's total compilation time in ms ({@code -1}: unknown) supplied. */
+    static Warmup warmUp(Runnable call, long minNanos, LongSupplier jitMillis) {
         long start = System.nanoTime(), calls = 0;
         double previous = Double.NaN;
         long limit = Math.max(10 * minNanos, 2 * ROUND_NANOS);
         while (true) {
             List<Long> round = new ArrayList<>();
-            long r0 = System.nanoTime();
+            long r0 = System.nanoTime(), jit0 = jitMillis.getAsLong();
             do {
                 long c0 = System.nanoTime();
                 call.run();
                 round.add(System.nanoTime() - c0);
                 calls++;
-            } while (System.nanoTime() - r0 < ROUND_NANOS);
+            } while (System.nanoTime() - r0 < ROUND_NANOS || round.size() < ROUND_CALLS);
+            long jit1 = jitMillis.getAsLong();
             long[] sorted = round.stream().mapToLong(Long::longValue).sorted().toArray();
             double median = sorted[sorted.length / 2];
             long elapsed = System.nanoTime() - start;
-            boolean steady = !Double.isNaN(previous) && Math.abs(median - previous) <= STEADY * previous;
+            boolean jitQuiet = jit0 < 0 || jit1 == jit0;
+            boolean steady = jitQuiet && !Double.isNaN(previous) && Math.abs(median - previous) <= STEADY * previous;
             if (elapsed >= minNanos && steady) return new Warmup(elapsed, calls, true);
             if (elapsed >= limit) return new Warmup(elapsed, calls, false);
             previous = median;
         }
+    }
+
+    /** Total time the JIT has spent compiling, in ms, or -1 where the JVM does not report it. */
+    private static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     /** The inputs must fit in Java arrays and in half the heap (the rest is for the output and the kernels' scratch). */

@@ -67,6 +67,39 @@ class BenchAttentionCommandTest {
     }
 
     @Test
+    void warmUpWaitsForTheJitToGoQuiet() {
+        // 2 ms calls of a constant duration, as a kernel still in the interpreter looks; the JIT keeps compiling for
+        // the first 150 calls: the warm-up may not call that steady, however alike the rounds are
+        long[] calls = {0};
+        Runnable call = () -> {
+            calls[0]++;
+            long t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < 2_000_000L) Thread.onSpinWait();
+        };
+        BenchAttentionCommand.Warmup w = BenchAttentionCommand.warmUp(call, 200_000_000L, () -> Math.min(calls[0], 150));
+        assertTrue(w.steady(), "steady once the JIT went quiet");
+        assertTrue(w.calls() > 150, "ended after " + w.calls() + " calls, while the JIT was still compiling");
+        // without compilation the same calls are steady after two rounds of at least 0.2 s and 10 calls
+        calls[0] = 0;
+        BenchAttentionCommand.Warmup quiet = BenchAttentionCommand.warmUp(call, 200_000_000L, () -> 7);
+        assertTrue(quiet.steady());
+        assertTrue(quiet.calls() >= 2 * BenchAttentionCommand.ROUND_CALLS && quiet.calls() < w.calls(), "calls " + quiet.calls() + " vs " + w.calls());
+    }
+
+    @Test
+    void slowCallsMakeRoundsOfTenCalls() {
+        // 30 ms calls: a 0.2 s round would hold 7; rounds hold at least ten, so two rounds are 20 calls or more
+        long[] calls = {0};
+        Runnable call = () -> {
+            calls[0]++;
+            long t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < 30_000_000L) Thread.onSpinWait();
+        };
+        BenchAttentionCommand.Warmup w = BenchAttentionCommand.warmUp(call, 0, () -> -1);
+        assertTrue(w.calls() >= 20, "calls " + w.calls());
+    }
+
+    @Test
     void badOptionsAreRejected() {
         assertNotEquals("0", run("--impl", "fast", "--seq", "8")[0]);
         assertNotEquals("0", run("--impl", "flash", "--seq", "0")[0]);

@@ -3,6 +3,7 @@ package dev.heed.kernel;
 import dev.heed.exec.ExecutionContext;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,7 +19,11 @@ final class IntGemmVector {
     private IntGemmVector() {}
 
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(I.length() * 8));
+    /** One byte per int lane; at 4 int lanes (128-bit vectors) that is 32 bits, below the smallest byte vector
+     *  (64 bits), so the bytes are then loaded as a 64-bit vector under a mask of the first four lanes. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, I.length() * 8)));
+    private static final boolean PARTIAL = B.length() > I.length();
+    private static final VectorMask<Byte> FIRST = B.indexInRange(0, I.length());
 
     static int lanes() {
         return I.length();
@@ -85,7 +90,8 @@ final class IntGemmVector {
     }
 
     private static IntVector load(byte[] d, int off, boolean unsigned) {
-        IntVector v = (IntVector) ByteVector.fromArray(B, d, off).convertShape(VectorOperators.B2I, I, 0);
+        ByteVector bytes = PARTIAL ? ByteVector.fromArray(B, d, off, FIRST) : ByteVector.fromArray(B, d, off);
+        IntVector v = (IntVector) bytes.convertShape(VectorOperators.B2I, I, 0);
         return unsigned ? v.and(0xff) : v;
     }
 

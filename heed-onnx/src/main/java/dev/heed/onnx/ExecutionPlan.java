@@ -5,7 +5,7 @@ import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.exec.MemoryBudget;
 import dev.heed.onnx.ir.Node;
-import dev.heed.onnx.ops.FusedAttentionOp;
+import dev.heed.onnx.ops.fused.FusedAttentionOp;
 import dev.heed.onnx.ops.Op;
 import dev.heed.onnx.optimize.GraphState;
 import dev.heed.tensor.Tensor;

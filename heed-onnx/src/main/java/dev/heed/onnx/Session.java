@@ -11,7 +11,6 @@ import dev.heed.onnx.ir.ValueInfo;
 import dev.heed.onnx.ops.OpRegistry;
 import dev.heed.onnx.optimize.GraphState;
 import dev.heed.onnx.optimize.Optimizer;
-import dev.heed.onnx.optimize.PassReport;
 import dev.heed.onnx.reader.OnnxReader;
 import dev.heed.tensor.Tensor;
 import java.io.IOException;

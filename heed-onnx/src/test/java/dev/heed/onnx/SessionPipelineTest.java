@@ -17,7 +17,7 @@ import dev.heed.onnx.ir.ElemType;
 import dev.heed.onnx.ir.Model;
 import dev.heed.onnx.ir.Node;
 import dev.heed.onnx.ops.OpRegistry;
-import dev.heed.onnx.optimize.PassReport;
+import dev.heed.onnx.PassReport;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,7 +3,7 @@ package dev.heed.onnx.optimize;
 import dev.heed.attention.AttentionImpl;
 import dev.heed.onnx.ir.Attribute;
 import dev.heed.onnx.ir.Node;
-import dev.heed.onnx.ops.FusedAttentionOp;
+import dev.heed.onnx.ops.fused.FusedAttentionOp;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.heed.onnx.optimize;
 import dev.heed.kernel.Activation;
 import dev.heed.onnx.ir.Attribute;
 import dev.heed.onnx.ir.Node;
-import dev.heed.onnx.ops.FusedMatMulOp;
+import dev.heed.onnx.ops.fused.FusedMatMulOp;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;

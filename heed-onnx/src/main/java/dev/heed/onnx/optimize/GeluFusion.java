@@ -2,7 +2,7 @@ package dev.heed.onnx.optimize;
 
 import dev.heed.onnx.ir.Attribute;
 import dev.heed.onnx.ir.Node;
-import dev.heed.onnx.ops.FusedGeluOp;
+import dev.heed.onnx.ops.fused.FusedGeluOp;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.heed.onnx.optimize;
 
+import dev.heed.onnx.PassReport;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.onnx.ir.Node;
 import dev.heed.onnx.ops.Op;

@@ -2,7 +2,7 @@ package dev.heed.onnx.optimize;
 
 import dev.heed.onnx.ir.Attribute;
 import dev.heed.onnx.ir.Node;
-import dev.heed.onnx.ops.FusedLayerNormOp;
+import dev.heed.onnx.ops.fused.FusedLayerNormOp;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.heed.onnx.optimize;
 
+import dev.heed.onnx.PassReport;
 import dev.heed.attention.AttentionImpl;
 import dev.heed.onnx.ops.OpRegistry;
 import java.util.ArrayList;

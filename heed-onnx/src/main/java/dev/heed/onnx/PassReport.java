@@ -1,4 +1,4 @@
-package dev.heed.onnx.optimize;
+package dev.heed.onnx;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -8,7 +8,7 @@ import java.util.Map;
  * What one optimiser pass did at load time: the node count before and after, and its counts (e.g.
  * {@code attention: 437 -> 407 nodes {attention=6}}).
  *
- * @param pass   the {@link GraphPass#name()}
+ * @param pass   the name of the optimiser pass
  * @param before nodes to run before the pass
  * @param after  nodes to run after it
  * @param counts what the pass did, by count; empty when it changed nothing

@@ -1,4 +1,4 @@
-package dev.heed.onnx.ops;
+package dev.heed.onnx.ops.fused;
 
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
@@ -6,6 +6,9 @@ import dev.heed.exec.ExecutionContext;
 import dev.heed.kernel.Activation;
 import dev.heed.kernel.Gemm;
 import dev.heed.kernel.PackedMatrix;
+import dev.heed.onnx.ops.Data;
+import dev.heed.onnx.ops.Op;
+import dev.heed.onnx.ops.TensorMemo;
 import dev.heed.onnx.ir.Node;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;

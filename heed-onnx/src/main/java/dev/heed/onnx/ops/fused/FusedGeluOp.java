@@ -1,10 +1,11 @@
-package dev.heed.onnx.ops;
+package dev.heed.onnx.ops.fused;
 
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
 import dev.heed.kernel.Elementwise;
 import dev.heed.kernel.UnaryOp;
+import dev.heed.onnx.ops.Op;
 import dev.heed.onnx.ir.Node;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Tensor;

@@ -1,4 +1,4 @@
-package dev.heed.onnx.ops;
+package dev.heed.onnx.ops.fused;
 
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
@@ -7,6 +7,7 @@ import dev.heed.attention.AttentionImpl;
 import dev.heed.attention.AttentionResult;
 import dev.heed.attention.AttentionSpec;
 import dev.heed.exec.ExecutionContext;
+import dev.heed.onnx.ops.Op;
 import dev.heed.onnx.ir.Node;
 import dev.heed.tensor.DType;
 import dev.heed.tensor.Shape;
