@@ -7,6 +7,7 @@ import dev.heed.tensor.DType;
 import dev.heed.tensor.Storage;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
+import java.util.function.IntBinaryOperator;
 
 /**
  * Index-driven ops.
@@ -195,15 +196,19 @@ final class IndexOps {
             int[] xst = x.strides();
             int[] lineDims = moved.shape().dims();
             int[] c = new int[r];
-            Integer[] order = new Integer[n];
+            int[] order = new int[k];
+            int[] lineBase = {0};
+            // p ranks before q: by value (largest or smallest first), ties by the lower index; a total order, so the
+            // k best and their order are unique
+            IntBinaryOperator rank = (p, q) -> {
+                int base = lineBase[0];
+                int cmp = isFloat ? Float.compare(fv[base + p], fv[base + q]) : Long.compare(lv[base + p], lv[base + q]);
+                if (largest) cmp = -cmp;
+                return cmp != 0 ? cmp : Integer.compare(p, q);
+            };
             for (int line = 0; line < lines; line++) {
-                int base = line * n;
-                for (int i = 0; i < n; i++) order[i] = i;
-                Arrays.sort(order, (p, q) -> {
-                    int cmp = isFloat ? Float.compare(fv[base + p], fv[base + q]) : Long.compare(lv[base + p], lv[base + q]);
-                    if (largest) cmp = -cmp;
-                    return cmp != 0 ? cmp : Integer.compare(p, q);
-                });
+                lineBase[0] = line * n;
+                best(n, k, rank, order);
                 // coordinates of this line in x (axis ax varies): c holds the moved-order coordinates of the other axes
                 long outBase = 0, srcBase = 0;
                 for (int a = 0; a < r - 1; a++) {
@@ -223,6 +228,49 @@ final class IndexOps {
             }
             return new Tensor[] {values, Tensor.ofLongs(outIdx, od)};
         };
+    }
+
+    /**
+     * The {@code k} best of {@code 0 … n-1} under {@code rank} (negative: the first ranks before the second), best
+     * first, into {@code out[0 … k-1]}: a heap of the k best so far whose root is the worst of them, O(n log k),
+     * then emptied worst first from the back.
+     */
+    static void best(int n, int k, IntBinaryOperator rank, int[] out) {
+        if (k == 0) return;
+        int size = 0;
+        for (int i = 0; i < n; i++) {
+            if (size < k) {
+                int at = size++;            // sift up: a parent ranks after (is worse than) its children
+                while (at > 0) {
+                    int parent = (at - 1) >>> 1;
+                    if (rank.applyAsInt(out[parent], i) >= 0) break;
+                    out[at] = out[parent];
+                    at = parent;
+                }
+                out[at] = i;
+            } else if (rank.applyAsInt(i, out[0]) < 0) {
+                siftDown(out, size, i, rank);
+            }
+        }
+        for (int end = size - 1; end > 0; end--) {  // the root is the worst of the heap: it goes last
+            int worst = out[0];
+            siftDown(out, end, out[end], rank);
+            out[end] = worst;
+        }
+    }
+
+    /** Puts {@code x} at the root of the heap {@code h[0 … size-1]} and sifts it down to its place. */
+    private static void siftDown(int[] h, int size, int x, IntBinaryOperator rank) {
+        int at = 0;
+        while (true) {
+            int child = 2 * at + 1;
+            if (child >= size) break;
+            if (child + 1 < size && rank.applyAsInt(h[child + 1], h[child]) > 0) child++;   // the worse child
+            if (rank.applyAsInt(h[child], x) <= 0) break;
+            h[at] = h[child];
+            at = child;
+        }
+        h[at] = x;
     }
 
     private static Op cumSum(Node node, int opset) {
