@@ -78,8 +78,9 @@ public final class Attention {
      * @param out  the destination, contiguous float32 {@code [B, Hq, L, Ev]} on the heap, not null
      * @return a result whose output is {@code out}
      * @throws dev.heed.HeedException as {@link #compute(ExecutionContext, Tensor, Tensor, Tensor, AttentionSpec)}, and
-     *                       {@link dev.heed.ErrorCode#SHAPE_MISMATCH} or {@link dev.heed.ErrorCode#INVALID_ARGUMENT}
-     *                       when {@code out} has the wrong shape or layout or overlaps an input
+     *                       {@link dev.heed.ErrorCode#SHAPE_MISMATCH}, {@link dev.heed.ErrorCode#UNSUPPORTED} or
+     *                       {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code out} has the wrong shape, dtype or
+     *                       layout or shares storage with an input
      */
     public static AttentionResult computeInto(ExecutionContext ctx, Tensor q, Tensor k, Tensor v, AttentionSpec spec,
                                               Tensor out) {

@@ -188,8 +188,9 @@ public final class MemoryBudget {
     // ------------------------------------------------------------------ the run ledger
 
     /**
-     * Runs {@code body} with this ledger as the current run's (a scoped value: the calling thread and the threads it
-     * forks with it), so that {@link #reserve} checks it too.
+     * Runs {@code body} with this ledger as the current run's, so that {@link #reserve} checks it too. The binding is a
+     * scoped value of the calling thread: reservations made on other threads (an {@link ExecutionContext}'s workers)
+     * see only the per-tensor limit.
      *
      * @param <R>  the body's result type
      * @param body the run

@@ -113,8 +113,9 @@ public final class TextEncoder implements AutoCloseable {
      *
      * @param options the cache directory (required), batch size, truncation and execution options
      * @return the encoder; close it to stop its threads
-     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when {@code maxTokens} exceeds the model's 512 positions,
-     *                       {@link ErrorCode#IO} when the cache directory cannot be written or read
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the cache directory is null or {@code maxTokens}
+     *                       exceeds the model's 512 positions, {@link ErrorCode#IO} when the cache directory cannot be
+     *                       written or read
      */
     public static TextEncoder defaultModel(TextEncoderOptions options) {
         if (options.maxTokens() > BundledModel.POSITIONS) {

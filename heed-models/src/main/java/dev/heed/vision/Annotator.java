@@ -51,7 +51,7 @@ public final class Annotator {
     /**
      * The colour of a class (Ultralytics' 20-colour palette, cycling).
      *
-     * @param classId the class id, ≥ 0
+     * @param classId the class id
      * @return the colour
      */
     public static Color colorOf(int classId) {

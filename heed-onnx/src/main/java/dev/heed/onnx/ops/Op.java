@@ -21,7 +21,7 @@ public interface Op {
      * @param ctx    the threads and memory budget of the run
      * @param inputs the inputs, positional as the node lists them; null for a missing optional input
      * @return the outputs in the node's order
-     * @throws dev.heed.HeedException naming the node when the inputs break the operator's rules
+     * @throws dev.heed.HeedException when the inputs break the operator's rules (the Session adds the node's name to the message)
      */
     Tensor[] apply(ExecutionContext ctx, Tensor[] inputs);
 }
