@@ -24,7 +24,16 @@ public final class Attention {
      */
     public static final long AUTO_FLASH_THRESHOLD = 1L << 20;
 
-    /** Attention with default options (scale 1/√E, no mask, AUTO). */
+    /**
+     * Attention with default options (scale 1/√E, no mask, AUTO).
+     *
+     * @param ctx the threads to run on
+     * @param q   queries {@code [B, Hq, L, E]} float32, any layout
+     * @param k   keys {@code [B, Hkv, S, E]} float32, {@code Hq % Hkv == 0}
+     * @param v   values {@code [B, Hkv, S, Ev]} float32
+     * @return the output {@code [B, Hq, L, Ev]}; no weights
+     * @throws dev.heed.HeedException as {@link #compute(ExecutionContext, Tensor, Tensor, Tensor, AttentionSpec)}
+     */
     public static AttentionResult compute(ExecutionContext ctx, Tensor q, Tensor k, Tensor v) {
         return compute(ctx, q, k, v, AttentionSpec.defaults());
     }
@@ -33,6 +42,16 @@ public final class Attention {
      * Computes attention. q {@code [B, Hq, L, E]}, k {@code [B, Hkv, S, E]}, v {@code [B, Hkv, S, Ev]} (any
      * views; float32). Returns the output {@code [B, Hq, L, Ev]} and, when {@link AttentionSpec#captureWeights()},
      * the probabilities {@code [B, Hq, L, S]}.
+     *
+     * @param ctx  the threads to run on
+     * @param q    queries {@code [B, Hq, L, E]} float32, any layout
+     * @param k    keys {@code [B, Hkv, S, E]} float32, {@code Hq % Hkv == 0}
+     * @param v    values {@code [B, Hkv, S, Ev]} float32
+     * @param spec scale, masks, window, implementation, weight capture
+     * @return the output and, when asked for, the weights
+     * @throws dev.heed.HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the shapes break the contract of {@link AttentionSpec},
+     *                       {@link dev.heed.ErrorCode#DTYPE_MISMATCH} for non-float32 inputs, {@link dev.heed.ErrorCode#UNSUPPORTED}
+     *                       for an option the chosen implementation lacks (a window with {@code LINEAR}, say)
      */
     public static AttentionResult compute(ExecutionContext ctx, Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
         return run(ctx, q, k, v, spec, null);
@@ -50,6 +69,18 @@ public final class Attention {
      * Tensor out = Tensor.zeros(DType.FLOAT32, 1, 12, 2048, 64);
      * for (int step = 0; step < steps; step++) Attention.computeInto(ctx, q, k, v, spec, out);
      * }</pre>
+     *
+     * @param ctx  the threads to run on
+     * @param q    queries {@code [B, Hq, L, E]} float32, any layout
+     * @param k    keys {@code [B, Hkv, S, E]} float32, {@code Hq % Hkv == 0}
+     * @param v    values {@code [B, Hkv, S, Ev]} float32
+     * @param spec scale, masks, window, implementation, weight capture
+     * @param out  the destination, contiguous float32 {@code [B, Hq, L, Ev]} on the heap, not null
+     * @return a result whose output is {@code out}
+     * @throws dev.heed.HeedException as {@link #compute(ExecutionContext, Tensor, Tensor, Tensor, AttentionSpec)}, and
+     *                       {@link dev.heed.ErrorCode#SHAPE_MISMATCH}, {@link dev.heed.ErrorCode#UNSUPPORTED} or
+     *                       {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code out} has the wrong shape, dtype or
+     *                       layout or shares storage with an input
      */
     public static AttentionResult computeInto(ExecutionContext ctx, Tensor q, Tensor k, Tensor v, AttentionSpec spec,
                                               Tensor out) {
@@ -69,7 +100,15 @@ public final class Attention {
         };
     }
 
-    /** The implementation {@code AUTO} resolves to for these inputs (others resolve to themselves). */
+    /**
+     * The implementation {@code AUTO} resolves to for these inputs (others resolve to themselves): {@code FLASH} when
+     * {@code L·S ≥ }{@link #AUTO_FLASH_THRESHOLD}, {@code EXACT} below.
+     *
+     * @param impl the requested implementation
+     * @param q    queries {@code [B, Hq, L, E]}
+     * @param k    keys {@code [B, Hkv, S, E]}
+     * @return the implementation that runs, never {@code AUTO}
+     */
     public static AttentionImpl resolve(AttentionImpl impl, Tensor q, Tensor k) {
         if (impl != AttentionImpl.AUTO) return impl;
         long scores = q.rank() == 4 && k.rank() == 4 ? (long) q.dim(2) * k.dim(2) : 0;

@@ -23,7 +23,13 @@ public final class AttentionChecks {
     /** Linear attention (recurrent or factored form) vs its own quadratic form, same metric. */
     public static final double LINEAR_TOLERANCE = 1e-4;
 
-    /** Runs the checks on a few random problems (GQA, L ≠ S, E ≠ Ev, odd sizes, causal, masks). */
+    /**
+     * Runs the checks on a few random problems (GQA, L ≠ S, E ≠ Ev, odd sizes, causal, masks).
+     *
+     * @param ctx  the threads the fast kernels run on
+     * @param seed seed of the random inputs (same seed, same problems)
+     * @return one result per implementation and problem, each with its error and tolerance
+     */
     public static List<KernelCheck> selfCheck(ExecutionContext ctx, long seed) {
         Random r = new Random(seed);
         List<KernelCheck> out = new ArrayList<>();

@@ -15,7 +15,16 @@ import dev.heed.tensor.Tensor;
 public final class AttentionReference {
     private AttentionReference() {}
 
-    /** Computes attention in float64 and rounds the result to float32; weights are always returned. */
+    /**
+     * Computes attention in float64 and rounds the result to float32; weights are always returned.
+     *
+     * @param q    queries {@code [B, Hq, L, E]}
+     * @param k    keys {@code [B, Hkv, S, E]}
+     * @param v    values {@code [B, Hkv, S, Ev]}
+     * @param spec the options, read as the contract defines them
+     * @return the output {@code [B, Hq, L, Ev]} and the weights {@code [B, Hq, L, S]}
+     * @throws dev.heed.HeedException as {@link Attention#compute(dev.heed.exec.ExecutionContext, Tensor, Tensor, Tensor, AttentionSpec)} for bad shapes
+     */
     public static AttentionResult compute(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
         AttentionProblem p = new AttentionProblem("attention reference", q, k, v, spec);
         boolean linear = spec.implementation() == AttentionImpl.LINEAR;

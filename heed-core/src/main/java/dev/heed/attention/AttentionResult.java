@@ -15,7 +15,7 @@ import dev.heed.tensor.Tensor;
  * @param weights {@code [B, Hq, L, S]} attention probabilities, or {@code null} when not captured
  */
 public record AttentionResult(Tensor output, Tensor weights) {
-    /** True when the probabilities were captured. */
+    /** {@return true when the probabilities were captured ({@link #weights()} is not null)} */
     public boolean hasWeights() {
         return weights != null;
     }

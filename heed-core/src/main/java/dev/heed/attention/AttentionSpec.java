@@ -45,6 +45,19 @@ import dev.heed.tensor.Tensor;
 public record AttentionSpec(double scale, CausalAlignment causal, Tensor mask, int window, boolean captureWeights,
                             AttentionImpl implementation, FeatureMap featureMap) {
 
+    /**
+     * Fills in defaults for null choices ({@code NONE}, {@code AUTO}, elu+1) and checks the values.
+     *
+     * @param scale          multiplier of q·k, finite, or {@code NaN} for {@code 1/√E}
+     * @param causal         causal alignment, null for {@link CausalAlignment#NONE}
+     * @param mask           bool or float32 mask broadcastable to {@code [B, Hq, L, S]}, or null
+     * @param window         sliding window in keys, ≥ 0 (0 = none)
+     * @param captureWeights also return the probabilities
+     * @param implementation kernel choice, null for {@link AttentionImpl#AUTO}
+     * @param featureMap     φ for linear attention, null for {@link FeatureMap#ELU_PLUS_ONE}
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a negative window or an infinite scale,
+     *                       {@link dev.heed.ErrorCode#UNSUPPORTED} for a mask that is neither bool nor float32
+     */
     public AttentionSpec {
         if (causal == null) causal = CausalAlignment.NONE;
         if (implementation == null) implementation = AttentionImpl.AUTO;
@@ -58,45 +71,101 @@ public record AttentionSpec(double scale, CausalAlignment causal, Tensor mask, i
         }
     }
 
-    /** Default scale, no causal mask, no mask, no window, no capture, {@link AttentionImpl#AUTO}, elu+1. */
+    /** {@return default scale, no causal mask, no mask, no window, no capture, {@link AttentionImpl#AUTO}, elu+1} */
     public static AttentionSpec defaults() {
         return new AttentionSpec(Double.NaN, CausalAlignment.NONE, null, 0, false, AttentionImpl.AUTO, FeatureMap.ELU_PLUS_ONE);
     }
 
+    /**
+     * A copy with another scale.
+     *
+     * @param s multiplier of q·k, finite, or {@code NaN} for the default {@code 1/√E}
+     * @return the new spec
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code s} is infinite
+     */
     public AttentionSpec withScale(double s) {
         return new AttentionSpec(s, causal, mask, window, captureWeights, implementation, featureMap);
     }
 
+    /**
+     * A copy with another causal alignment.
+     *
+     * @param c the alignment; null means {@link CausalAlignment#NONE}
+     * @return the new spec
+     */
     public AttentionSpec withCausal(CausalAlignment c) {
         return new AttentionSpec(scale, c, mask, window, captureWeights, implementation, featureMap);
     }
 
-    /** Shorthand: {@code TOP_LEFT} when true (PyTorch's {@code is_causal}), {@code NONE} when false. */
+    /**
+     * Shorthand: {@code TOP_LEFT} when true (PyTorch's {@code is_causal}), {@code NONE} when false.
+     *
+     * @param c whether the mask is causal
+     * @return the new spec
+     */
     public AttentionSpec withCausal(boolean c) {
         return withCausal(c ? CausalAlignment.TOP_LEFT : CausalAlignment.NONE);
     }
 
+    /**
+     * A copy with another mask.
+     *
+     * @param m bool (true = attend) or float32 additive mask broadcastable to {@code [B, Hq, L, S]}, or null for none
+     * @return the new spec
+     * @throws HeedException {@link dev.heed.ErrorCode#UNSUPPORTED} for another dtype
+     */
     public AttentionSpec withMask(Tensor m) {
         return new AttentionSpec(scale, causal, m, window, captureWeights, implementation, featureMap);
     }
 
+    /**
+     * A copy with another sliding window.
+     *
+     * @param w the number of keys a query sees up to its diagonal, ≥ 0; 0 for no window
+     * @return the new spec
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code w < 0}
+     */
     public AttentionSpec withWindow(int w) {
         return new AttentionSpec(scale, causal, mask, w, captureWeights, implementation, featureMap);
     }
 
+    /**
+     * A copy that does or does not return the probabilities {@code [B, Hq, L, S]} (capturing costs memory and,
+     * for flash attention, a second pass).
+     *
+     * @param c whether to capture
+     * @return the new spec
+     */
     public AttentionSpec withCaptureWeights(boolean c) {
         return new AttentionSpec(scale, causal, mask, window, c, implementation, featureMap);
     }
 
+    /**
+     * A copy with another implementation.
+     *
+     * @param i the kernel choice; null means {@link AttentionImpl#AUTO}
+     * @return the new spec
+     */
     public AttentionSpec withImplementation(AttentionImpl i) {
         return new AttentionSpec(scale, causal, mask, window, captureWeights, i, featureMap);
     }
 
+    /**
+     * A copy with another feature map for {@link AttentionImpl#LINEAR} (ignored by the others).
+     *
+     * @param f φ; null means {@link FeatureMap#ELU_PLUS_ONE}
+     * @return the new spec
+     */
     public AttentionSpec withFeatureMap(FeatureMap f) {
         return new AttentionSpec(scale, causal, mask, window, captureWeights, implementation, f);
     }
 
-    /** The scale actually used for head size {@code e}. */
+    /**
+     * The scale actually used for head size {@code e}.
+     *
+     * @param e the head size E of q and k
+     * @return {@link #scale()}, or {@code 1/√e} when it is NaN
+     */
     public double effectiveScale(int e) {
         return Double.isNaN(scale) ? 1.0 / Math.sqrt(e) : scale;
     }

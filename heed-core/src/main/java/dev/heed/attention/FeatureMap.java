@@ -13,7 +13,13 @@ package dev.heed.attention;
 @FunctionalInterface
 public interface FeatureMap {
 
-    /** Replaces {@code row[off .. off + n)} by its features. */
+    /**
+     * Replaces {@code row[off .. off + n)} by its features, in place.
+     *
+     * @param row the array holding the row
+     * @param off index of the row's first value
+     * @param n   the row length E
+     */
     void apply(float[] row, int off, int n);
 
     /** φ(x) = elu(x) + 1, the map of Katharopoulos et al. (2020): x + 1 for x > 0, exp(x) otherwise. */
@@ -24,7 +30,12 @@ public interface FeatureMap {
         }
     };
 
-    /** A map applying {@code f} to every element. */
+    /**
+     * A map applying {@code f} to every element (computed in double, stored as float).
+     *
+     * @param f the scalar function; should be positive for the normaliser to be
+     * @return the feature map
+     */
     static FeatureMap elementwise(java.util.function.DoubleUnaryOperator f) {
         return (row, off, n) -> {
             for (int i = off; i < off + n; i++) row[i] = (float) f.applyAsDouble(row[i]);

@@ -24,7 +24,17 @@ public final class KvCache {
     private final float[][] values; // per layer [B, Hkv, capacity, Ev]
     private final int[] capacity, length;
 
-    /** An empty cache of {@code layers} layers with room for {@code initialCapacity} positions each. */
+    /**
+     * An empty cache of {@code layers} layers with room for {@code initialCapacity} positions each (it grows beyond).
+     *
+     * @param layers          number of layers, ≥ 1
+     * @param batch           batch size B, ≥ 1
+     * @param kvHeads         key/value heads Hkv, ≥ 1
+     * @param keyDim          key head size E, ≥ 1
+     * @param valueDim        value head size Ev, ≥ 1
+     * @param initialCapacity positions allocated up front per layer, ≥ 0
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when a size is out of range
+     */
     public KvCache(int layers, int batch, int kvHeads, int keyDim, int valueDim, int initialCapacity) {
         if (layers < 1 || batch < 1 || kvHeads < 1 || keyDim < 1 || valueDim < 1 || initialCapacity < 0) {
             throw HeedException.invalid("kv cache", "layers=" + layers + ", batch=" + batch + ", kvHeads=" + kvHeads
@@ -45,12 +55,18 @@ public final class KvCache {
         }
     }
 
-    /** Positions cached for {@code layer}. */
+    /**
+     * Positions cached for {@code layer}.
+     *
+     * @param layer the layer, in {@code [0, layers())}
+     * @return the number of positions appended since creation or {@link #clear}
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when the layer is out of range
+     */
     public int length(int layer) {
         return length[checkLayer(layer)];
     }
 
-    /** Number of layers. */
+    /** {@return the number of layers} */
     public int layers() {
         return keys.length;
     }
@@ -60,7 +76,14 @@ public final class KvCache {
         java.util.Arrays.fill(length, 0);
     }
 
-    /** Appends {@code n} positions: k {@code [B, Hkv, n, E]}, v {@code [B, Hkv, n, Ev]} (any views). */
+    /**
+     * Appends {@code n} positions to one layer (copied; the cache doubles its capacity when full).
+     *
+     * @param layer the layer, in {@code [0, layers())}
+     * @param k     new keys {@code [B, Hkv, n, E]}, any view
+     * @param v     new values {@code [B, Hkv, n, Ev]}, same n
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when k or v does not match the cache's sizes, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when the layer is out of range
+     */
     public void append(int layer, Tensor k, Tensor v) {
         checkLayer(layer);
         if (k.rank() != 4 || v.rank() != 4 || k.dim(0) != batch || k.dim(1) != kvHeads || k.dim(3) != keyDim
@@ -79,24 +102,54 @@ public final class KvCache {
         length[layer] = len + n;
     }
 
-    /** The cached keys of {@code layer}: a view {@code [B, Hkv, length, E]} (valid until the next append). */
+    /**
+     * The cached keys of one layer, without copying.
+     *
+     * @param layer the layer, in {@code [0, layers())}
+     * @return a view {@code [B, Hkv, length, E]}, valid until the next append to that layer
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when the layer is out of range
+     */
     public Tensor keys(int layer) {
         checkLayer(layer);
         return Tensor.of(keys[layer], batch, kvHeads, capacity[layer], keyDim).slice(2, 0, length[layer]);
     }
 
-    /** The cached values of {@code layer}: a view {@code [B, Hkv, length, Ev]} (valid until the next append). */
+    /**
+     * The cached values of one layer, without copying.
+     *
+     * @param layer the layer, in {@code [0, layers())}
+     * @return a view {@code [B, Hkv, length, Ev]}, valid until the next append to that layer
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when the layer is out of range
+     */
     public Tensor values(int layer) {
         checkLayer(layer);
         return Tensor.of(values[layer], batch, kvHeads, capacity[layer], valueDim).slice(2, 0, length[layer]);
     }
 
-    /** The new queries q {@code [B, Hq, n, E]} (the last n positions) over the cache, causal bottom-right. */
+    /**
+     * Attends the new queries (the last n positions) over the cache with a bottom-right causal mask and default
+     * options: the same result as full causal attention over the whole sequence, for those rows.
+     *
+     * @param ctx   the threads to run on
+     * @param layer the layer, in {@code [0, layers())}
+     * @param q     queries {@code [B, Hq, n, E]}, {@code Hq} a multiple of {@code Hkv}
+     * @return the output {@code [B, Hq, n, Ev]}
+     * @throws HeedException as {@link Attention#compute(ExecutionContext, Tensor, Tensor, Tensor, AttentionSpec)}, and {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when the layer is out of range
+     */
     public AttentionResult attend(ExecutionContext ctx, int layer, Tensor q) {
         return attend(ctx, layer, q, AttentionSpec.defaults().withCausal(CausalAlignment.BOTTOM_RIGHT));
     }
 
-    /** The new queries over the cache with {@code spec} used as given (masks cover [.., n, length]). */
+    /**
+     * Attends the new queries over the cache with {@code spec} used as given (add the causal alignment yourself).
+     *
+     * @param ctx   the threads to run on
+     * @param layer the layer, in {@code [0, layers())}
+     * @param q     queries {@code [B, Hq, n, E]}
+     * @param spec  the options; masks cover {@code [.., n, length]}
+     * @return the output {@code [B, Hq, n, Ev]} and, when captured, the weights {@code [B, Hq, n, length]}
+     * @throws HeedException as {@link Attention#compute(ExecutionContext, Tensor, Tensor, Tensor, AttentionSpec)}, and {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when the layer is out of range
+     */
     public AttentionResult attend(ExecutionContext ctx, int layer, Tensor q, AttentionSpec spec) {
         return Attention.compute(ctx, q, keys(layer), values(layer), spec);
     }

@@ -23,7 +23,16 @@ public final class LinearAttentionState {
     final float[] z;  // [B, Hkv, E]
     private long position;
 
-    /** An empty state (no key seen yet). */
+    /**
+     * An empty state (no key seen yet).
+     *
+     * @param batch      batch size B, ≥ 0
+     * @param kvHeads    key/value heads Hkv, ≥ 1
+     * @param keyDim     key head size E, ≥ 1
+     * @param valueDim   value head size Ev, ≥ 1
+     * @param featureMap φ, or null for {@link FeatureMap#ELU_PLUS_ONE}
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when a size is out of range
+     */
     public LinearAttentionState(int batch, int kvHeads, int keyDim, int valueDim, FeatureMap featureMap) {
         if (batch < 0 || kvHeads < 1 || keyDim < 1 || valueDim < 1) {
             throw HeedException.invalid("linear attention state", "batch=" + batch + ", kvHeads=" + kvHeads
@@ -38,11 +47,12 @@ public final class LinearAttentionState {
         this.z = new float[batch * kvHeads * keyDim];
     }
 
-    /** Keys absorbed so far. */
+    /** {@return the number of keys absorbed so far (per batch row and head)} */
     public long position() {
         return position;
     }
 
+    /** {@return the feature map φ this state applies to queries and keys} */
     public FeatureMap featureMap() {
         return featureMap;
     }
@@ -52,7 +62,12 @@ public final class LinearAttentionState {
      * q {@code [B, Hq, n, E]}, k {@code [B, Hkv, m, E]}, v {@code [B, Hkv, m, Ev]}; query i of the chunk sees the
      * chunk's keys {@code j <= i + m - n} (bottom-right; with n = m the usual causal mask).
      *
+     * @param ctx the threads to run on
+     * @param q   the chunk's queries {@code [B, Hq, n, E]}
+     * @param k   the chunk's keys {@code [B, Hkv, m, E]}
+     * @param v   the chunk's values {@code [B, Hkv, m, Ev]}
      * @return the outputs {@code [B, Hq, n, Ev]}
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the chunk does not match the state's sizes
      */
     public Tensor step(ExecutionContext ctx, Tensor q, Tensor k, Tensor v) {
         AttentionSpec spec = AttentionSpec.defaults().withCausal(CausalAlignment.BOTTOM_RIGHT)

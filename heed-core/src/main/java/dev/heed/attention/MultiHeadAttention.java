@@ -21,10 +21,20 @@ public final class MultiHeadAttention {
     private final int numHeads, numKvHeads, headDim, valueDim;
 
     /**
-     * @param wq query projection {@code [Dq, Hq·E]}; {@code bq} {@code [Hq·E]} or null
-     * @param wk key projection {@code [Dkv, Hkv·E]}; {@code bk} or null
-     * @param wv value projection {@code [Dkv, Hkv·Ev]}; {@code bv} or null
-     * @param wo output projection {@code [Hq·Ev, Dout]}; {@code bo} or null
+     * A layer from its weights; E and Ev are derived from the weight shapes and the head counts.
+     *
+     * @param wq         query projection {@code [Dq, Hq·E]}
+     * @param bq         query bias {@code [Hq·E]}, or null
+     * @param wk         key projection {@code [Dkv, Hkv·E]}
+     * @param bk         key bias {@code [Hkv·E]}, or null
+     * @param wv         value projection {@code [Dkv, Hkv·Ev]}
+     * @param bv         value bias {@code [Hkv·Ev]}, or null
+     * @param wo         output projection {@code [Hq·Ev, Dout]}
+     * @param bo         output bias {@code [Dout]}, or null
+     * @param numHeads   query heads Hq, a positive multiple of {@code numKvHeads}
+     * @param numKvHeads key/value heads Hkv, ≥ 1
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for bad head counts,
+     *                       {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the weight shapes do not fit together
      */
     public MultiHeadAttention(Tensor wq, Tensor bq, Tensor wk, Tensor bk, Tensor wv, Tensor bv, Tensor wo, Tensor bo,
                               int numHeads, int numKvHeads) {
@@ -49,18 +59,39 @@ public final class MultiHeadAttention {
         this.valueDim = ev;
     }
 
+    /** {@return the number of query heads Hq} */
     public int numHeads() { return numHeads; }
 
+    /** {@return the number of key/value heads Hkv (Hq for plain multi-head attention)} */
     public int numKvHeads() { return numKvHeads; }
 
+    /** {@return the query/key head size E} */
     public int headDim() { return headDim; }
 
-    /** Self-attention: x {@code [B, L, D]} → output {@code [B, L, Dout]} (+ weights {@code [B, Hq, L, L]} if captured). */
+    /**
+     * Self-attention: queries, keys and values all come from {@code x}.
+     *
+     * @param ctx  the threads to run on
+     * @param x    the input {@code [B, L, D]}
+     * @param spec masks, causal alignment, implementation and capture
+     * @return the output {@code [B, L, Dout]} and, when captured, the weights {@code [B, Hq, L, L]}
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when {@code x} does not fit the weights
+     */
     public AttentionResult forward(ExecutionContext ctx, Tensor x, AttentionSpec spec) {
         return forward(ctx, x, x, spec);
     }
 
-    /** Cross-attention: xq {@code [B, L, Dq]} queries xkv {@code [B, S, Dkv]} → {@code [B, L, Dout]}. */
+    /**
+     * Cross-attention: queries from {@code xq}, keys and values from {@code xkv}.
+     *
+     * @param ctx  the threads to run on
+     * @param xq   the query input {@code [B, L, Dq]}
+     * @param xkv  the key/value input {@code [B, S, Dkv]}
+     * @param spec masks, causal alignment, implementation and capture
+     * @return the output {@code [B, L, Dout]} and, when captured, the weights {@code [B, Hq, L, S]}
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the inputs are not rank 3, their batches differ or they do not
+     *                       fit the weights
+     */
     public AttentionResult forward(ExecutionContext ctx, Tensor xq, Tensor xkv, AttentionSpec spec) {
         if (xq.rank() != 3 || xkv.rank() != 3 || xq.dim(0) != xkv.dim(0)) {
             throw HeedException.shape("multi-head attention", "xq" + xq.shape() + ", xkv" + xkv.shape() + ": expected [B, L, D] and [B, S, D']");

@@ -30,6 +30,12 @@ public final class ExecutionContext implements AutoCloseable {
     /** A body of a parallel loop over the half-open range {@code [start, end)}. */
     @FunctionalInterface
     public interface RangeTask {
+        /**
+         * Does the work for items {@code [start, end)}; may be called on any thread, concurrently with other ranges.
+         *
+         * @param start the first item, inclusive
+         * @param end   the last item, exclusive ({@code end > start})
+         */
         void run(int start, int end);
     }
 
@@ -56,20 +62,27 @@ public final class ExecutionContext implements AutoCloseable {
         for (Worker worker : workers) worker.start();
     }
 
-    /** A context with the given options; close it to stop its threads. */
+    /**
+     * A context with the given options; starts {@code threads - 1} daemon workers. Close it to stop them.
+     *
+     * @param options thread count and memory budget
+     * @return a new context
+     */
     public static ExecutionContext create(ExecutionOptions options) {
         return new ExecutionContext(options);
     }
 
-    /** A single-threaded context (no worker threads; closing is optional). */
+    /** {@return a single-threaded context (no worker threads; closing is optional) with the default memory budget} */
     public static ExecutionContext singleThreaded() {
         return new ExecutionContext(ExecutionOptions.defaults().withThreads(1));
     }
 
+    /** {@return the options this context was created with} */
     public ExecutionOptions options() {
         return options;
     }
 
+    /** {@return the number of threads a parallel loop may use, the caller's included (≥ 1)} */
     public int threads() {
         return options.threads();
     }
@@ -79,13 +92,22 @@ public final class ExecutionContext implements AutoCloseable {
      * kernel calling this on every run does not allocate (zero, page in, garbage-collect) a large array each time.
      * <b>Its contents are undefined</b>: write every element you read. Hand it back with {@link #giveBack} when done
      * (not doing so only loses the reuse). A few arrays are kept between calls; {@link #close} drops them.
+     *
+     * @param n the number of floats needed, ≥ 0
+     * @return an array of length ≥ {@code n}, not shared with any other borrower until given back
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when {@code n < 0}
      */
     public float[] borrowFloats(int n) {
         if (n < 0) throw HeedException.invalid("ExecutionContext.borrowFloats", "n must be >= 0, got " + n);
         return scratch.borrow(n);
     }
 
-    /** Returns an array from {@link #borrowFloats} for reuse; the caller must not touch it afterwards. */
+    /**
+     * Returns an array from {@link #borrowFloats} for reuse; the caller must not touch it afterwards. Ignored after
+     * {@link #close} and for null.
+     *
+     * @param a the borrowed array, or null
+     */
     public void giveBack(float[] a) {
         if (!closed) scratch.giveBack(a);
     }
@@ -93,6 +115,8 @@ public final class ExecutionContext implements AutoCloseable {
     /**
      * Bytes held by the scratch arrays this context keeps between calls (see {@link #borrowFloats}): memory a call
      * reuses instead of allocating, so count it when sizing what a call needs.
+     *
+     * @return the bytes kept, 0 after {@link #releaseScratch} or {@link #close}
      */
     public long scratchBytesKept() {
         return scratch.keptFloats() * Float.BYTES;
@@ -108,6 +132,10 @@ public final class ExecutionContext implements AutoCloseable {
      * at most one chunk per thread: chunk {@code c} of {@code k} is {@code [n·c/k, n·(c+1)/k)}. Returns
      * when all chunks are done; the first exception of any chunk is rethrown (the original
      * {@link RuntimeException} or {@link Error}; a checked throwable wrapped as its cause).
+     *
+     * @param n     the number of items; nothing runs when {@code n ≤ 0}
+     * @param grain the smallest chunk worth a thread, in items (values below 1 count as 1)
+     * @param task  the loop body, called once per chunk
      */
     public void parallelFor(int n, int grain, RangeTask task) {
         if (n <= 0) return;
@@ -123,6 +151,10 @@ public final class ExecutionContext implements AutoCloseable {
      * Like {@link #parallelFor} but hands out {@code n} items dynamically in blocks of {@code block}
      * ({@code [i·block, min(n, (i+1)·block))}), so that uneven work (causal attention rows, say) stays
      * balanced.
+     *
+     * @param n     the number of items; nothing runs when {@code n ≤ 0}
+     * @param block items per block (values below 1 count as 1)
+     * @param task  the loop body, called once per block
      */
     public void parallelForDynamic(int n, int block, RangeTask task) {
         if (n <= 0) return;

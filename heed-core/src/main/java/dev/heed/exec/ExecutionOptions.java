@@ -17,21 +17,41 @@ import dev.heed.HeedException;
  *                         default three quarters of the heap ({@link MemoryBudget#heapDefault()})
  */
 public record ExecutionOptions(int threads, long memoryLimitBytes) {
+    /**
+     * Checks the options.
+     *
+     * @param threads          worker threads, ≥ 1
+     * @param memoryLimitBytes the memory budget in bytes, ≥ 1
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when a value is out of range
+     */
     public ExecutionOptions {
         if (threads < 1) throw HeedException.invalid("ExecutionOptions", "threads must be >= 1, got " + threads);
         if (memoryLimitBytes < 1) throw HeedException.invalid("ExecutionOptions", "memoryLimitBytes must be >= 1, got " + memoryLimitBytes);
     }
 
-    /** All available processors; a memory budget of three quarters of the heap ({@link MemoryBudget#heapDefault()}). */
+    /** {@return options with all available processors and a memory budget of three quarters of the heap ({@link MemoryBudget#heapDefault()})} */
     public static ExecutionOptions defaults() {
         return new ExecutionOptions(Runtime.getRuntime().availableProcessors(), MemoryBudget.heapDefault());
     }
 
+    /**
+     * A copy with another thread count.
+     *
+     * @param t worker threads, ≥ 1 (the calling thread counts as one)
+     * @return the new options
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code t < 1}
+     */
     public ExecutionOptions withThreads(int t) {
         return new ExecutionOptions(t, memoryLimitBytes);
     }
 
-    /** An explicit memory budget in bytes instead of the heap-derived default. */
+    /**
+     * A copy with an explicit memory budget instead of the heap-derived default.
+     *
+     * @param limit the budget in bytes, ≥ 1
+     * @return the new options
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code limit < 1}
+     */
     public ExecutionOptions withMemoryLimitBytes(long limit) {
         return new ExecutionOptions(threads, limit);
     }

@@ -47,7 +47,13 @@ public final class MemoryBudget {
         this.limit = limit;
     }
 
-    /** A ledger for one run with {@code limit} bytes of live heap tensors. */
+    /**
+     * A ledger for one run with {@code limit} bytes of live heap tensors.
+     *
+     * @param limit the budget in bytes, ≥ 1 (usually {@link ExecutionOptions#memoryLimitBytes()})
+     * @return an empty ledger
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when {@code limit < 1}
+     */
     public static MemoryBudget forRun(long limit) {
         return new MemoryBudget(limit);
     }
@@ -55,6 +61,8 @@ public final class MemoryBudget {
     /**
      * The default budget: three quarters of the heap the JVM may grow to ({@code -Xmx}), leaving a quarter for
      * the rest of the program, kernel scratch and the garbage collector's headroom.
+     *
+     * @return the default budget in bytes ({@link Long#MAX_VALUE} when the heap is unbounded)
      */
     public static long heapDefault() {
         long max = Runtime.getRuntime().maxMemory();
@@ -63,7 +71,16 @@ public final class MemoryBudget {
 
     // ------------------------------------------------------------------ checked sizes
 
-    /** Bytes of a {@code dt} tensor of {@code dims}, in checked arithmetic. */
+    /**
+     * Bytes of a {@code dt} tensor of {@code dims}, in checked arithmetic.
+     *
+     * @param what names the tensor in error messages, e.g. {@code Tile 'tile_0': output}
+     * @param dt   the element type
+     * @param dims the shape
+     * @return the byte count (0 when any dimension is 0)
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a negative dimension, {@link ErrorCode#MEMORY_LIMIT} when the count
+     *                       overflows 64 bits
+     */
     public static long bytes(String what, DType dt, int... dims) {
         long n = 1;
         boolean empty = false;
@@ -76,7 +93,17 @@ public final class MemoryBudget {
         return mul(what, dt + Arrays.toString(dims), n, dt.byteSize());
     }
 
-    /** Bytes of {@code elementBytes}-byte elements over long {@code dims} (e.g. sizes a model computes). */
+    /**
+     * Bytes of {@code elementBytes}-byte elements over long {@code dims} (e.g. sizes a model computes), in checked
+     * arithmetic.
+     *
+     * @param what         names the tensor in error messages
+     * @param elementBytes bytes per element, ≥ 0
+     * @param dims         the shape, as longs
+     * @return the byte count (0 when any dimension is 0)
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a negative dimension, {@link ErrorCode#MEMORY_LIMIT} when the count
+     *                       overflows 64 bits
+     */
     public static long bytes(String what, long elementBytes, long... dims) {
         for (long d : dims) {
             if (d < 0) throw HeedException.invalid(what, "negative dimension in " + Arrays.toString(dims));
@@ -96,7 +123,16 @@ public final class MemoryBudget {
 
     // ------------------------------------------------------------------ the checks
 
-    /** Refuses a {@code dt} tensor of {@code dims} over the budget; call it before allocating. Returns its bytes. */
+    /**
+     * Refuses a {@code dt} tensor of {@code dims} over the budget; call it before allocating.
+     *
+     * @param ctx  the context whose per-tensor limit applies, or null for none
+     * @param what names the tensor in error messages
+     * @param dt   the element type
+     * @param dims the shape
+     * @return the tensor's size in bytes
+     * @throws HeedException {@link ErrorCode#MEMORY_LIMIT} when the tensor is over the per-tensor limit or over what the current run has left
+     */
     public static long reserve(ExecutionContext ctx, String what, DType dt, int... dims) {
         long bytes = bytes(what, dt, dims);
         reserve(ctx, what + " " + dt + Arrays.toString(dims), bytes);
@@ -106,6 +142,13 @@ public final class MemoryBudget {
     /**
      * {@link #reserve}s a {@code dt} array of {@code dims} and returns its element count as an array length,
      * refusing ({@code MEMORY_LIMIT}) a count no Java array can hold. For kernels that allocate with {@code new}.
+     *
+     * @param ctx  the context whose per-tensor limit applies, or null for none
+     * @param what names the array in error messages
+     * @param dt   the element type
+     * @param dims the shape
+     * @return the element count, a valid array length
+     * @throws HeedException {@link ErrorCode#MEMORY_LIMIT} when over the budget or too large for one array
      */
     public static int elements(ExecutionContext ctx, String what, DType dt, int... dims) {
         long bytes = reserve(ctx, what, dt, dims);
@@ -120,6 +163,11 @@ public final class MemoryBudget {
     /**
      * Refuses an allocation of {@code bytes} over the per-tensor limit of {@code ctx} (none when ctx is null),
      * or over what the current run has left.
+     *
+     * @param ctx   the context whose per-tensor limit applies, or null for none
+     * @param what  names the allocation in error messages
+     * @param bytes the allocation's size in bytes
+     * @throws HeedException {@link ErrorCode#MEMORY_LIMIT} naming the sizes and the limit when refused
      */
     public static void reserve(ExecutionContext ctx, String what, long bytes) {
         long perTensor = ctx == null ? Long.MAX_VALUE : ctx.options().memoryLimitBytes();
@@ -139,18 +187,34 @@ public final class MemoryBudget {
 
     // ------------------------------------------------------------------ the run ledger
 
-    /** Runs {@code body} with this ledger as the current run's, so that {@link #reserve} checks it too. */
+    /**
+     * Runs {@code body} with this ledger as the current run's, so that {@link #reserve} checks it too. The binding is a
+     * scoped value of the calling thread: reservations made on other threads (an {@link ExecutionContext}'s workers)
+     * see only the per-tensor limit.
+     *
+     * @param <R>  the body's result type
+     * @param body the run
+     * @return what {@code body} returns
+     */
     public <R> R call(Supplier<R> body) {
         return ScopedValue.where(RUN, this).call(body::get);
     }
 
-    /** Marks {@code t}'s array as not the run's (a caller's input, a session constant): never counted. */
+    /**
+     * Marks {@code t}'s array as not the run's (a caller's input, a session constant): never counted.
+     *
+     * @param t a tensor (null and segment-backed tensors are ignored)
+     */
     public synchronized void exempt(Tensor t) {
         Object a = array(t);
         if (a != null) exempt.put(a, Boolean.TRUE);
     }
 
-    /** The run now references {@code t} (one more slot holds it). */
+    /**
+     * The run now references {@code t} (one more slot holds it); the first reference adds its array's bytes.
+     *
+     * @param t a tensor (null, exempt and segment-backed tensors are ignored)
+     */
     public synchronized void hold(Tensor t) {
         Object a = array(t);
         if (a == null || exempt.containsKey(a)) return;
@@ -163,7 +227,11 @@ public final class MemoryBudget {
         }
     }
 
-    /** The run no longer references {@code t} from one slot. */
+    /**
+     * The run no longer references {@code t} from one slot; the last reference removes its array's bytes.
+     *
+     * @param t a tensor previously {@link #hold held} (others are ignored)
+     */
     public synchronized void drop(Tensor t) {
         Object a = array(t);
         if (a == null) return;
@@ -175,12 +243,12 @@ public final class MemoryBudget {
         }
     }
 
-    /** Heap bytes the run's live tensors hold now. */
+    /** {@return the heap bytes the run's live tensors hold now} */
     public synchronized long liveBytes() {
         return live;
     }
 
-    /** The budget of this run. */
+    /** {@return the budget of this run, in bytes} */
     public long limit() {
         return limit;
     }

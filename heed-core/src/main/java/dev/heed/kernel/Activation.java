@@ -32,7 +32,12 @@ public enum Activation {
     static final float GELU_TANH_C = 0.044715f;
     static final float INV_SQRT_2 = 0.7071067811865476f;
 
-    /** This activation on one float32 value. */
+    /**
+     * This activation on one float32 value.
+     *
+     * @param x the input
+     * @return the activated value (NaN stays NaN)
+     */
     public float apply(float x) {
         return switch (this) {
             case NONE -> x;
@@ -45,7 +50,12 @@ public enum Activation {
         };
     }
 
-    /** This activation in float64 (the reference kernels' oracle). */
+    /**
+     * This activation in float64 (the reference kernels' oracle).
+     *
+     * @param x the input
+     * @return the activated value
+     */
     public double applyDouble(double x) {
         return switch (this) {
             case NONE -> x;

@@ -10,7 +10,11 @@ package dev.heed.kernel;
  * }</pre>
  */
 public enum BinaryOp {
-    ADD, SUB, MUL, DIV, POW,
+    /** {@code a + b}. */ ADD,
+    /** {@code a − b}. */ SUB,
+    /** {@code a · b}. */ MUL,
+    /** {@code a / b}; integers truncate toward zero, and integer division by zero is refused. */ DIV,
+    /** {@code a^b}; for integers exact repeated multiplication. */ POW,
     /** NaN propagates (ONNX Max). */ MAX,
     /** NaN propagates (ONNX Min). */ MIN,
     /** Remainder with the sign of the divisor, {@code a − floor(a/b)·b} (ONNX Mod, fmod=0; Python's %). */ MOD,

@@ -9,7 +9,11 @@ package dev.heed.kernel;
  * }</pre>
  */
 public enum CompareOp {
-    EQUAL, GREATER, LESS, GREATER_OR_EQUAL, LESS_OR_EQUAL;
+    /** {@code a == b}. */ EQUAL,
+    /** {@code a > b}. */ GREATER,
+    /** {@code a < b}. */ LESS,
+    /** {@code a >= b}. */ GREATER_OR_EQUAL,
+    /** {@code a <= b}. */ LESS_OR_EQUAL;
 
     boolean test(double a, double b) {
         return switch (this) {

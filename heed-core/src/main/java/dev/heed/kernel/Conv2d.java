@@ -43,9 +43,33 @@ public final class Conv2d {
      * <pre>{@code
      * Conv2d.Params p = new Conv2d.Params(2, 2, 1, 1, 0, 0, 1, 1, 1);   // stride 2, pad top/left only
      * }</pre>
+     *
+     * @param strideH   vertical stride, ≥ 1
+     * @param strideW   horizontal stride, ≥ 1
+     * @param padTop    zero rows added above, ≥ 0
+     * @param padLeft   zero columns added on the left, ≥ 0
+     * @param padBottom zero rows added below, ≥ 0
+     * @param padRight  zero columns added on the right, ≥ 0
+     * @param dilationH vertical distance between kernel taps, ≥ 1
+     * @param dilationW horizontal distance between kernel taps, ≥ 1
+     * @param groups    channel groups, ≥ 1; C and M must be multiples of it
      */
     public record Params(int strideH, int strideW, int padTop, int padLeft, int padBottom, int padRight,
                          int dilationH, int dilationW, int groups) {
+        /**
+         * Checks the values.
+         *
+         * @param strideH   vertical stride, ≥ 1
+         * @param strideW   horizontal stride, ≥ 1
+         * @param padTop    ≥ 0
+         * @param padLeft   ≥ 0
+         * @param padBottom ≥ 0
+         * @param padRight  ≥ 0
+         * @param dilationH ≥ 1
+         * @param dilationW ≥ 1
+         * @param groups    ≥ 1
+         * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} naming the value out of range
+         */
         public Params {
             if (strideH < 1 || strideW < 1) throw HeedException.invalid("conv2d", "strides must be >= 1, got " + strideH + ", " + strideW);
             if (dilationH < 1 || dilationW < 1) throw HeedException.invalid("conv2d", "dilations must be >= 1, got " + dilationH + ", " + dilationW);
@@ -55,20 +79,39 @@ public final class Conv2d {
             if (groups < 1) throw HeedException.invalid("conv2d", "groups must be >= 1, got " + groups);
         }
 
-        /** Same stride and padding on both axes, no dilation, one group. */
+        /**
+         * Same stride and padding on both axes and sides, no dilation, one group.
+         *
+         * @param stride the stride, ≥ 1
+         * @param pad    zeros added on every side, ≥ 0
+         * @return the parameters
+         */
         public static Params of(int stride, int pad) {
             return new Params(stride, stride, pad, pad, pad, pad, 1, 1, 1);
         }
 
-        /** Stride 1, no padding, no dilation, one group. */
+        /** {@return stride 1, no padding, no dilation, one group} */
         public static Params defaults() {
             return of(1, 0);
         }
 
+        /**
+         * A copy with another group count (depthwise: the channel count).
+         *
+         * @param g channel groups, ≥ 1
+         * @return the new parameters
+         */
         public Params withGroups(int g) {
             return new Params(strideH, strideW, padTop, padLeft, padBottom, padRight, dilationH, dilationW, g);
         }
 
+        /**
+         * A copy with other dilations.
+         *
+         * @param dh vertical dilation, ≥ 1
+         * @param dw horizontal dilation, ≥ 1
+         * @return the new parameters
+         */
         public Params withDilation(int dh, int dw) {
             return new Params(strideH, strideW, padTop, padLeft, padBottom, padRight, dh, dw, groups);
         }
@@ -84,7 +127,13 @@ public final class Conv2d {
      * {@code y[N, M, OH, OW] = act(conv(x[N, C, H, W], w[M, C/groups, kH, kW]) + bias[M])} with
      * {@code OH = (H + padTop + padBottom - dilationH·(kH-1) - 1) / strideH + 1}, likewise OW.
      *
+     * @param ctx  the threads to run on
+     * @param x    input {@code [N, C, H, W]}, float32
+     * @param w    weights {@code [M, C/groups, kH, kW]}, float32
      * @param bias {@code [M]} or null
+     * @param p    strides, pads, dilations and groups
+     * @param act  activation fused into the epilogue ({@link Activation#NONE} for none)
+     * @return {@code y [N, M, OH, OW]}, a new contiguous tensor
      * @throws HeedException {@code SHAPE_MISMATCH} naming the shapes and the rule
      */
     public static Tensor conv2d(ExecutionContext ctx, Tensor x, Tensor w, Tensor bias, Params p, Activation act) {
@@ -101,7 +150,17 @@ public final class Conv2d {
         return y;
     }
 
-    /** float64 reference of {@link #conv2d} (same contract; slow): the oracle of the tests. */
+    /**
+     * float64 reference of {@link #conv2d} (same contract; slow, single-threaded): the oracle of the tests.
+     *
+     * @param x    input {@code [N, C, H, W]}
+     * @param w    weights {@code [M, C/groups, kH, kW]}
+     * @param bias {@code [M]} or null
+     * @param p    strides, pads, dilations and groups
+     * @param act  the activation
+     * @return {@code y [N, M, OH, OW]}, rounded to float32
+     * @throws HeedException {@code SHAPE_MISMATCH} naming the shapes and the rule
+     */
     public static Tensor conv2dReference(Tensor x, Tensor w, Tensor bias, Params p, Activation act) {
         Dims d = check(x, w, bias, p, act);
         Tensor y = Tensor.zeros(DType.FLOAT32, d.n, d.m, d.oh, d.ow);
@@ -152,6 +211,10 @@ public final class Conv2d {
     /**
      * Runs {@link #conv2d} on random data for a few shapes (3×3, strided, dilated with asymmetric pads,
      * grouped, depthwise, 1×1) and compares with {@link #conv2dReference}.
+     *
+     * @param ctx  the threads the fast kernel runs on
+     * @param seed seed of the random data
+     * @return one check per shape
      */
     public static List<KernelCheck> selfCheck(ExecutionContext ctx, long seed) {
         record Case(String name, int[] x, int[] w, Params p, boolean bias, Activation act) {}

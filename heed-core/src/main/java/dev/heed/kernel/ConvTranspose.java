@@ -21,6 +21,8 @@ public final class ConvTranspose {
     private ConvTranspose() {}
 
     /**
+     * Hyper-parameters of a transposed convolution over k spatial axes (arrays are not copied; do not change them).
+     *
      * @param strides        per spatial axis
      * @param pads           begins of every axis, then ends
      * @param dilations      per axis
@@ -29,7 +31,15 @@ public final class ConvTranspose {
      */
     public record Params(int[] strides, int[] pads, int[] dilations, int[] outputPadding, int groups) {}
 
-    /** Output spatial lengths for the given input lengths and kernel. */
+    /**
+     * Output spatial lengths for the given input lengths and kernel (the formula in the class comment).
+     *
+     * @param in     input length per spatial axis
+     * @param kernel kernel length per spatial axis
+     * @param p      strides, pads, dilations, output padding
+     * @return output length per spatial axis
+     * @throws HeedException {@code SHAPE_MISMATCH} when an axis would have a negative length
+     */
     public static int[] outputSpatial(int[] in, int[] kernel, Params p) {
         int k = in.length;
         int[] out = new int[k];
@@ -41,6 +51,17 @@ public final class ConvTranspose {
         return out;
     }
 
+    /**
+     * Transposed convolution {@code x [N, C, D1…Dk] → y [N, M, O1…Ok]} (see the class comment).
+     *
+     * @param ctx  the threads to run on
+     * @param x    input {@code [N, C, D1…Dk]}, float32, k ≥ 1
+     * @param w    weights {@code [C, M/groups, K1…Kk]}, float32
+     * @param bias {@code [M]} or null
+     * @param p    strides, pads, dilations, output padding, groups (one entry per spatial axis, two pads)
+     * @return {@code y [N, M, O1…Ok]}, a new contiguous tensor
+     * @throws HeedException {@code SHAPE_MISMATCH} when the shapes or parameter lengths do not fit, {@code DTYPE_MISMATCH} unless float32
+     */
     public static Tensor convTranspose(ExecutionContext ctx, Tensor x, Tensor w, Tensor bias, Params p) {
         int k = x.rank() - 2;
         if (k < 1 || w.rank() != k + 2 || p.strides().length != k || p.dilations().length != k || p.pads().length != 2 * k

@@ -42,6 +42,10 @@ public final class Elementwise {
      * {@code op(x)} elementwise. Float32 for every op; {@link UnaryOp.Kind#NEG}, {@link UnaryOp.Kind#ABS} and
      * {@link UnaryOp.Kind#SIGN} also take int64 and int32.
      *
+     * @param ctx the threads to run on
+     * @param op  the function and its constants
+     * @param x   the input, any shape and layout
+     * @return a new contiguous tensor of x's shape and dtype
      * @throws HeedException DTYPE_MISMATCH for an unsupported dtype
      */
     public static Tensor unary(ExecutionContext ctx, UnaryOp op, Tensor x) {
@@ -130,7 +134,13 @@ public final class Elementwise {
      * {@code a op b} with NumPy broadcasting. Both operands must have the same dtype: float32, int64, int32 or
      * uint8 (integer results wrap to the operand type, as in C).
      *
-     * @throws HeedException SHAPE_MISMATCH if the shapes do not broadcast, DTYPE_MISMATCH if the dtypes differ
+     * @param ctx the threads to run on
+     * @param op  the operation
+     * @param a   the left operand
+     * @param b   the right operand, same dtype
+     * @return a new contiguous tensor of the broadcast shape and the operands' dtype
+     * @throws HeedException SHAPE_MISMATCH if the shapes do not broadcast, DTYPE_MISMATCH if the dtypes differ,
+     *                       INVALID_ARGUMENT for an integer division or modulo by zero
      */
     public static Tensor binary(ExecutionContext ctx, BinaryOp op, Tensor a, Tensor b) {
         String name = op.toString();
@@ -200,6 +210,13 @@ public final class Elementwise {
     /**
      * {@code a op b} → BOOL with NumPy broadcasting. Operands must share a dtype (any); floats compare as
      * IEEE floats (NaN compares false), integers and bools as integers.
+     *
+     * @param ctx the threads to run on
+     * @param op  the comparison
+     * @param a   the left operand
+     * @param b   the right operand, same dtype
+     * @return a new BOOL tensor of the broadcast shape
+     * @throws HeedException SHAPE_MISMATCH if the shapes do not broadcast, DTYPE_MISMATCH if the dtypes differ
      */
     public static Tensor compare(ExecutionContext ctx, CompareOp op, Tensor a, Tensor b) {
         String name = op.toString();
@@ -218,7 +235,14 @@ public final class Elementwise {
         return out;
     }
 
-    /** Logical not of a BOOL tensor. */
+    /**
+     * Logical not of a BOOL tensor.
+     *
+     * @param ctx the threads to run on
+     * @param x   a BOOL tensor
+     * @return a new BOOL tensor of x's shape
+     * @throws HeedException DTYPE_MISMATCH unless x is BOOL
+     */
     public static Tensor logicalNot(ExecutionContext ctx, Tensor x) {
         requireBool("not", x);
         Tensor xs = heap(x);
@@ -228,17 +252,41 @@ public final class Elementwise {
         return out;
     }
 
-    /** Logical and of two BOOL tensors, broadcast. */
+    /**
+     * Logical and of two BOOL tensors, broadcast.
+     *
+     * @param ctx the threads to run on
+     * @param a   a BOOL tensor
+     * @param b   a BOOL tensor
+     * @return a new BOOL tensor of the broadcast shape
+     * @throws HeedException DTYPE_MISMATCH unless both are BOOL, SHAPE_MISMATCH if they do not broadcast
+     */
     public static Tensor logicalAnd(ExecutionContext ctx, Tensor a, Tensor b) {
         return logical("and", a, b, 0);
     }
 
-    /** Logical or of two BOOL tensors, broadcast. */
+    /**
+     * Logical or of two BOOL tensors, broadcast.
+     *
+     * @param ctx the threads to run on
+     * @param a   a BOOL tensor
+     * @param b   a BOOL tensor
+     * @return a new BOOL tensor of the broadcast shape
+     * @throws HeedException DTYPE_MISMATCH unless both are BOOL, SHAPE_MISMATCH if they do not broadcast
+     */
     public static Tensor logicalOr(ExecutionContext ctx, Tensor a, Tensor b) {
         return logical("or", a, b, 1);
     }
 
-    /** Logical xor of two BOOL tensors, broadcast. */
+    /**
+     * Logical xor of two BOOL tensors, broadcast.
+     *
+     * @param ctx the threads to run on
+     * @param a   a BOOL tensor
+     * @param b   a BOOL tensor
+     * @return a new BOOL tensor of the broadcast shape
+     * @throws HeedException DTYPE_MISMATCH unless both are BOOL, SHAPE_MISMATCH if they do not broadcast
+     */
     public static Tensor logicalXor(ExecutionContext ctx, Tensor a, Tensor b) {
         return logical("xor", a, b, 2);
     }
@@ -265,6 +313,14 @@ public final class Elementwise {
     /**
      * {@code cond ? a : b} elementwise with three-way NumPy broadcasting (ONNX Where). {@code cond} is BOOL;
      * {@code a} and {@code b} share any dtype, which the result takes.
+     *
+     * @param ctx  the threads to run on
+     * @param cond the BOOL condition
+     * @param a    values where {@code cond} is true
+     * @param b    values where {@code cond} is false, same dtype as {@code a}
+     * @return a new tensor of the three-way broadcast shape
+     * @throws HeedException DTYPE_MISMATCH when cond is not BOOL or a and b differ, SHAPE_MISMATCH if the shapes do not
+     *                       broadcast
      */
     public static Tensor where(ExecutionContext ctx, Tensor cond, Tensor a, Tensor b) {
         requireBool("where", cond);

@@ -114,6 +114,10 @@ public final class ElementwiseChecks {
      * Runs each kernel family once on ~1M random elements and compares it with its float64 reference.
      * {@code maxError} is in units of the op's tolerance ({@code metric = "tol"}: ≤ 1 passes);
      * {@code gflops} is elements processed per nanosecond (billions of elements per second), best of 3 runs.
+     *
+     * @param ctx  the threads the fast kernels run on
+     * @param seed seed of the random data
+     * @return one check per kernel family
      */
     public static List<KernelCheck> selfCheck(ExecutionContext ctx, long seed) {
         SplittableRandom r = new SplittableRandom(seed);

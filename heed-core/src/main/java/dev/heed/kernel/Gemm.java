@@ -47,6 +47,24 @@ public final class Gemm {
      * likewise B; {@code C[i,j] = c[cOff + i·ldc + j]}. Any of M, N, K may be 0 (K = 0 gives bias, or C, or 0,
      * through the activation).
      *
+     * @param ctx        the threads to run on
+     * @param transA     read {@code a} transposed
+     * @param transB     read {@code b} transposed
+     * @param m          rows of op(A) and C, ≥ 0
+     * @param n          columns of op(B) and C, ≥ 0
+     * @param k          the shared dimension, ≥ 0
+     * @param a          A's array
+     * @param aOff       index of A's element [0, 0]
+     * @param lda        A's leading dimension (elements between stored rows)
+     * @param b          B's array
+     * @param bOff       index of B's element [0, 0]
+     * @param ldb        B's leading dimension
+     * @param c          C's array, written (and read first when {@code accumulate})
+     * @param cOff       index of C's element [0, 0]
+     * @param ldc        C's leading dimension, ≥ n
+     * @param accumulate add the product to C's previous contents instead of overwriting them
+     * @param bias       {@code [N]} added to every row, or null
+     * @param act        the activation applied last ({@link Activation#NONE} for none)
      * @throws HeedException naming the operand when a size, leading dimension or array length does not fit
      */
     public static void gemm(ExecutionContext ctx, boolean transA, boolean transB, int m, int n, int k,
@@ -61,6 +79,20 @@ public final class Gemm {
      * {@link #gemm(ExecutionContext, boolean, boolean, int, int, int, float[], int, int, float[], int, int, float[],
      * int, int, boolean, float[], Activation) gemm} on {@link MatrixOperand} views: {@code C[M,N] = op(A)[M,K] ·
      * op(B)[K,N]} (+ C) (+ bias), then {@code act}.
+     *
+     * @param ctx        the threads to run on
+     * @param a          op(A) {@code [M, K]}
+     * @param b          op(B) {@code [K, N]}
+     * @param m          rows of op(A) and C
+     * @param n          columns of op(B) and C
+     * @param k          the shared dimension
+     * @param c          C's array, written (and read first when {@code accumulate})
+     * @param cOff       index of C's element [0, 0]
+     * @param ldc        C's leading dimension, ≥ n
+     * @param accumulate add the product to C's previous contents instead of overwriting them
+     * @param bias       {@code [N]} added to every row, or null
+     * @param act        the activation applied last
+     * @throws HeedException naming the operand when a size, leading dimension or array length does not fit
      */
     public static void gemm(ExecutionContext ctx, MatrixOperand a, MatrixOperand b, int m, int n, int k,
                             float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
@@ -68,18 +100,63 @@ public final class Gemm {
                 c, cOff, ldc, accumulate, bias, act);
     }
 
-    /** {@link #gemm(ExecutionContext, MatrixOperand, MatrixOperand, int, int, int, float[], int, int, boolean, float[], Activation)} with a pre-packed B. */
+    /**
+     * {@link #gemm(ExecutionContext, MatrixOperand, MatrixOperand, int, int, int, float[], int, int, boolean, float[], Activation)}
+     * with a pre-packed B; K and N are taken from {@code b}.
+     *
+     * @param ctx        the threads to run on
+     * @param a          op(A) {@code [M, K]}
+     * @param m          rows of op(A) and C
+     * @param b          op(B) {@code [K, N]}, packed by {@link #pack}
+     * @param c          C's array, written (and read first when {@code accumulate})
+     * @param cOff       index of C's element [0, 0]
+     * @param ldc        C's leading dimension, ≥ N
+     * @param accumulate add the product to C's previous contents instead of overwriting them
+     * @param bias       {@code [N]} added to every row, or null
+     * @param act        the activation applied last
+     * @throws HeedException naming the operand when a size, leading dimension or array length does not fit
+     */
     public static void gemm(ExecutionContext ctx, MatrixOperand a, int m, PackedMatrix b,
                             float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
         gemm(ctx, a.trans(), m, a.data(), a.offset(), a.ld(), b, c, cOff, ldc, accumulate, bias, act);
     }
 
-    /** Packs {@code op(b)[K, N]} of a {@link MatrixOperand} view (see {@link #pack(boolean, int, int, float[], int, int)}). */
+    /**
+     * Packs {@code op(b)[K, N]} of a {@link MatrixOperand} view (see {@link #pack(boolean, int, int, float[], int, int)}).
+     *
+     * @param b the operand
+     * @param k rows of op(b)
+     * @param n columns of op(b)
+     * @return an independent packed copy
+     * @throws HeedException when a size, the leading dimension or the array length does not fit
+     */
     public static PackedMatrix pack(MatrixOperand b, int k, int n) {
         return pack(b.trans(), k, n, b.data(), b.offset(), b.ld());
     }
 
-    /** The float64 reference of {@link #gemm} (same contract; slow): the oracle of the tests. */
+    /**
+     * The float64 reference of {@link #gemm} (same contract; slow): the oracle of the tests.
+     *
+     * @param ctx        unused by the arithmetic (single-threaded); kept for the same signature
+     * @param transA     read {@code a} transposed
+     * @param transB     read {@code b} transposed
+     * @param m          rows of op(A) and C, ≥ 0
+     * @param n          columns of op(B) and C, ≥ 0
+     * @param k          the shared dimension, ≥ 0
+     * @param a          A's array
+     * @param aOff       index of A's element [0, 0]
+     * @param lda        A's leading dimension (elements between stored rows)
+     * @param b          B's array
+     * @param bOff       index of B's element [0, 0]
+     * @param ldb        B's leading dimension
+     * @param c          C's array, written (and read first when {@code accumulate})
+     * @param cOff       index of C's element [0, 0]
+     * @param ldc        C's leading dimension, ≥ n
+     * @param accumulate add the product to C's previous contents instead of overwriting them
+     * @param bias       {@code [N]} added to every row, or null
+     * @param act        the activation applied last ({@link Activation#NONE} for none)
+     * @throws HeedException naming the operand when a size, leading dimension or array length does not fit
+     */
     public static void gemmReference(ExecutionContext ctx, boolean transA, boolean transB, int m, int n, int k,
                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                      float[] c, int cOff, int ldc, boolean accumulate, float[] bias, Activation act) {
@@ -131,6 +208,13 @@ public final class Gemm {
      * float[], Activation) gemm} / {@link #matmul(ExecutionContext, Tensor, PackedMatrix) matmul} calls. Costs one
      * pass over B; the result is an independent copy.
      *
+     * @param transB read {@code b} transposed
+     * @param k      rows of op(B), the shared dimension
+     * @param n      columns of op(B)
+     * @param b      B's array (not kept)
+     * @param bOff   index of B's element [0, 0]
+     * @param ldb    B's leading dimension
+     * @return the packed matrix
      * @throws HeedException when a size, the leading dimension or the array length does not fit
      */
     public static PackedMatrix pack(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
@@ -152,6 +236,8 @@ public final class Gemm {
     /**
      * Packs a 2-D float32 tensor {@code b[K, N]} (any layout, heap or memory-mapped) as the B operand.
      *
+     * @param b the matrix {@code [K, N]}
+     * @return the packed matrix
      * @throws HeedException {@code SHAPE_MISMATCH} unless {@code b} is 2-D; {@code DTYPE_MISMATCH} unless float32
      */
     public static PackedMatrix pack(Tensor b) {
@@ -168,6 +254,19 @@ public final class Gemm {
      * int, int, boolean, float[], Activation) gemm} with a pre-packed {@code op(B)}: {@code C[M,N] = op(A)[M,K] · B[K,N]
      * (+ C) (+ bias[N])}, then {@code act}, with K and N taken from {@code b}. Bitwise equal to the unpacked call.
      *
+     * @param ctx        the threads to run on
+     * @param transA     read {@code a} transposed
+     * @param m          rows of op(A) and C
+     * @param a          A's array
+     * @param aOff       index of A's element [0, 0]
+     * @param lda        A's leading dimension
+     * @param b          op(B) {@code [K, N]}, packed by {@link #pack}
+     * @param c          C's array, written (and read first when {@code accumulate})
+     * @param cOff       index of C's element [0, 0]
+     * @param ldc        C's leading dimension, ≥ N
+     * @param accumulate add the product to C's previous contents instead of overwriting them
+     * @param bias       {@code [N]} added to every row, or null
+     * @param act        the activation applied last
      * @throws HeedException naming the operand when a size, leading dimension or array length does not fit
      */
     public static void gemm(ExecutionContext ctx, boolean transA, int m, float[] a, int aOff, int lda, PackedMatrix b,
@@ -244,6 +343,10 @@ public final class Gemm {
      * unit stride; other layouts (and memory-mapped storage) are copied first. The result is a new contiguous
      * float32 tensor.
      *
+     * @param ctx the threads to run on
+     * @param a   {@code [..., M, K]} or {@code [K]}, float32
+     * @param b   {@code [..., K, N]} or {@code [K]}, float32
+     * @return {@code [..., M, N]} with the broadcast batch axes
      * @throws HeedException {@code SHAPE_MISMATCH} naming both shapes and the rule;
      *                       {@code DTYPE_MISMATCH} for non-float32 operands
      */
@@ -306,6 +409,12 @@ public final class Gemm {
      * the inner dimension and the batch broadcast; messages read {@code op: A[..] · B[..]: rule} with the given
      * operand names, so an adapter (ONNX MatMul's "A" and "B") reports in its own terms.
      *
+     * @param op    the operation's name for messages
+     * @param aName the first operand's name for messages
+     * @param bName the second operand's name for messages
+     * @param a     the first operand
+     * @param b     the second operand
+     * @return the result's dimensions
      * @throws HeedException {@code SHAPE_MISMATCH} naming both shapes and the rule; {@code DTYPE_MISMATCH}
      */
     public static int[] matmulShape(String op, String aName, String bName, Tensor a, Tensor b) {
@@ -343,6 +452,10 @@ public final class Gemm {
      * {@code b}. All batch rows go through one GEMM when {@code a}'s rows are evenly strided (contiguous
      * activations always are), so B is streamed once per call.
      *
+     * @param ctx the threads to run on
+     * @param a   {@code [..., M, K]} or {@code [K]}, float32
+     * @param b   the packed constant {@code [K, N]}
+     * @return {@code [..., M, N]} (or {@code [N]})
      * @throws HeedException {@code SHAPE_MISMATCH} naming both shapes; {@code DTYPE_MISMATCH} for non-float32 a
      */
     public static Tensor matmul(ExecutionContext ctx, Tensor a, PackedMatrix b) {
@@ -464,6 +577,10 @@ public final class Gemm {
     /**
      * Runs {@link #gemm} on random data for a few shapes (odd sizes, transposes, epilogues, a packed B) and compares with
      * {@link #gemmReference}; one {@link KernelCheck} per shape, with the fast kernel's GFLOP/s.
+     *
+     * @param ctx  the threads the fast kernel runs on
+     * @param seed seed of the random data
+     * @return one check per shape
      */
     public static List<KernelCheck> selfCheck(ExecutionContext ctx, long seed) {
         record Case(int m, int n, int k, boolean ta, boolean tb, boolean acc, boolean bias, Activation act, boolean packed) {

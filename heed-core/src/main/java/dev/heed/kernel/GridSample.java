@@ -28,12 +28,31 @@ public final class GridSample {
     private GridSample() {}
 
     /** Interpolation. */
-    public enum Mode { BILINEAR, NEAREST, BICUBIC }
+    public enum Mode {
+        /** Weighted mean of the 2 × 2 nearest pixels. */ BILINEAR,
+        /** The nearest pixel (ties to even). */ NEAREST,
+        /** Cubic convolution over 4 × 4 pixels (A = -0.75, as PyTorch). */ BICUBIC
+    }
 
     /** What is read outside the input. */
-    public enum Padding { ZEROS, BORDER, REFLECTION }
+    public enum Padding {
+        /** 0 outside the input. */ ZEROS,
+        /** The coordinate is clamped to the input. */ BORDER,
+        /** The coordinate is mirrored at the borders, then clamped. */ REFLECTION
+    }
 
-    /** Samples {@code x} at the points of {@code grid}; see the class comment for the rules. */
+    /**
+     * Samples {@code x} at the points of {@code grid}; see the class comment for the rules.
+     *
+     * @param ctx          the threads to run on
+     * @param x            input {@code [N, C, H, W]}, float32
+     * @param grid         sampling points {@code [N, Ho, Wo, 2]}: (x, y) in [-1, 1] (beyond is padding)
+     * @param mode         the interpolation
+     * @param padding      what is read outside the input
+     * @param alignCorners whether ±1 are the centres (true) or the outer edges (false) of the corner pixels
+     * @return {@code y [N, C, Ho, Wo]}, a new contiguous tensor
+     * @throws HeedException SHAPE_MISMATCH when the shapes do not fit, DTYPE_MISMATCH unless float32
+     */
     public static Tensor sample(ExecutionContext ctx, Tensor x, Tensor grid, Mode mode, Padding padding, boolean alignCorners) {
         if (x.rank() != 4 || grid.rank() != 4 || grid.dim(3) != 2 || grid.dim(0) != x.dim(0)) {
             throw HeedException.shape("GridSample", "x" + x.shape() + ", grid" + grid.shape()

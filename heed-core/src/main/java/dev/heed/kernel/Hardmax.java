@@ -17,7 +17,14 @@ import dev.heed.tensor.Tensor;
 public final class Hardmax {
     private Hardmax() {}
 
-    /** {@code y} of x's shape with 1 at the first maximum of every vector along {@code axis}, 0 elsewhere. */
+    /**
+     * The one-hot of the first maximum of every vector along {@code axis}.
+     *
+     * @param x    float32 input, any shape of rank ≥ 1
+     * @param axis the axis in {@code [-rank, rank)}
+     * @return a float32 tensor of x's shape with 1 at the first maximum of every vector along {@code axis}, 0 elsewhere
+     * @throws dev.heed.HeedException {@link dev.heed.ErrorCode#DTYPE_MISMATCH} unless float32, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a bad axis
+     */
     public static Tensor hardmax(Tensor x, int axis) {
         NormStatistics.requireFloat("hardmax", x);
         int ax = NormStatistics.axisOf("hardmax", x, axis);
@@ -38,7 +45,13 @@ public final class Hardmax {
         return Tensor.of(y, d);
     }
 
-    /** Twin of {@link #hardmax}: row-major float64 values of the one-hot result. */
+    /**
+     * Twin of {@link #hardmax}: the same result computed in float64 by a separate scan.
+     *
+     * @param x    the input
+     * @param axis the axis in {@code [-rank, rank)}
+     * @return the row-major values of the one-hot result (x's element count)
+     */
     public static double[] hardmaxReference(Tensor x, int axis) {
         int ax = NormStatistics.axisOf("hardmax", x, axis);
         int[] d = x.shape().dims();

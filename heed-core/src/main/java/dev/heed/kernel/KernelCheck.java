@@ -11,7 +11,7 @@ package dev.heed.kernel;
  * @param gflops    billions of floating-point operations per second of the fast kernel (NaN if not meaningful)
  */
 public record KernelCheck(String kernel, double maxError, double tolerance, String metric, double gflops) {
-    /** True when the error is within tolerance (NaN errors fail). */
+    /** {@return true when the error is within tolerance (NaN errors fail)} */
     public boolean passed() {
         return maxError <= tolerance;
     }

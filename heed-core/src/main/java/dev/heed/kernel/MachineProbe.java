@@ -31,10 +31,13 @@ public final class MachineProbe {
     /**
      * Data cache sizes in bytes as one core sees them ({@code l3} is the whole shared cache).
      *
+     * @param l1d         level-1 data cache of one core, in bytes
+     * @param l2          level-2 cache of one core, in bytes
+     * @param l3          the shared level-3 cache, in bytes
      * @param fromMachine true when read from {@code /sys/devices/system/cpu/cpu0/cache}; false for the defaults
      */
     public record Caches(long l1d, long l2, long l3, boolean fromMachine) {
-        /** {@code "L1d 48 KiB, L2 2 MiB, L3 105 MiB"} with {@code " (defaults)"} when not read from the machine. */
+        /** {@return e.g. {@code "L1d 48 KiB, L2 2 MiB, L3 105 MiB"}, with {@code " (defaults)"} when not read from the machine} */
         public String describe() {
             return "L1d " + bytes(l1d) + ", L2 " + bytes(l2) + ", L3 " + bytes(l3) + (fromMachine ? "" : " (defaults)");
         }
@@ -51,7 +54,7 @@ public final class MachineProbe {
      * @param caches          data cache sizes
      */
     public record Machine(String cpuModel, int vectorBits, int vectorRegisters, Caches caches) {
-        /** One line: model, vectors, caches. */
+        /** {@return one line: model, vectors, caches} */
         public String describe() {
             return cpuModel + ", " + (vectorBits == 0 ? "no Vector API" : vectorBits + "-bit vectors") + ", "
                     + caches.describe();
@@ -69,14 +72,19 @@ public final class MachineProbe {
      *                           Zen 4); 0 when not measured
      */
     public record FmaPeak(double gflops, double chainGflops, int accumulatorsNeeded) {
-        /** {@code "FMA peak 172.6 GFLOP/s per core (8 accumulators to fill it)"} or a not-measured note. */
+        /** {@return e.g. {@code "FMA peak 172.6 GFLOP/s per core (8 independent accumulators to fill it)"}, or a not-measured note} */
         public String describe() {
             if (Double.isNaN(gflops)) return "FMA peak not measured (no Vector API, or the JIT did not compile the probe in 10 s)";
             return String.format(Locale.ROOT, "FMA peak %.1f GFLOP/s per core (%d independent accumulators to fill it)",
                     gflops, accumulatorsNeeded);
         }
 
-        /** {@code gflops} as a fraction of this peak (NaN when either is unknown). */
+        /**
+         * A kernel's throughput as a fraction of this peak.
+         *
+         * @param kernelGflops the kernel's GFLOP/s on one core
+         * @return {@code kernelGflops / gflops} (NaN when either is unknown)
+         */
         public double fraction(double kernelGflops) {
             return kernelGflops / gflops;
         }
@@ -90,7 +98,7 @@ public final class MachineProbe {
         static final FmaPeak PEAK = VectorSupport.available() ? FmaProbeVector.measure() : new FmaPeak(Double.NaN, Double.NaN, 0);
     }
 
-    /** The machine, read once per process (no timing). */
+    /** {@return the machine, read once per process (no timing)} */
     public static Machine machine() {
         return MachineHolder.MACHINE;
     }
@@ -98,6 +106,8 @@ public final class MachineProbe {
     /**
      * The FMA peak of one core, measured once per process on the first call (~0.2-1 s: the probe loops must be
      * compiled by C2 first; at most 10 s on a machine too busy to compile them), then cached.
+     *
+     * @return the measured peak, or a NaN peak without the Vector API
      */
     public static FmaPeak fmaPeak() {
         return PeakHolder.PEAK;
@@ -106,6 +116,8 @@ public final class MachineProbe {
     /**
      * The fast GEMM's blocking chosen for this machine, e.g. {@code "GEMM block 12x32 kc=192 mc=1020 nc=4096 (24
      * accumulators)"}, or a note that the reference kernels run.
+     *
+     * @return one line describing the blocking
      */
     public static String gemmBlocking() {
         if (!VectorSupport.available()) return "GEMM: scalar reference kernel";

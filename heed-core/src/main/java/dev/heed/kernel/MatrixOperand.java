@@ -30,6 +30,9 @@ public record MatrixOperand(float[] data, int offset, int ld, boolean trans) {
      * A heap view whose rows or columns are contiguous is read in place (a transposed view flips {@code trans});
      * anything else is copied into a dense array.
      *
+     * @param t     a 2-D float32 tensor {@code [r, c]}, any layout or storage
+     * @param trans whether the GEMM reads {@code t} transposed
+     * @return the operand; its array is shared with {@code t} when read in place
      * @throws HeedException {@code SHAPE_MISMATCH} unless t is 2-D; {@code DTYPE_MISMATCH} unless float32
      */
     public static MatrixOperand of(Tensor t, boolean trans) {
@@ -46,7 +49,15 @@ public record MatrixOperand(float[] data, int offset, int ld, boolean trans) {
         return new MatrixOperand(t.toFloatArray(), 0, Math.max(1, c), trans);
     }
 
-    /** A dense row-major {@code [rows, cols]} array starting at {@code offset}, read as is or transposed. */
+    /**
+     * A dense row-major {@code [rows, cols]} array starting at {@code offset}, read as is or transposed.
+     *
+     * @param data   the backing array, not copied
+     * @param offset index of element [0, 0]
+     * @param cols   columns of the stored matrix (its leading dimension; 0 counts as 1)
+     * @param trans  whether the GEMM reads it transposed
+     * @return the operand
+     */
     public static MatrixOperand dense(float[] data, int offset, int cols, boolean trans) {
         return new MatrixOperand(data, offset, Math.max(1, cols), trans);
     }

@@ -33,14 +33,18 @@ public final class NormStatistics {
     /**
      * Means and biased variances, one per channel or row, in float64.
      *
-     * @param mean     [count]
-     * @param variance [count]
+     * @param mean     [count], one mean per channel or row
+     * @param variance [count], the biased variances
      */
     public record Moments(double[] mean, double[] variance) {}
 
     /**
      * Per-channel moments of {@code x [N, C, d1, …]} (rank ≥ 2) over the batch and spatial axes, as batch
      * normalisation's training mode uses them.
+     *
+     * @param x float32 input of rank ≥ 2
+     * @return mean and variance {@code [C]}
+     * @throws HeedException SHAPE_MISMATCH below rank 2, DTYPE_MISMATCH unless float32
      */
     public static Moments channelMoments(Tensor x) {
         requireFloat("channel_moments", x);
@@ -73,6 +77,11 @@ public final class NormStatistics {
     /**
      * Moments of every row of {@code x} viewed as {@code [prod(d[:axis]), prod(d[axis:])]}: the statistics of
      * layer normalisation over the axes {@code axis..rank-1} (axis in [0, rank]; negative counts from the end).
+     *
+     * @param x    float32 input
+     * @param axis the first reduced axis
+     * @return mean and variance, one per row ({@code prod(d[:axis])} of each)
+     * @throws HeedException INVALID_ARGUMENT for a bad axis, DTYPE_MISMATCH unless float32
      */
     public static Moments rowMoments(Tensor x, int axis) {
         requireFloat("row_moments", x);
@@ -102,6 +111,12 @@ public final class NormStatistics {
     /**
      * {@code y = x / ‖x‖_p} along {@code axis} (p = 1 or 2), the norm accumulated in float64; a zero vector stays
      * zero (no 0/0). Returns a new contiguous float32 tensor of x's shape.
+     *
+     * @param x    float32 input
+     * @param axis the axis the norm runs along, in {@code [-rank, rank)}
+     * @param p    1 or 2
+     * @return the normalised tensor
+     * @throws HeedException INVALID_ARGUMENT for a bad axis, UNSUPPORTED for another p, DTYPE_MISMATCH unless float32
      */
     public static Tensor lpNormalize(Tensor x, int axis, int p) {
         requireFloat("lp_normalize", x);

@@ -10,7 +10,12 @@ import dev.heed.tensor.Tensor;
 public final class NormStatisticsReference {
     private NormStatisticsReference() {}
 
-    /** Twin of {@link NormStatistics#channelMoments}. */
+    /**
+     * Twin of {@link NormStatistics#channelMoments}.
+     *
+     * @param x input {@code [N, C, d1, …]}
+     * @return mean and variance {@code [C]}
+     */
     public static NormStatistics.Moments channelMoments(Tensor x) {
         NormStatistics.requireFloat("channel_moments", x);
         if (x.rank() < 2) throw HeedException.shape("channel_moments", "x" + x.shape() + " must be [N, C, ...] with rank >= 2");
@@ -33,7 +38,13 @@ public final class NormStatisticsReference {
         return new NormStatistics.Moments(mean, var);
     }
 
-    /** Twin of {@link NormStatistics#rowMoments}. */
+    /**
+     * Twin of {@link NormStatistics#rowMoments}.
+     *
+     * @param x    the input
+     * @param axis the first reduced axis
+     * @return mean and variance per row
+     */
     public static NormStatistics.Moments rowMoments(Tensor x, int axis) {
         NormStatistics.requireFloat("row_moments", x);
         int ax = axis < 0 ? axis + x.rank() : axis;
@@ -52,7 +63,14 @@ public final class NormStatisticsReference {
         return new NormStatistics.Moments(mean, var);
     }
 
-    /** Twin of {@link NormStatistics#lpNormalize}: one strided vector at a time. */
+    /**
+     * Twin of {@link NormStatistics#lpNormalize}: one strided vector at a time.
+     *
+     * @param x    the input
+     * @param axis the axis the norm runs along
+     * @param p    1 or 2
+     * @return the normalised values, row-major, in float64
+     */
     public static double[] lpNormalize(Tensor x, int axis, int p) {
         int ax = NormStatistics.axisOf("lp_normalize", x, axis);
         int[] d = x.shape().dims();

@@ -27,6 +27,16 @@ public final class Norms {
     /**
      * Normalises over axes {@code axis..rank-1}: {@code (x - mean) / √(var + eps) · gamma + beta}, with the
      * biased variance. {@code gamma} and {@code beta} may be null, else must broadcast to {@code x.shape[axis:]}.
+     *
+     * @param ctx   the threads to run on
+     * @param x     float32 input
+     * @param gamma scale over {@code x.shape[axis:]}, or null for 1
+     * @param beta  shift over {@code x.shape[axis:]}, or null for 0
+     * @param axis  the first normalised axis (negative counts from the end)
+     * @param eps   added to the variance, e.g. 1e-12 (BERT) or 1e-5
+     * @return a new contiguous tensor of x's shape
+     * @throws HeedException INVALID_ARGUMENT for a bad axis, SHAPE_MISMATCH when gamma or beta do not broadcast,
+     *                       DTYPE_MISMATCH unless float32
      */
     public static Tensor layerNorm(ExecutionContext ctx, Tensor x, Tensor gamma, Tensor beta, int axis, float eps) {
         String name = "layer_norm";
@@ -61,6 +71,16 @@ public final class Norms {
     /**
      * Batch normalisation, inference form: {@code x} is {@code [N, C, d1, …]} (rank ≥ 2); {@code scale},
      * {@code bias}, {@code mean}, {@code var} hold {@code C} values each.
+     *
+     * @param ctx   the threads to run on
+     * @param x     float32 input {@code [N, C, d1, …]}
+     * @param scale γ {@code [C]}
+     * @param bias  β {@code [C]}
+     * @param mean  running mean {@code [C]}
+     * @param var   running variance {@code [C]}
+     * @param eps   added to the variance
+     * @return {@code (x - mean) / √(var + eps) · scale + bias}, a new contiguous tensor of x's shape
+     * @throws HeedException SHAPE_MISMATCH when a parameter does not hold C values, DTYPE_MISMATCH unless float32
      */
     public static Tensor batchNorm(ExecutionContext ctx, Tensor x, Tensor scale, Tensor bias, Tensor mean, Tensor var, float eps) {
         String name = "batch_norm";

@@ -40,12 +40,12 @@ public final class PackedMatrix {
         return new PackedMatrix(k, n, null, dense);
     }
 
-    /** Rows of op(B): the shared dimension K. */
+    /** {@return the rows of op(B): the shared dimension K} */
     public int k() {
         return k;
     }
 
-    /** Columns of op(B): N. */
+    /** {@return the columns of op(B): N, the output's column count} */
     public int n() {
         return n;
     }

@@ -29,6 +29,8 @@ public final class Pooling {
     private Pooling() {}
 
     /**
+     * A pooling window over k spatial axes (arrays are not copied; do not change them).
+     *
      * @param kernel    window size per spatial axis
      * @param strides   stride per axis
      * @param pads      ONNX layout: begins of every axis, then ends
@@ -36,7 +38,12 @@ public final class Pooling {
      * @param ceilMode  round the output length up
      */
     public record Window(int[] kernel, int[] strides, int[] pads, int[] dilations, boolean ceilMode) {
-        /** A window of {@code kernel} with stride 1, no padding, no dilation. */
+        /**
+         * A window of {@code kernel} with stride 1, no padding, no dilation, floor mode.
+         *
+         * @param kernel window size per spatial axis
+         * @return the window
+         */
         public static Window of(int... kernel) {
             int k = kernel.length;
             int[] ones = new int[k];
@@ -45,25 +52,64 @@ public final class Pooling {
         }
     }
 
+    /**
+     * Max pooling (ONNX MaxPool); padding is ignored.
+     *
+     * @param ctx the threads to run on
+     * @param x   input {@code [N, C, D1…Dk]}, float32
+     * @param w   the window, one entry per spatial axis
+     * @return {@code [N, C, O1…Ok]}
+     * @throws HeedException SHAPE_MISMATCH when the window does not fit the input, DTYPE_MISMATCH unless float32
+     */
     public static Tensor maxPool(ExecutionContext ctx, Tensor x, Window w) {
         return pool(ctx, x, w, true, false);
     }
 
+    /**
+     * Average pooling (ONNX AveragePool).
+     *
+     * @param ctx             the threads to run on
+     * @param x               input {@code [N, C, D1…Dk]}, float32
+     * @param w               the window, one entry per spatial axis
+     * @param countIncludePad divide by the window size clipped to the padded extent instead of the input elements in the window
+     * @return {@code [N, C, O1…Ok]}
+     * @throws HeedException SHAPE_MISMATCH when the window does not fit the input, DTYPE_MISMATCH unless float32
+     */
     public static Tensor averagePool(ExecutionContext ctx, Tensor x, Window w, boolean countIncludePad) {
         return pool(ctx, x, w, false, countIncludePad);
     }
 
-    /** Mean over all spatial axes, keeping them as size 1. */
+    /**
+     * Mean over all spatial axes, keeping them as size 1 (ONNX GlobalAveragePool).
+     *
+     * @param ctx the threads to run on
+     * @param x   input {@code [N, C, D1…Dk]}, float32
+     * @return {@code [N, C, 1, …, 1]}
+     */
     public static Tensor globalAveragePool(ExecutionContext ctx, Tensor x) {
         return global(ctx, x, false);
     }
 
-    /** Max over all spatial axes, keeping them as size 1. */
+    /**
+     * Max over all spatial axes, keeping them as size 1 (ONNX GlobalMaxPool).
+     *
+     * @param ctx the threads to run on
+     * @param x   input {@code [N, C, D1…Dk]}, float32
+     * @return {@code [N, C, 1, …, 1]}
+     */
     public static Tensor globalMaxPool(ExecutionContext ctx, Tensor x) {
         return global(ctx, x, true);
     }
 
-    /** Output lengths for {@code inDims} (spatial only). */
+    /**
+     * Output lengths per spatial axis (the formula in the class comment).
+     *
+     * @param op the operation's name for messages
+     * @param in input length per spatial axis
+     * @param w  the window
+     * @return output length per spatial axis
+     * @throws HeedException SHAPE_MISMATCH when a padded axis is shorter than the dilated window
+     */
     public static int[] outputSpatial(String op, int[] in, Window w) {
         int k = in.length;
         int[] out = new int[k];

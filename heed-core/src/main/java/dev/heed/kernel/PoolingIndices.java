@@ -23,12 +23,23 @@ public final class PoolingIndices {
     private PoolingIndices() {}
 
     /**
+     * Max pooling's two outputs.
+     *
      * @param values  the pooled maxima [N, C, out...] (float32)
      * @param indices flat positions in x of those maxima [N, C, out...] (int64)
      */
     public record Result(Tensor values, Tensor indices) {}
 
-    /** Max pooling of {@code x [N, C, D1…Dk]} (float32) under {@code w}, with the index of each maximum. */
+    /**
+     * Max pooling of {@code x [N, C, D1…Dk]} (float32) under {@code w}, with the index of each maximum (ONNX MaxPool's
+     * second output).
+     *
+     * @param x           float32 input {@code [N, C, D1…Dk]}
+     * @param w           the window
+     * @param columnMajor index the spatial axes column-major (ONNX storage_order = 1) instead of row-major
+     * @return the maxima and their flat positions in x
+     * @throws HeedException SHAPE_MISMATCH when the window does not fit, DTYPE_MISMATCH unless float32
+     */
     public static Result maxPoolWithIndices(Tensor x, Pooling.Window w, boolean columnMajor) {
         NormStatistics.requireFloat("max_pool_indices", x);
         int k = x.rank() - 2;
@@ -90,7 +101,12 @@ public final class PoolingIndices {
 
     /**
      * Twin of {@link #maxPoolWithIndices}: for every output position, every window offset is decoded from a flat
-     * counter; values compared in float64. Returns {values, indices} as float64 arrays (row-major).
+     * counter; values compared in float64.
+     *
+     * @param x           the input
+     * @param w           the window
+     * @param columnMajor as in {@link #maxPoolWithIndices}
+     * @return {values, indices} as float64 arrays (row-major)
      */
     public static double[][] maxPoolWithIndicesReference(Tensor x, Pooling.Window w, boolean columnMajor) {
         int k = x.rank() - 2;

@@ -8,7 +8,8 @@ package dev.heed.kernel;
  * }</pre>
  */
 public enum ReduceOp {
-    SUM, MEAN,
+    /** Sum; an empty reduction gives 0. */ SUM,
+    /** Arithmetic mean (integers truncate toward zero); an empty reduction gives NaN (integers: 0). */ MEAN,
     /** NaN propagates; an empty reduction gives -inf. */ MAX,
     /** NaN propagates; an empty reduction gives +inf. */ MIN,
     /** Product, accumulated in double; an empty reduction gives 1. */ PROD;

@@ -34,7 +34,13 @@ public final class Reductions {
     /**
      * Reduces {@code x} over {@code axes} (negative axes count from the end; empty = all axes).
      *
+     * @param ctx      the threads to run on
+     * @param op       the reduction
+     * @param x        float32, int64 or int32 input
+     * @param axes     the axes to reduce; empty for all
      * @param keepDims keep reduced axes as size 1
+     * @return a new contiguous tensor of x's dtype
+     * @throws HeedException INVALID_ARGUMENT for an axis out of range or repeated, DTYPE_MISMATCH for another dtype
      */
     public static Tensor reduce(ExecutionContext ctx, ReduceOp op, Tensor x, int[] axes, boolean keepDims) {
         String name = "reduce_" + op;
@@ -139,12 +145,32 @@ public final class Reductions {
         return new Plan(red, outShape, perm, kept, reduced);
     }
 
-    /** Index of the largest element along {@code axis} as int64 (ONNX ArgMax). */
+    /**
+     * Index of the largest element along {@code axis} as int64 (ONNX ArgMax); NaN counts as the largest.
+     *
+     * @param ctx             the threads to run on
+     * @param x               the input
+     * @param axis            the axis in {@code [-rank, rank)}
+     * @param keepDims        keep the axis as size 1
+     * @param selectLastIndex on ties, the last index instead of the first
+     * @return an int64 tensor
+     * @throws HeedException INVALID_ARGUMENT for a bad or empty axis
+     */
     public static Tensor argMax(ExecutionContext ctx, Tensor x, int axis, boolean keepDims, boolean selectLastIndex) {
         return arg("argmax", true, ctx, x, axis, keepDims, selectLastIndex);
     }
 
-    /** Index of the smallest element along {@code axis} as int64 (ONNX ArgMin). */
+    /**
+     * Index of the smallest element along {@code axis} as int64 (ONNX ArgMin); NaN counts as the smallest.
+     *
+     * @param ctx             the threads to run on
+     * @param x               the input
+     * @param axis            the axis in {@code [-rank, rank)}
+     * @param keepDims        keep the axis as size 1
+     * @param selectLastIndex on ties, the last index instead of the first
+     * @return an int64 tensor
+     * @throws HeedException INVALID_ARGUMENT for a bad or empty axis
+     */
     public static Tensor argMin(ExecutionContext ctx, Tensor x, int axis, boolean keepDims, boolean selectLastIndex) {
         return arg("argmin", false, ctx, x, axis, keepDims, selectLastIndex);
     }

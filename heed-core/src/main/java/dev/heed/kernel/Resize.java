@@ -30,26 +30,71 @@ import java.util.Arrays;
 public final class Resize {
     private Resize() {}
 
-    public enum Mode { NEAREST, LINEAR, CUBIC }
+    /** Interpolation. */
+    public enum Mode {
+        /** The nearest input sample, chosen by {@link NearestMode}. */ NEAREST,
+        /** Linear along each resized axis (bilinear, trilinear). */ LINEAR,
+        /** Cubic convolution along each resized axis, with coefficient {@code cubicA}. */ CUBIC
+    }
 
-    public enum CoordinateMode { HALF_PIXEL, PYTORCH_HALF_PIXEL, ALIGN_CORNERS, ASYMMETRIC, TF_HALF_PIXEL_FOR_NN, TF_CROP_AND_RESIZE, HALF_PIXEL_SYMMETRIC }
+    /** How an output coordinate maps to an input coordinate (formulas in the class comment). */
+    public enum CoordinateMode {
+        /** {@code (o + 0.5) / s - 0.5}. */ HALF_PIXEL,
+        /** As HALF_PIXEL, but 0 when the output length is 1. */ PYTORCH_HALF_PIXEL,
+        /** {@code o · (in - 1) / (out - 1)}: corner samples line up. */ ALIGN_CORNERS,
+        /** {@code o / s}. */ ASYMMETRIC,
+        /** {@code (o + 0.5) / s}. */ TF_HALF_PIXEL_FOR_NN,
+        /** Into the region of interest {@code roi}; outside the input reads {@code extrapolationValue}. */ TF_CROP_AND_RESIZE,
+        /** HALF_PIXEL with the resized extent centred on the input. */ HALF_PIXEL_SYMMETRIC
+    }
 
-    public enum NearestMode { ROUND_PREFER_FLOOR, ROUND_PREFER_CEIL, FLOOR, CEIL }
+    /** How {@link Mode#NEAREST} rounds a fractional source coordinate. */
+    public enum NearestMode {
+        /** Round to nearest, halves down. */ ROUND_PREFER_FLOOR,
+        /** Round to nearest, halves up. */ ROUND_PREFER_CEIL,
+        /** Round down. */ FLOOR,
+        /** Round up. */ CEIL
+    }
 
     /**
+     * Resize options, ONNX attribute by attribute.
+     *
+     * @param mode               the interpolation
+     * @param coordinateMode     ONNX {@code coordinate_transformation_mode}
+     * @param nearestMode        ONNX {@code nearest_mode}, used by {@link Mode#NEAREST}
+     * @param cubicA             the cubic coefficient A (ONNX {@code cubic_coeff_a}; -0.75 as PyTorch, -0.5 as TensorFlow)
+     * @param excludeOutside     give taps outside the input weight 0 and renormalise the rest
+     * @param extrapolationValue value written outside the input by TF_CROP_AND_RESIZE
      * @param roi per axis {start, end} pairs as ONNX lays them out ({@code [starts..., ends...]}), only for TF_CROP_AND_RESIZE
      */
     public record Params(Mode mode, CoordinateMode coordinateMode, NearestMode nearestMode, double cubicA,
                          boolean excludeOutside, float extrapolationValue, double[] roi) {
-        /** ONNX defaults: half_pixel, round_prefer_floor, A = -0.75, no exclusion, extrapolation 0. */
+        /**
+         * ONNX defaults: half_pixel, round_prefer_floor, A = -0.75, no exclusion, extrapolation 0.
+         *
+         * @param mode the interpolation
+         * @return the options
+         */
         public static Params defaults(Mode mode) {
             return new Params(mode, CoordinateMode.HALF_PIXEL, NearestMode.ROUND_PREFER_FLOOR, -0.75, false, 0f, null);
         }
 
+        /**
+         * A copy with another coordinate mode.
+         *
+         * @param m the mode
+         * @return the new options
+         */
         public Params withCoordinateMode(CoordinateMode m) {
             return new Params(mode, m, nearestMode, cubicA, excludeOutside, extrapolationValue, roi);
         }
 
+        /**
+         * A copy with another rounding for NEAREST.
+         *
+         * @param m the rounding
+         * @return the new options
+         */
         public Params withNearestMode(NearestMode m) {
             return new Params(mode, coordinateMode, m, cubicA, excludeOutside, extrapolationValue, roi);
         }
@@ -58,6 +103,15 @@ public final class Resize {
     /**
      * Resizes {@code x} to {@code outDims}; {@code scales[i]} is the scale the coordinate transform uses on axis
      * i (pass {@code out / in} when sizes were given).
+     *
+     * @param ctx     the threads to run on
+     * @param x       float32 input, any rank
+     * @param outDims the output shape, same rank as x
+     * @param scales  one scale per axis
+     * @param p       the interpolation options
+     * @return a new contiguous tensor of shape {@code outDims}
+     * @throws HeedException SHAPE_MISMATCH when the ranks differ, DTYPE_MISMATCH unless float32, INVALID_ARGUMENT for a
+     *                       missing or short roi with TF_CROP_AND_RESIZE, MEMORY_LIMIT when a pass is too large
      */
     public static Tensor resize(ExecutionContext ctx, Tensor x, int[] outDims, double[] scales, Params p) {
         int r = x.rank();

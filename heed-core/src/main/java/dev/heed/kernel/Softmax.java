@@ -24,12 +24,28 @@ import dev.heed.tensor.Tensor;
 public final class Softmax {
     private Softmax() {}
 
-    /** {@code exp(x - max) / Σ exp(x - max)} along {@code axis}. */
+    /**
+     * {@code exp(x - max) / Σ exp(x - max)} along {@code axis}.
+     *
+     * @param ctx  the threads to run on
+     * @param x    float32 input, any shape and layout
+     * @param axis the axis in {@code [-rank, rank)}
+     * @return a new contiguous tensor of x's shape; every vector along {@code axis} sums to 1
+     * @throws dev.heed.HeedException {@link dev.heed.ErrorCode#DTYPE_MISMATCH} unless float32, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a bad axis
+     */
     public static Tensor softmax(ExecutionContext ctx, Tensor x, int axis) {
         return run("softmax", ctx, x, axis, false);
     }
 
-    /** {@code x - max - log Σ exp(x - max)} along {@code axis}. */
+    /**
+     * {@code x - max - log Σ exp(x - max)} along {@code axis}.
+     *
+     * @param ctx  the threads to run on
+     * @param x    float32 input, any shape and layout
+     * @param axis the axis in {@code [-rank, rank)}
+     * @return a new contiguous tensor of x's shape
+     * @throws dev.heed.HeedException {@link dev.heed.ErrorCode#DTYPE_MISMATCH} unless float32, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a bad axis
+     */
     public static Tensor logSoftmax(ExecutionContext ctx, Tensor x, int axis) {
         return run("log_softmax", ctx, x, axis, true);
     }

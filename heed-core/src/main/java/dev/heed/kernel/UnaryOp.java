@@ -16,16 +16,19 @@ package dev.heed.kernel;
  */
 public record UnaryOp(Kind kind, float alpha, float beta) {
 
-    /** The functions. Those marked "int too" also accept int64 and int32 tensors. */
+    /** The functions. Those marked "int too" also accept int64 and int32 tensors; the others take float32. */
     public enum Kind {
         /** {@code -x} (int too). */ NEG,
         /** {@code |x|} (int too). */ ABS,
         /** -1, 0 or 1 by the sign of x; ±0 and NaN pass through (int too). */ SIGN,
-        EXP, LOG, SQRT,
+        /** {@code e^x}. */ EXP,
+        /** Natural logarithm; NaN below 0, -inf at 0. */ LOG,
+        /** Square root; NaN below 0. */ SQRT,
         /** {@code 1/x}. */ RECIPROCAL,
-        TANH, ERF,
+        /** Hyperbolic tangent. */ TANH,
+        /** The error function (float32 precision). */ ERF,
         /** {@code 1/(1+e^-x)}. */ SIGMOID,
-        RELU,
+        /** {@code max(x, 0)}. */ RELU,
         /** {@code x ≥ 0 ? x : alpha·x}. */ LEAKY_RELU,
         /** {@code 0.5·x·(1+erf(x/√2))} (ONNX Gelu, approximate="none"). */ GELU,
         /** {@code 0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³)))} (ONNX Gelu, approximate="tanh"). */ GELU_TANH,
@@ -33,46 +36,86 @@ public record UnaryOp(Kind kind, float alpha, float beta) {
         /** {@code max(0, min(1, alpha·x+beta))}. */ HARD_SIGMOID,
         /** {@code x·max(0, min(1, x/6+1/2))}. */ HARD_SWISH,
         /** {@code min(max(x, alpha), beta)}; NaN stays NaN. */ CLIP,
-        FLOOR, CEIL,
+        /** Round toward -∞. */ FLOOR,
+        /** Round toward +∞. */ CEIL,
         /** Round half to even, as ONNX Round. */ ROUND,
-        SIN, COS,
+        /** Sine (radians). */ SIN,
+        /** Cosine (radians). */ COS,
         /** {@code x ≥ 0 ? x : alpha·(e^x − 1)} (ONNX Elu, default alpha 1). */ ELU,
         /** {@code beta·(x > 0 ? x : alpha·(e^x − 1))}: beta is SELU's gamma (ONNX Selu). */ SELU,
         /** {@code log(1 + e^x)}, evaluated as {@code max(x, 0) + log1p(e^-|x|)} so it neither overflows nor cancels. */ SOFTPLUS,
         /** {@code x / (1 + |x|)}. */ SOFTSIGN
     }
 
+    /** The op {@code -x}. */
     public static final UnaryOp NEG = of(Kind.NEG);
+    /** The op {@code |x|}. */
     public static final UnaryOp ABS = of(Kind.ABS);
+    /** The op {@code e^x}. */
     public static final UnaryOp EXP = of(Kind.EXP);
+    /** The op natural logarithm. */
     public static final UnaryOp LOG = of(Kind.LOG);
+    /** The op square root. */
     public static final UnaryOp SQRT = of(Kind.SQRT);
+    /** The op {@code 1/x}. */
     public static final UnaryOp RECIPROCAL = of(Kind.RECIPROCAL);
+    /** The op hyperbolic tangent. */
     public static final UnaryOp TANH = of(Kind.TANH);
+    /** The op the error function. */
     public static final UnaryOp ERF = of(Kind.ERF);
+    /** The op {@code 1/(1+e^-x)}. */
     public static final UnaryOp SIGMOID = of(Kind.SIGMOID);
+    /** The op {@code max(x, 0)}. */
     public static final UnaryOp RELU = of(Kind.RELU);
+    /** The op exact GELU, {@code 0.5·x·(1+erf(x/√2))}. */
     public static final UnaryOp GELU = of(Kind.GELU);
+    /** The op tanh-approximated GELU. */
     public static final UnaryOp GELU_TANH = of(Kind.GELU_TANH);
+    /** The op {@code x·sigmoid(x)}. */
     public static final UnaryOp SILU = of(Kind.SILU);
+    /** The op {@code x·max(0, min(1, x/6+1/2))}. */
     public static final UnaryOp HARD_SWISH = of(Kind.HARD_SWISH);
+    /** The op round toward -∞. */
     public static final UnaryOp FLOOR = of(Kind.FLOOR);
+    /** The op round toward +∞. */
     public static final UnaryOp CEIL = of(Kind.CEIL);
+    /** The op round half to even. */
     public static final UnaryOp ROUND = of(Kind.ROUND);
+    /** The op sine (radians). */
     public static final UnaryOp SIN = of(Kind.SIN);
+    /** The op cosine (radians). */
     public static final UnaryOp COS = of(Kind.COS);
+    /** The op -1, 0 or 1 by the sign of x. */
     public static final UnaryOp SIGN = of(Kind.SIGN);
+    /** The op {@code log(1 + e^x)}. */
     public static final UnaryOp SOFTPLUS = of(Kind.SOFTPLUS);
+    /** The op {@code x / (1 + |x|)}. */
     public static final UnaryOp SOFTSIGN = of(Kind.SOFTSIGN);
 
-    /** ONNX Selu's default alpha and gamma (float32 constants of the spec). */
-    public static final float SELU_ALPHA = 1.67326319217681884765625f, SELU_GAMMA = 1.05070102214813232421875f;
+    /** ONNX Selu's default alpha (float32 constant of the spec). */
+    public static final float SELU_ALPHA = 1.67326319217681884765625f,
+    /** ONNX Selu's default gamma (float32 constant of the spec). */
+            SELU_GAMMA = 1.05070102214813232421875f;
 
+    /**
+     * Checks the kind.
+     *
+     * @param kind  which function, not null
+     * @param alpha first constant; 0 when unused
+     * @param beta  second constant; 0 when unused
+     * @throws NullPointerException when {@code kind} is null
+     */
     public UnaryOp {
         java.util.Objects.requireNonNull(kind, "kind");
     }
 
-    /** An op without constants. */
+    /**
+     * An op of {@code kind}; kinds with constants get the ONNX defaults (leaky-relu 0.01, hard-sigmoid 0.2 and
+     * 0.5, clip unbounded, elu 1, selu {@link #SELU_ALPHA} and {@link #SELU_GAMMA}).
+     *
+     * @param kind the function
+     * @return the op
+     */
     public static UnaryOp of(Kind kind) {
         return switch (kind) {
             case LEAKY_RELU -> leakyRelu(0.01f);
@@ -84,32 +127,60 @@ public record UnaryOp(Kind kind, float alpha, float beta) {
         };
     }
 
-    /** Leaky ReLU with slope {@code alpha} for negative inputs (ONNX default 0.01). */
+    /**
+     * Leaky ReLU: {@code x ≥ 0 ? x : alpha·x}.
+     *
+     * @param alpha the slope for negative inputs (ONNX default 0.01)
+     * @return the op
+     */
     public static UnaryOp leakyRelu(float alpha) {
         return new UnaryOp(Kind.LEAKY_RELU, alpha, 0f);
     }
 
-    /** {@code max(0, min(1, alpha·x+beta))} (ONNX defaults 0.2, 0.5). */
+    /**
+     * Hard sigmoid: {@code max(0, min(1, alpha·x+beta))}.
+     *
+     * @param alpha the slope (ONNX default 0.2)
+     * @param beta  the offset (ONNX default 0.5)
+     * @return the op
+     */
     public static UnaryOp hardSigmoid(float alpha, float beta) {
         return new UnaryOp(Kind.HARD_SIGMOID, alpha, beta);
     }
 
-    /** Clamps to {@code [min, max]}; use infinities for an open side. */
+    /**
+     * Clamps to {@code [min, max]}; NaN stays NaN.
+     *
+     * @param min the lower bound, or -∞ for none
+     * @param max the upper bound, or +∞ for none
+     * @return the op
+     */
     public static UnaryOp clip(float min, float max) {
         return new UnaryOp(Kind.CLIP, min, max);
     }
 
-    /** ELU with scale {@code alpha} for negative inputs (ONNX default 1). */
+    /**
+     * ELU: {@code x ≥ 0 ? x : alpha·(e^x − 1)}.
+     *
+     * @param alpha the scale for negative inputs (ONNX default 1)
+     * @return the op
+     */
     public static UnaryOp elu(float alpha) {
         return new UnaryOp(Kind.ELU, alpha, 0f);
     }
 
-    /** SELU: {@code gamma·(x > 0 ? x : alpha·(e^x − 1))} (ONNX defaults {@link #SELU_ALPHA}, {@link #SELU_GAMMA}). */
+    /**
+     * SELU: {@code gamma·(x > 0 ? x : alpha·(e^x − 1))}.
+     *
+     * @param alpha the scale of the exponential part (ONNX default {@link #SELU_ALPHA})
+     * @param gamma the overall scale (ONNX default {@link #SELU_GAMMA})
+     * @return the op
+     */
     public static UnaryOp selu(float alpha, float gamma) {
         return new UnaryOp(Kind.SELU, alpha, gamma);
     }
 
-    /** True when the op also accepts int64 / int32 tensors. */
+    /** {@return true when the op also accepts int64 / int32 tensors (neg, abs, sign)} */
     public boolean acceptsIntegers() {
         return kind == Kind.NEG || kind == Kind.ABS || kind == Kind.SIGN;
     }

@@ -25,12 +25,12 @@ public final class VectorSupport {
         }
     }
 
-    /** True when the fast Vector API kernels can be used. */
+    /** {@return true when the fast Vector API kernels can be used (decided once per JVM)} */
     public static boolean available() {
         return Holder.AVAILABLE;
     }
 
-    /** A one-line description for {@code selfcheck} and {@code --version}. */
+    /** {@return a one-line description for {@code selfcheck} and {@code --version}: whether the Vector API is present, and its vector shapes} */
     public static String describe() {
         if (!available()) return "Vector API: absent (scalar reference kernels)";
         return "Vector API: " + VectorShapes.describe();

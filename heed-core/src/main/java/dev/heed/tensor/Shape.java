@@ -21,7 +21,13 @@ public final class Shape {
         this.dims = dims;
     }
 
-    /** A shape from its dimensions; every dimension must be ≥ 0. */
+    /**
+     * A shape from its dimensions, outermost first.
+     *
+     * @param dims the dimension sizes, each ≥ 0; none for a scalar; the array is copied
+     * @return the shape
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when a dimension is negative
+     */
     public static Shape of(int... dims) {
         for (int i = 0; i < dims.length; i++) {
             if (dims[i] < 0) {
@@ -32,7 +38,13 @@ public final class Shape {
         return new Shape(dims.clone());
     }
 
-    /** A shape from long dimensions, refusing any that does not fit an int. */
+    /**
+     * A shape from long dimensions (as ONNX and NumPy headers store them), refusing any that does not fit an int.
+     *
+     * @param dims the dimension sizes, each in {@code [0, Integer.MAX_VALUE]}
+     * @return the shape
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when a dimension is negative or too large
+     */
     public static Shape ofLongs(long... dims) {
         int[] d = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {
@@ -45,26 +57,33 @@ public final class Shape {
         return new Shape(d);
     }
 
-    /** The rank-0 shape of a scalar. */
+    /** {@return the rank-0 shape {@code []} of a scalar (one element)} */
     public static Shape scalar() {
         return new Shape(new int[0]);
     }
 
+    /** {@return the number of dimensions (0 for a scalar)} */
     public int rank() {
         return dims.length;
     }
 
-    /** Size of {@code axis}; negative axes count from the end. */
+    /**
+     * Size of one dimension.
+     *
+     * @param axis the axis in {@code [-rank, rank)}; negative axes count from the end
+     * @return the size of that dimension
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the axis is out of range
+     */
     public int dim(int axis) {
         return dims[normalizeAxis(axis)];
     }
 
-    /** A copy of the dimensions. */
+    /** {@return a copy of the dimensions, outermost first} */
     public int[] dims() {
         return dims.clone();
     }
 
-    /** Number of elements (1 for a scalar). */
+    /** {@return the number of elements: the product of the dimensions (1 for a scalar, 0 when any is 0)} */
     public long numel() {
         return numel(dims);
     }
@@ -73,6 +92,11 @@ public final class Shape {
      * The element count of {@code dims} in checked arithmetic: 0 when any dimension is 0, otherwise the
      * product, refused with {@code MEMORY_LIMIT} when it would not fit a long (it used to wrap, so that
      * [2^30, 12, 2^30, 64] counted 0 elements).
+     *
+     * @param dims dimension sizes, each ≥ 0
+     * @return the product of {@code dims} (1 for none)
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a negative dimension,
+     *                       {@link ErrorCode#MEMORY_LIMIT} when the product overflows a long
      */
     public static long numel(int... dims) {
         for (int d : dims) if (d == 0) return 0;
@@ -88,7 +112,12 @@ public final class Shape {
         return n;
     }
 
-    /** Number of elements as an int, or an error naming the shape if it does not fit a Java array. */
+    /**
+     * Number of elements as an int, for shapes whose elements go into one Java array.
+     *
+     * @return the number of elements
+     * @throws HeedException {@link ErrorCode#MEMORY_LIMIT}, naming the shape, when it does not fit a Java array
+     */
     public int numelInt() {
         long n = numel();
         if (n > Integer.MAX_VALUE - 16) {
@@ -98,7 +127,13 @@ public final class Shape {
         return (int) n;
     }
 
-    /** Maps a possibly negative axis into {@code [0, rank)} or throws naming the shape. */
+    /**
+     * Maps a possibly negative axis into {@code [0, rank)}.
+     *
+     * @param axis an axis in {@code [-rank, rank)}
+     * @return the same axis in {@code [0, rank)}
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT}, naming the shape, when the axis is out of range
+     */
     public int normalizeAxis(int axis) {
         int r = dims.length;
         int a = axis < 0 ? axis + r : axis;
@@ -109,7 +144,12 @@ public final class Shape {
         return a;
     }
 
-    /** Row-major (C-contiguous) strides in elements. */
+    /**
+     * Row-major (C-contiguous) strides.
+     *
+     * @return one stride per axis, in elements (the last is 1)
+     * @throws HeedException {@link ErrorCode#MEMORY_LIMIT} when a stride does not fit an int
+     */
     public int[] contiguousStrides() {
         int[] s = new int[dims.length];
         boolean empty = false;
@@ -131,6 +171,10 @@ public final class Shape {
     /**
      * NumPy broadcasting of two shapes: dimensions are aligned from the right and must be equal or 1.
      *
+     * @param op the operation's name, for the error message
+     * @param a  the first operand's shape
+     * @param b  the second operand's shape
+     * @return the broadcast shape, of rank {@code max(a.rank(), b.rank())}
      * @throws HeedException naming both shapes and the first axis that clashes
      */
     public static Shape broadcast(String op, Shape a, Shape b) {

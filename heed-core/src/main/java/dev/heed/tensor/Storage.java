@@ -10,30 +10,51 @@ import java.nio.ByteOrder;
  */
 public sealed interface Storage {
 
-    /** Number of elements the storage holds. */
+    /** {@return the number of elements the storage holds (not bytes)} */
     long length();
 
-    /** float32 elements on the heap. */
+    /**
+     * float32 elements on the heap.
+     *
+     * @param data the elements; shared, not copied
+     */
     record FloatArray(float[] data) implements Storage {
         public long length() { return data.length; }
     }
 
-    /** int64 elements on the heap. */
+    /**
+     * int64 elements on the heap.
+     *
+     * @param data the elements; shared, not copied
+     */
     record LongArray(long[] data) implements Storage {
         public long length() { return data.length; }
     }
 
-    /** int32 elements on the heap. */
+    /**
+     * int32 elements on the heap.
+     *
+     * @param data the elements; shared, not copied
+     */
     record IntArray(int[] data) implements Storage {
         public long length() { return data.length; }
     }
 
-    /** bool or uint8 elements on the heap, one byte each. */
+    /**
+     * bool, uint8 or int8 elements on the heap, one byte each.
+     *
+     * @param data the elements; shared, not copied
+     */
     record ByteArray(byte[] data) implements Storage {
         public long length() { return data.length; }
     }
 
-    /** Elements of {@code dtype} in a memory segment (for instance a memory-mapped file), little-endian. */
+    /**
+     * Elements of {@code dtype} in a memory segment (for instance a memory-mapped file), little-endian.
+     *
+     * @param segment the bytes; its size is a multiple of {@code dtype.byteSize()}
+     * @param dtype   the element type of the bytes
+     */
     record Segment(MemorySegment segment, DType dtype) implements Storage {
         static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -34,56 +34,112 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- creation
 
-    /** A contiguous float32 tensor over {@code data} (not copied). */
+    /**
+     * A contiguous float32 tensor over {@code data} (not copied: later writes to the array show through).
+     *
+     * @param data the elements in row-major order
+     * @param dims the shape, outermost first; the product must equal {@code data.length}
+     * @return a float32 tensor of shape {@code dims}
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when the array length is not the shape's element count
+     */
     public static Tensor of(float[] data, int... dims) {
         Shape s = Shape.of(dims);
         checkLength("Tensor.of", s, data.length);
         return new Tensor(DType.FLOAT32, s, s.contiguousStrides(), 0, new Storage.FloatArray(data));
     }
 
-    /** A contiguous int64 tensor over {@code data} (not copied). */
+    /**
+     * A contiguous int64 tensor over {@code data} (not copied).
+     *
+     * @param data the elements in row-major order
+     * @param dims the shape, outermost first; the product must equal {@code data.length}
+     * @return an int64 tensor of shape {@code dims}
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when the array length is not the shape's element count
+     */
     public static Tensor ofLongs(long[] data, int... dims) {
         Shape s = Shape.of(dims);
         checkLength("Tensor.ofLongs", s, data.length);
         return new Tensor(DType.INT64, s, s.contiguousStrides(), 0, new Storage.LongArray(data));
     }
 
-    /** A contiguous int32 tensor over {@code data} (not copied). */
+    /**
+     * A contiguous int32 tensor over {@code data} (not copied).
+     *
+     * @param data the elements in row-major order
+     * @param dims the shape, outermost first; the product must equal {@code data.length}
+     * @return an int32 tensor of shape {@code dims}
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when the array length is not the shape's element count
+     */
     public static Tensor ofInts(int[] data, int... dims) {
         Shape s = Shape.of(dims);
         checkLength("Tensor.ofInts", s, data.length);
         return new Tensor(DType.INT32, s, s.contiguousStrides(), 0, new Storage.IntArray(data));
     }
 
-    /** A contiguous bool tensor (0 = false) over {@code data} (not copied). */
+    /**
+     * A contiguous bool tensor over {@code data} (not copied).
+     *
+     * @param data one byte per element in row-major order, 0 = false, anything else = true
+     * @param dims the shape, outermost first; the product must equal {@code data.length}
+     * @return a bool tensor of shape {@code dims}
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when the array length is not the shape's element count
+     */
     public static Tensor ofBools(byte[] data, int... dims) {
         Shape s = Shape.of(dims);
         checkLength("Tensor.ofBools", s, data.length);
         return new Tensor(DType.BOOL, s, s.contiguousStrides(), 0, new Storage.ByteArray(data));
     }
 
-    /** A contiguous bool tensor from booleans (copied). */
+    /**
+     * A contiguous bool tensor from booleans (copied into one byte per element).
+     *
+     * @param data the elements in row-major order
+     * @param dims the shape, outermost first; the product must equal {@code data.length}
+     * @return a bool tensor of shape {@code dims}
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when the array length is not the shape's element count
+     */
     public static Tensor ofBooleans(boolean[] data, int... dims) {
         byte[] b = new byte[data.length];
         for (int i = 0; i < b.length; i++) b[i] = (byte) (data[i] ? 1 : 0);
         return ofBools(b, dims);
     }
 
-    /** A contiguous uint8 tensor over {@code data} (not copied). */
+    /**
+     * A contiguous uint8 tensor over {@code data} (not copied); bytes are read as 0..255.
+     *
+     * @param data the elements in row-major order
+     * @param dims the shape, outermost first; the product must equal {@code data.length}
+     * @return a uint8 tensor of shape {@code dims}
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when the array length is not the shape's element count
+     */
     public static Tensor ofUint8(byte[] data, int... dims) {
         Shape s = Shape.of(dims);
         checkLength("Tensor.ofUint8", s, data.length);
         return new Tensor(DType.UINT8, s, s.contiguousStrides(), 0, new Storage.ByteArray(data));
     }
 
-    /** A contiguous int8 tensor over {@code data} (not copied). */
+    /**
+     * A contiguous int8 tensor over {@code data} (not copied); bytes are read as -128..127.
+     *
+     * @param data the elements in row-major order
+     * @param dims the shape, outermost first; the product must equal {@code data.length}
+     * @return an int8 tensor of shape {@code dims}
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when the array length is not the shape's element count
+     */
     public static Tensor ofInt8(byte[] data, int... dims) {
         Shape s = Shape.of(dims);
         checkLength("Tensor.ofInt8", s, data.length);
         return new Tensor(DType.INT8, s, s.contiguousStrides(), 0, new Storage.ByteArray(data));
     }
 
-    /** A zero-filled contiguous tensor. */
+    /**
+     * A zero-filled contiguous heap tensor (false for bool).
+     *
+     * @param dtype the element type
+     * @param dims  the shape, outermost first
+     * @return a fresh tensor
+     * @throws HeedException {@link ErrorCode#MEMORY_LIMIT} when the shape has more elements than one Java array can hold
+     */
     public static Tensor zeros(DType dtype, int... dims) {
         Shape s = Shape.of(dims);
         int n = s.numelInt();
@@ -96,14 +152,25 @@ public final class Tensor {
         return new Tensor(dtype, s, s.contiguousStrides(), 0, st);
     }
 
-    /** A float32 scalar (rank 0). */
+    /**
+     * A float32 scalar (rank 0, shape {@code []}).
+     *
+     * @param v the value
+     * @return a one-element tensor
+     */
     public static Tensor scalar(float v) {
         return of(new float[] {v});
     }
 
     /**
      * A contiguous tensor read in place from a memory segment (little-endian), e.g. a memory-mapped
-     * weight. Nothing is copied.
+     * weight. Nothing is copied; the tensor is valid as long as the segment's arena is open.
+     *
+     * @param segment the bytes, little-endian; may be larger than the tensor needs
+     * @param dtype   the element type the bytes hold
+     * @param dims    the shape, outermost first
+     * @return a contiguous tensor over the start of {@code segment}
+     * @throws HeedException {@link ErrorCode#MALFORMED_INPUT} when the segment holds fewer elements than the shape needs
      */
     public static Tensor ofSegment(MemorySegment segment, DType dtype, int... dims) {
         Shape s = Shape.of(dims);
@@ -123,26 +190,37 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- accessors
 
+    /** {@return the element type} */
     public DType dtype() { return dtype; }
 
+    /** {@return the shape (immutable)} */
     public Shape shape() { return shape; }
 
-    /** Size of {@code axis} (negative counts from the end). */
+    /**
+     * Size of one axis; shorthand for {@code shape().dim(axis)}.
+     *
+     * @param axis the axis in {@code [-rank, rank)}; negative counts from the end
+     * @return the size of that axis
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the axis is out of range
+     */
     public int dim(int axis) { return shape.dim(axis); }
 
+    /** {@return the number of axes (0 for a scalar)} */
     public int rank() { return shape.rank(); }
 
+    /** {@return the number of elements (1 for a scalar)} */
     public long numel() { return shape.numel(); }
 
-    /** Strides in elements (a copy). */
+    /** {@return the strides in elements, one per axis (a copy); 0 on a broadcast axis, negative after a reversing slice} */
     public int[] strides() { return strides.clone(); }
 
-    /** Offset of element [0, …, 0] in the storage, in elements. */
+    /** {@return the position of element [0, …, 0] in the storage, in elements} */
     public long offset() { return offset; }
 
+    /** {@return where the elements live (shared with every view of the same data)} */
     public Storage storage() { return storage; }
 
-    /** True when the elements are laid out row-major without gaps (size-1 axes may have any stride). */
+    /** {@return true when the elements are laid out row-major without gaps (size-1 axes may have any stride)} */
     public boolean isContiguous() {
         long expected = 1;
         for (int i = shape.rank() - 1; i >= 0; i--) {
@@ -156,6 +234,8 @@ public final class Tensor {
     /**
      * The backing float array when this tensor is float32, heap-backed and contiguous; the first element is
      * at {@link #offset()}. Kernels use it as their fast path; otherwise call {@link #contiguous()} first.
+     *
+     * @return the shared backing array, or null when the tensor is not float32, not on the heap or not contiguous
      */
     public float[] floatArrayOrNull() {
         return dtype == DType.FLOAT32 && storage instanceof Storage.FloatArray fa && isContiguous() ? fa.data() : null;
@@ -178,12 +258,24 @@ public final class Tensor {
         return p;
     }
 
-    /** Element at {@code idx} as a float (any dtype). */
+    /**
+     * Element at {@code idx} as a float (any dtype; bool reads as 0 or 1). Slow path: one bounds-checked read.
+     *
+     * @param idx one index per axis, each in {@code [0, dim)}
+     * @return the element
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the index has the wrong rank or is out of bounds
+     */
     public float getFloat(int... idx) {
         return readFloat(linearIndex(idx));
     }
 
-    /** Element at {@code idx} as a long (any dtype; floats are truncated). */
+    /**
+     * Element at {@code idx} as a long (any dtype; floats are truncated toward zero). Slow path.
+     *
+     * @param idx one index per axis, each in {@code [0, dim)}
+     * @return the element
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the index has the wrong rank or is out of bounds
+     */
     public long getLong(int... idx) {
         return readLong(linearIndex(idx));
     }
@@ -230,6 +322,11 @@ public final class Tensor {
     /**
      * Same elements, new shape. One dimension may be -1 (inferred). Zero-copy when the tensor is contiguous;
      * otherwise the elements are first copied into a contiguous tensor.
+     *
+     * @param dims the new shape; at most one entry may be -1, inferred from the element count
+     * @return a tensor with the same elements in the same row-major order
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when the element counts differ, more than one -1 is given
+     *                       or a dimension is negative
      */
     public Tensor reshape(int... dims) {
         int[] d = dims.clone();
@@ -262,7 +359,14 @@ public final class Tensor {
         return new Tensor(dtype, ns, ns.contiguousStrides(), src.offset, src.storage);
     }
 
-    /** Reorders axes: result axis i is source axis {@code perm[i]}. Zero-copy. */
+    /**
+     * Reorders axes: result axis i is source axis {@code perm[i]}. Zero-copy.
+     *
+     * @param perm a permutation of the axes (negative axes allowed), one entry per axis
+     * @return a view with the permuted shape and strides
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when {@code perm} has the wrong length, {@link ErrorCode#INVALID_ARGUMENT}
+     *                       when an axis is out of range or repeats
+     */
     public Tensor permute(int... perm) {
         int r = rank();
         if (perm.length != r) {
@@ -282,7 +386,14 @@ public final class Tensor {
         return new Tensor(dtype, Shape.of(nd), ns, offset, storage);
     }
 
-    /** Swaps two axes. Zero-copy. */
+    /**
+     * Swaps two axes. Zero-copy.
+     *
+     * @param a one axis (negative counts from the end)
+     * @param b the other axis
+     * @return a view with axes {@code a} and {@code b} exchanged
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when an axis is out of range
+     */
     public Tensor transpose(int a, int b) {
         int r = rank();
         int[] perm = new int[r];
@@ -296,6 +407,13 @@ public final class Tensor {
     /**
      * Elements {@code start, start+step, …} (before {@code end}) along {@code axis}. Python semantics for
      * negative and out-of-range bounds; {@code step} may be negative (then start defaults high). Zero-copy.
+     *
+     * @param axis  the axis to slice (negative counts from the end)
+     * @param start the first index (negative counts from the end; clamped to the axis)
+     * @param end   the index to stop before (negative counts from the end; clamped to the axis)
+     * @param step  the distance between taken elements, not 0
+     * @return a view with the same rank; the sliced axis may have size 0
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when {@code step} is 0 or the axis is out of range
      */
     public Tensor slice(int axis, long start, long end, long step) {
         int ax = shape.normalizeAxis(axis);
@@ -318,12 +436,27 @@ public final class Tensor {
         return new Tensor(dtype, Shape.of(nd), ns, off, storage);
     }
 
-    /** Elements {@code [start, end)} along {@code axis}. Zero-copy. */
+    /**
+     * Elements {@code [start, end)} along {@code axis}, step 1. Zero-copy.
+     *
+     * @param axis  the axis to slice (negative counts from the end)
+     * @param start the first index (Python semantics for negative and out-of-range values)
+     * @param end   the index to stop before
+     * @return a view with the same rank
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the axis is out of range
+     */
     public Tensor slice(int axis, long start, long end) {
         return slice(axis, start, end, 1);
     }
 
-    /** Drops {@code axis} by taking index {@code i} along it. Zero-copy. */
+    /**
+     * Drops {@code axis} by taking index {@code i} along it. Zero-copy.
+     *
+     * @param axis the axis to remove (negative counts from the end)
+     * @param i    the index to keep, in {@code [0, dim(axis))}
+     * @return a view of rank {@code rank() - 1}
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the axis or the index is out of range
+     */
     public Tensor select(int axis, int i) {
         int ax = shape.normalizeAxis(axis);
         int n = shape.dim(ax);
@@ -342,6 +475,11 @@ public final class Tensor {
     /**
      * Broadcasts to {@code dims} (NumPy rules: new axes on the left, size-1 axes repeated with stride 0).
      * Zero-copy.
+     *
+     * @param dims the target shape, of rank ≥ {@code rank()}
+     * @return a view of shape {@code dims}
+     * @throws HeedException {@link ErrorCode#SHAPE_MISMATCH} when an axis is neither equal to the target nor 1, or the
+     *                       target has fewer axes
      */
     public Tensor expand(int... dims) {
         Shape target = Shape.of(dims);
@@ -365,7 +503,13 @@ public final class Tensor {
         return new Tensor(dtype, target, ns, offset, storage);
     }
 
-    /** Inserts a size-1 axis at {@code axis} (in the result's numbering). Zero-copy. */
+    /**
+     * Inserts a size-1 axis at {@code axis} (in the result's numbering). Zero-copy.
+     *
+     * @param axis the new axis's position in {@code [-(rank + 1), rank + 1)}
+     * @return a view of rank {@code rank() + 1}
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the axis is out of range
+     */
     public Tensor unsqueeze(int axis) {
         int r = rank() + 1;
         int a = axis < 0 ? axis + r : axis;
@@ -382,20 +526,20 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- copies
 
-    /** This tensor if already contiguous and heap-backed, otherwise a contiguous heap copy. */
+    /** {@return this tensor if already contiguous and heap-backed, otherwise a contiguous heap copy} */
     public Tensor contiguous() {
         if (isContiguous() && !(storage instanceof Storage.Segment) ) return this;
         return copy();
     }
 
-    /** A fresh contiguous heap copy, never shared. */
+    /** {@return a fresh contiguous heap copy, never shared} */
     public Tensor copy() {
         Tensor out = zeros(dtype, shape.dims());
         StridedCopy.copy(this, StridedCopy.heapArray(out.storage));
         return out;
     }
 
-    /** Elements in row-major order as a new float array (any dtype converted). */
+    /** {@return the elements in row-major order as a new float array (any dtype converted; bool as 0 or 1)} */
     public float[] toFloatArray() {
         int n = shape.numelInt();
         float[] out = new float[n];
@@ -420,7 +564,7 @@ public final class Tensor {
         return out;
     }
 
-    /** Elements in row-major order as a new long array (floats truncated). */
+    /** {@return the elements in row-major order as a new long array (floats truncated toward zero)} */
     public long[] toLongArray() {
         int n = shape.numelInt();
         long[] out = new long[n];
@@ -477,7 +621,12 @@ public final class Tensor {
         }
     }
 
-    /** Converts to another dtype (ONNX Cast semantics for the supported types). Always a fresh tensor. */
+    /**
+     * Converts to another dtype (ONNX Cast semantics for the supported types). Always a fresh tensor.
+     *
+     * @param target the element type of the result
+     * @return a fresh contiguous tensor of the same shape
+     */
     public Tensor to(DType target) {
         Tensor out = zeros(target, shape.dims());
         copyInto(out);

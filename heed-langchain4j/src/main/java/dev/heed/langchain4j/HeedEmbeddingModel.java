@@ -32,11 +32,12 @@ public final class HeedEmbeddingModel implements EmbeddingModel, AutoCloseable {
         this.encoder = encoder;
     }
 
+    /** {@return a builder for the default catalogue model with all processors and batches of 32} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The underlying encoder (for embedQuery / embedPassage, the model card, attention maps). */
+    /** {@return the underlying encoder (for embedQuery / embedPassage, the model card, attention maps); closed with this model} */
     public TextEncoder encoder() {
         return encoder;
     }
@@ -71,26 +72,46 @@ public final class HeedEmbeddingModel implements EmbeddingModel, AutoCloseable {
 
         private Builder() {}
 
-        /** A catalogue name ({@link ModelCatalog#entries()}); default {@value ModelCatalog#DEFAULT}. */
+        /**
+         * Uses a model of the catalogue, replacing any model directory set before.
+         *
+         * @param name a catalogue name ({@link ModelCatalog#entries()}); default {@value ModelCatalog#DEFAULT}
+         * @return this builder
+         */
         public Builder model(String name) {
             this.name = name;
             this.dir = null;
             return this;
         }
 
-        /** A model directory (model.onnx, tokenizer.json, optional heed-model.json) instead of a name. */
+        /**
+         * Uses a model directory (model.onnx, tokenizer.json, optional heed-model.json) instead of a catalogue name.
+         *
+         * @param dir the directory
+         * @return this builder
+         */
         public Builder modelDirectory(Path dir) {
             this.dir = dir;
             return this;
         }
 
-        /** Worker threads (default: all processors). */
+        /**
+         * Sets the worker threads (default: all processors).
+         *
+         * @param n threads, ≥ 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder threads(int n) {
             this.threads = n;
             return this;
         }
 
-        /** Texts per model run in embedAll (default 32). */
+        /**
+         * Sets the texts per model run in embedAll (default 32).
+         *
+         * @param n texts per run, ≥ 1 (checked by {@link #build()})
+         * @return this builder
+         */
         public Builder batchSize(int n) {
             this.batchSize = n;
             return this;
@@ -99,12 +120,23 @@ public final class HeedEmbeddingModel implements EmbeddingModel, AutoCloseable {
         /**
          * Where models are unpacked for memory-mapping (default: a new temporary directory per {@link #build()}; set
          * one to reuse the unpacked copy across runs).
+         *
+         * @param dir the cache directory (created if missing), or null for a temporary one
+         * @return this builder
          */
         public Builder cacheDir(Path dir) {
             this.cacheDir = dir;
             return this;
         }
 
+        /**
+         * Opens the model.
+         *
+         * @return the embedding model; close it to stop its threads
+         * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a thread count or batch size below 1, {@link dev.heed.ErrorCode#IO}
+         *                       when the cache or model directory cannot be used, and as {@link TextEncoder#open(Path, TextEncoderOptions)}
+         *                       or {@link ModelCatalog#open} for the model itself
+         */
         public HeedEmbeddingModel build() {
             Path cache = cacheDir;
             if (cache == null) {

@@ -21,11 +21,20 @@ import java.util.Arrays;
  * int[] inputIds = e.ids();                 // [101, 7592, 2088, 102]
  * String word = text.substring(e.starts()[1], e.ends()[1]);   // "Héllo"
  * }</pre>
+ *
+ * @param ids               vocabulary ids ({@code input_ids})
+ * @param typeIds           segment ids ({@code token_type_ids}), 0 or 1
+ * @param attentionMask     1 for real tokens, 0 for padding
+ * @param tokens            the token strings
+ * @param starts            first UTF-16 index of each token in its original text (0 for special and padding tokens)
+ * @param ends              UTF-16 index after each token in its original text (0 for special and padding tokens)
+ * @param specialTokensMask 1 for added special and padding tokens, 0 for tokens of the text
+ * @param sequenceIds       0 or 1, the text a token came from; -1 for added special and padding tokens
  */
 public record Encoding(int[] ids, int[] typeIds, int[] attentionMask, String[] tokens, int[] starts, int[] ends,
                        int[] specialTokensMask, int[] sequenceIds) {
 
-    /** Number of tokens, padding included. */
+    /** {@return the number of tokens, padding included} */
     public int length() {
         return ids.length;
     }

@@ -110,6 +110,12 @@ public final class TextEncoder implements AutoCloseable {
     /**
      * The bundled all-MiniLM-L6-v2 (384 dimensions): copied from the class path into
      * {@link TextEncoderOptions#cacheDir()} once, verified by size and SHA-256 whenever it is reused, memory-mapped.
+     *
+     * @param options the cache directory (required), batch size, truncation and execution options
+     * @return the encoder; close it to stop its threads
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the cache directory is null or {@code maxTokens}
+     *                       exceeds the model's 512 positions, {@link ErrorCode#IO} when the cache directory cannot be
+     *                       written or read
      */
     public static TextEncoder defaultModel(TextEncoderOptions options) {
         if (options.maxTokens() > BundledModel.POSITIONS) {
@@ -127,12 +133,30 @@ public final class TextEncoder implements AutoCloseable {
         return new TextEncoder(model, "all-MiniLM-L6-v2", tok, options);
     }
 
-    /** A model directory holding {@code model.onnx} and {@code tokenizer.json}, with default options. */
+    /**
+     * Opens a model directory holding {@code model.onnx} and {@code tokenizer.json} (and optionally {@code heed-model.json}),
+     * with default options.
+     *
+     * @param dir the model directory
+     * @return the encoder; close it to stop its threads
+     * @throws HeedException {@link ErrorCode#IO} when the directory or a file is missing or unreadable, {@link ErrorCode#MALFORMED_INPUT}
+     *                       for a damaged model or tokenizer, {@link ErrorCode#UNSUPPORTED} for operators or tokenizer parts
+     *                       Heed lacks
+     */
     public static TextEncoder open(Path dir) {
         return open(dir, TextEncoderOptions.defaults(null));
     }
 
-    /** A model directory holding {@code model.onnx} and {@code tokenizer.json}. */
+    /**
+     * Opens a model directory holding {@code model.onnx} and {@code tokenizer.json} (and optionally {@code heed-model.json}).
+     *
+     * @param dir     the model directory
+     * @param options batch size, truncation and execution options (the cache directory is not used)
+     * @return the encoder; close it to stop its threads
+     * @throws HeedException {@link ErrorCode#IO} when the directory or a file is missing or unreadable, {@link ErrorCode#MALFORMED_INPUT}
+     *                       for a damaged model or tokenizer, {@link ErrorCode#UNSUPPORTED} for operators or tokenizer parts
+     *                       Heed lacks
+     */
     public static TextEncoder open(Path dir, TextEncoderOptions options) {
         if (!Files.isDirectory(dir)) {
             throw new HeedException(ErrorCode.IO, "TextEncoder.open: " + dir + " is not a directory (expected one with "
@@ -166,48 +190,73 @@ public final class TextEncoder implements AutoCloseable {
 
     // ---------------------------------------------------------------- accessors
 
-    /** A short model name for titles ("all-MiniLM-L6-v2", or the model directory's name). */
+    /** {@return a short model name for titles ("all-MiniLM-L6-v2", or the model directory's name)} */
     public String name() { return name; }
 
-    /** The model file the session memory-maps. */
+    /** {@return the model file the session memory-maps} */
     public Path modelFile() { return modelFile; }
 
-    /** The options this encoder was opened with. */
+    /** {@return the options this encoder was opened with} */
     public TextEncoderOptions options() { return options; }
 
-    /** The tokenizer as the encoder uses it: truncation in force, no padding. */
+    /** {@return the tokenizer as the encoder uses it: truncation in force, no padding} */
     public Tokenizer tokenizer() { return tokenizer; }
 
-    /** Whether the model declares (and is fed) {@code token_type_ids}. */
+    /** {@return whether the model declares (and is fed) {@code token_type_ids}} */
     public boolean feedsTokenTypeIds() { return typeIds; }
 
-    /** The longest input, in tokens with special tokens, before truncation cuts it. */
+    /** {@return the longest input, in tokens with special tokens, before truncation cuts it} */
     public int maxTokens() { return tokenizer.truncation().orElseThrow().maxLength(); }
 
     // ---------------------------------------------------------------- embeddings
 
-    /** The embedding of one text: mean of the token vectors, L2-normalised. */
+    /**
+     * The embedding of one text, pooled as the model card says (by default the mean of the token vectors,
+     * L2-normalised). Texts longer than {@link #maxTokens()} are truncated.
+     *
+     * @param text the text, not null
+     * @return the embedding, {@code D} floats (384 for all-MiniLM-L6-v2)
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a null text
+     */
     public float[] embed(String text) {
         if (text == null) throw HeedException.invalid("TextEncoder.embed", "text is null");
         return run(List.of(tokenizer.encode(text))).getFirst();
     }
 
-    /** How this model pools and which prefixes it was trained with ({@code heed-model.json}, or the defaults). */
+    /** {@return how this model pools and which prefixes it was trained with ({@code heed-model.json}, or the defaults)} */
     public ModelCard card() { return card; }
 
-    /** The embedding of a search query: the card's query prefix, then {@link #embed}. */
+    /**
+     * The embedding of a search query: the card's query prefix, then {@link #embed}.
+     *
+     * @param text the query, not null
+     * @return the embedding
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a null text
+     */
     public float[] embedQuery(String text) {
         if (text == null) throw HeedException.invalid("TextEncoder.embedQuery", "text is null");
         return embed(card.queryPrefix() + text);
     }
 
-    /** The embedding of a passage to be searched: the card's passage prefix, then {@link #embed}. */
+    /**
+     * The embedding of a passage to be searched: the card's passage prefix, then {@link #embed}.
+     *
+     * @param text the passage, not null
+     * @return the embedding
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a null text
+     */
     public float[] embedPassage(String text) {
         if (text == null) throw HeedException.invalid("TextEncoder.embedPassage", "text is null");
         return embed(card.passagePrefix() + text);
     }
 
-    /** The embeddings of many texts, in input order, computed in padded batches of the configured size. */
+    /**
+     * The embeddings of many texts, in input order, computed in padded batches of the configured size.
+     *
+     * @param texts the texts, none null
+     * @return one embedding per text, in input order
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a null list or a null text
+     */
     public List<float[]> embedAll(List<String> texts) {
         if (texts == null) throw HeedException.invalid("TextEncoder.embedAll", "texts is null");
         int n = texts.size();
@@ -237,6 +286,11 @@ public final class TextEncoder implements AutoCloseable {
      * The embeddings of texts tokenised already (with {@link #tokenizer()}), as ONE padded model run, in input order:
      * for callers that form their own batches (the HTTP server's dynamic batching). Every encoding must fit
      * {@link #maxTokens()} and hold ids below the vocabulary size.
+     *
+     * @param batch encodings from {@link #tokenizer()}, not empty
+     * @return one embedding per encoding, in input order
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for an empty batch, an empty or too long encoding, or an
+     *                       id outside the vocabulary
      */
     public List<float[]> embedEncodings(List<Encoding> batch) {
         if (batch == null || batch.isEmpty()) throw HeedException.invalid("TextEncoder.embedEncodings", "batch is null or empty");
@@ -297,6 +351,9 @@ public final class TextEncoder implements AutoCloseable {
     /**
      * Cosine similarity of two vectors (their dot product when both are unit length, as embeddings are).
      *
+     * @param a one vector
+     * @param b another vector of the same length
+     * @return the cosine, in [-1, 1] up to rounding
      * @throws HeedException (SHAPE_MISMATCH) when the lengths differ; (INVALID_ARGUMENT) for a zero vector
      */
     public static double cosine(float[] a, float[] b) {
@@ -313,7 +370,13 @@ public final class TextEncoder implements AutoCloseable {
         return dot / Math.sqrt(na * nb);
     }
 
-    /** All pairwise cosine similarities: {@code [n, n]}, 1 on the diagonal. */
+    /**
+     * All pairwise cosine similarities.
+     *
+     * @param vectors n vectors of one length
+     * @return {@code [n, n]}, symmetric, 1 on the diagonal (up to rounding)
+     * @throws HeedException as {@link #cosine}
+     */
     public static double[][] cosineMatrix(List<float[]> vectors) {
         int n = vectors.size();
         double[][] m = new double[n][n];
@@ -329,6 +392,8 @@ public final class TextEncoder implements AutoCloseable {
      * Every layer's and head's attention probabilities for one text (no padding), labelled with its tokens:
      * for all-MiniLM-L6-v2, 6 layers × 12 heads × L × L.
      *
+     * @param text the text, truncated to {@link #maxTokens()}
+     * @return the maps with the text's tokens ([CLS] and [SEP] included)
      * @throws HeedException (UNSUPPORTED) when the model has no attention subgraph Heed can fuse and capture
      */
     public AttentionMaps attention(String text) {

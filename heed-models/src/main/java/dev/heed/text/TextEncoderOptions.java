@@ -30,6 +30,16 @@ public record TextEncoderOptions(Path cacheDir, int batchSize, int maxTokens, Ex
     /** Default texts per model run. */
     public static final int DEFAULT_BATCH_SIZE = 32;
 
+    /**
+     * Checks the values and fills in defaults for null choices.
+     *
+     * @param cacheDir  where the bundled model is copied, or null
+     * @param batchSize texts per model run, ≥ 1
+     * @param maxTokens truncation in tokens, ≥ 0 (0: the tokenizer's own)
+     * @param execution threads and memory limit, or null for the defaults
+     * @param attention the attention kernel, or null for AUTO
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for {@code batchSize < 1} or {@code maxTokens < 0}
+     */
     public TextEncoderOptions {
         if (batchSize < 1) throw HeedException.invalid("TextEncoderOptions", "batchSize must be >= 1, got " + batchSize);
         if (maxTokens < 0) {
@@ -40,27 +50,64 @@ public record TextEncoderOptions(Path cacheDir, int batchSize, int maxTokens, Ex
         if (attention == null) attention = AttentionImpl.AUTO;
     }
 
-    /** Batch size 32, the tokenizer's own truncation, default execution options, automatic attention kernel. */
+    /**
+     * Batch size 32, the tokenizer's own truncation, default execution options, automatic attention kernel.
+     *
+     * @param cacheDir where {@link TextEncoder#defaultModel} copies the bundled model; may be null when it is not used
+     * @return the options
+     */
     public static TextEncoderOptions defaults(Path cacheDir) {
         return new TextEncoderOptions(cacheDir, DEFAULT_BATCH_SIZE, 0, ExecutionOptions.defaults(), AttentionImpl.AUTO);
     }
 
+    /**
+     * A copy with another cache directory.
+     *
+     * @param dir where the bundled model is copied (created if missing)
+     * @return the new options
+     */
     public TextEncoderOptions withCacheDir(Path dir) {
         return new TextEncoderOptions(dir, batchSize, maxTokens, execution, attention);
     }
 
+    /**
+     * A copy with another batch size.
+     *
+     * @param n texts per model run, ≥ 1
+     * @return the new options
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code n < 1}
+     */
     public TextEncoderOptions withBatchSize(int n) {
         return new TextEncoderOptions(cacheDir, n, maxTokens, execution, attention);
     }
 
+    /**
+     * A copy with another truncation length.
+     *
+     * @param n tokens per text, special tokens included, ≥ 0; 0 for the tokenizer's own truncation
+     * @return the new options
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code n < 0}
+     */
     public TextEncoderOptions withMaxTokens(int n) {
         return new TextEncoderOptions(cacheDir, batchSize, n, execution, attention);
     }
 
+    /**
+     * A copy with other execution options.
+     *
+     * @param e threads and memory limit; null for the defaults
+     * @return the new options
+     */
     public TextEncoderOptions withExecution(ExecutionOptions e) {
         return new TextEncoderOptions(cacheDir, batchSize, maxTokens, e, attention);
     }
 
+    /**
+     * A copy with another attention kernel.
+     *
+     * @param impl AUTO, EXACT or FLASH; null for AUTO
+     * @return the new options
+     */
     public TextEncoderOptions withAttention(AttentionImpl impl) {
         return new TextEncoderOptions(cacheDir, batchSize, maxTokens, execution, impl);
     }

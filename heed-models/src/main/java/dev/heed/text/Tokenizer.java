@@ -75,17 +75,35 @@ public final class Tokenizer {
         this.padding = padding;
     }
 
-    /** A tokenizer with the truncation and padding the config asks for. */
+    /**
+     * A tokenizer with the truncation and padding the config asks for.
+     *
+     * @param config a parsed tokenizer.json
+     * @return the tokenizer (immutable, thread-safe)
+     */
     public static Tokenizer of(TokenizerConfig config) {
         return new Tokenizer(config, config.truncation, config.padding);
     }
 
-    /** Reads a tokenizer.json file. */
+    /**
+     * Reads a tokenizer.json file.
+     *
+     * @param path the file
+     * @return the tokenizer
+     * @throws HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be read, {@link dev.heed.ErrorCode#MALFORMED_INPUT} for bad JSON
+     *                       or a missing field, {@link dev.heed.ErrorCode#UNSUPPORTED} for a part Heed lacks
+     */
     public static Tokenizer read(Path path) {
         return of(TokenizerConfig.read(path));
     }
 
-    /** Reads a tokenizer.json from a stream (not closed). */
+    /**
+     * Reads a tokenizer.json from a stream (not closed).
+     *
+     * @param in the JSON
+     * @return the tokenizer
+     * @throws HeedException as {@link #read(Path)}
+     */
     public static Tokenizer read(InputStream in) {
         return of(TokenizerConfig.read(in));
     }
@@ -93,6 +111,10 @@ public final class Tokenizer {
     /**
      * The same tokenizer truncating to {@code maxLength} tokens (special tokens included); keeps the file's strategy
      * and side, or uses longest-first from the right if the file has no truncation.
+     *
+     * @param maxLength at most this many tokens per encoding, ≥ 0
+     * @return the new tokenizer
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code maxLength < 0}
      */
     public Tokenizer withMaxLength(int maxLength) {
         TokenizerConfig.Truncation t = truncation != null ? truncation.withMaxLength(maxLength)
@@ -101,32 +123,47 @@ public final class Tokenizer {
         return new Tokenizer(this, t, padding);
     }
 
-    /** The same tokenizer with this truncation ({@code null}: none). */
+    /**
+     * The same tokenizer with another truncation.
+     *
+     * @param newTruncation the truncation, or null for none
+     * @return the new tokenizer
+     */
     public Tokenizer withTruncation(TokenizerConfig.Truncation newTruncation) {
         return new Tokenizer(this, newTruncation, padding);
     }
 
-    /** The same tokenizer with this padding ({@code null}: none). */
+    /**
+     * The same tokenizer with another padding.
+     *
+     * @param newPadding the padding, or null for none
+     * @return the new tokenizer
+     */
     public Tokenizer withPadding(TokenizerConfig.Padding newPadding) {
         return new Tokenizer(this, truncation, newPadding);
     }
 
-    /** Current truncation. */
+    /** {@return the truncation in force, if any} */
     public Optional<TokenizerConfig.Truncation> truncation() {
         return Optional.ofNullable(truncation);
     }
 
-    /** Current padding. */
+    /** {@return the padding in force, if any} */
     public Optional<TokenizerConfig.Padding> padding() {
         return Optional.ofNullable(padding);
     }
 
-    /** Number of ids: the model's vocabulary plus added tokens that are not in it. */
+    /** {@return the number of ids: the model's vocabulary plus added tokens that are not in it} */
     public int vocabSize() {
         return vocabSize;
     }
 
-    /** The id of a token (added tokens first, then the model's vocabulary). */
+    /**
+     * The id of a token (added tokens first, then the model's vocabulary).
+     *
+     * @param token the token text, e.g. {@code "##ing"} or {@code "[CLS]"}
+     * @return the id, or empty when the token is in no vocabulary
+     */
     public OptionalInt tokenToId(String token) {
         Integer id = addedByContent.get(token);
         if (id == null) {
@@ -135,7 +172,13 @@ public final class Tokenizer {
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
-    /** The token of an id; fails for an id that is in no vocabulary. */
+    /**
+     * The token of an id.
+     *
+     * @param id the id
+     * @return the token text
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for an id that is in no vocabulary
+     */
     public String idToToken(int id) {
         String t = idToToken.get(id);
         if (t == null) {
@@ -145,12 +188,25 @@ public final class Tokenizer {
         return t;
     }
 
-    /** Tokenises one text. */
+    /**
+     * Tokenises one text: normalise, pre-tokenise, WordPiece, truncate, add special tokens, pad.
+     *
+     * @param text the text, not null
+     * @return the encoding
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a null text or a truncation shorter than the special tokens
+     */
     public Encoding encode(String text) {
         return pad(List.of(encodeUnpadded(text, null)), true).getFirst();
     }
 
-    /** Tokenises a pair of texts (question / passage, sentence A / B). */
+    /**
+     * Tokenises a pair of texts (question / passage, sentence A / B); the second gets type id 1.
+     *
+     * @param text the first text, not null
+     * @param pair the second text, not null
+     * @return the encoding
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a null text or a truncation the pair cannot satisfy
+     */
     public Encoding encode(String text, String pair) {
         if (pair == null) {
             throw HeedException.invalid("encode", "pair text is null; use encode(text)");
@@ -158,7 +214,13 @@ public final class Tokenizer {
         return pad(List.of(encodeUnpadded(text, pair)), true).getFirst();
     }
 
-    /** Tokenises several texts; with batch-longest padding all come out as long as the longest. */
+    /**
+     * Tokenises several texts; with batch-longest padding all come out as long as the longest.
+     *
+     * @param texts the texts, none null
+     * @return one encoding per text, in order
+     * @throws HeedException as {@link #encode(String)}
+     */
     public List<Encoding> encodeBatch(List<String> texts) {
         List<Encoding> out = new ArrayList<>(texts.size());
         for (String t : texts) {
@@ -167,7 +229,14 @@ public final class Tokenizer {
         return pad(out, false);
     }
 
-    /** Tokenises several pairs of texts ({@code texts.get(i)} with {@code pairs.get(i)}). */
+    /**
+     * Tokenises several pairs of texts ({@code texts.get(i)} with {@code pairs.get(i)}).
+     *
+     * @param texts the first texts
+     * @param pairs the second texts, as many
+     * @return one encoding per pair, in order
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when the lists differ in size; otherwise as {@link #encode(String, String)}
+     */
     public List<Encoding> encodeBatch(List<String> texts, List<String> pairs) {
         if (texts.size() != pairs.size()) {
             throw HeedException.invalid("encodeBatch", "texts.size()=" + texts.size() + " != pairs.size()="
@@ -180,12 +249,25 @@ public final class Tokenizer {
         return pad(out, false);
     }
 
-    /** Turns ids back into text, leaving out special tokens ({@code [CLS]}, {@code [PAD]}, ...). */
+    /**
+     * Turns ids back into text, leaving out special tokens ({@code [CLS]}, {@code [PAD]}, ...).
+     *
+     * @param ids token ids
+     * @return the text (lower-cased and without accents when the normaliser removed them)
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for an id that is in no vocabulary
+     */
     public String decode(int[] ids) {
         return decode(ids, true);
     }
 
-    /** Turns ids back into text; WordPiece continuation prefixes are joined to the piece before. */
+    /**
+     * Turns ids back into text; WordPiece continuation prefixes are joined to the piece before.
+     *
+     * @param ids               token ids
+     * @param skipSpecialTokens leave out special tokens
+     * @return the text
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for an id that is in no vocabulary
+     */
     public String decode(int[] ids, boolean skipSpecialTokens) {
         StringBuilder sb = new StringBuilder();
         int emitted = 0;

@@ -34,7 +34,10 @@ import java.util.Optional;
 public final class TokenizerConfig {
 
     /** Which end of a sequence truncation removes tokens from, or padding adds them to. */
-    public enum Side { LEFT, RIGHT }
+    public enum Side {
+        /** The start of the sequence. */ LEFT,
+        /** The end of the sequence. */ RIGHT
+    }
 
     /**
      * Truncation: the longest encoding allowed, special tokens included.
@@ -45,15 +48,33 @@ public final class TokenizerConfig {
      */
     public record Truncation(int maxLength, Strategy strategy, Side side) {
         /** Which sequence of a pair is shortened. */
-        public enum Strategy { LONGEST_FIRST, ONLY_FIRST, ONLY_SECOND }
+        public enum Strategy {
+            /** Remove one token at a time from whichever sequence is longer. */ LONGEST_FIRST,
+            /** Shorten only the first sequence. */ ONLY_FIRST,
+            /** Shorten only the second sequence (needs a pair). */ ONLY_SECOND
+        }
 
+        /**
+         * Checks the length.
+         *
+         * @param maxLength ≥ 0
+         * @param strategy  which sequence of a pair is shortened
+         * @param side      the end tokens are removed from
+         * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when {@code maxLength < 0}
+         */
         public Truncation {
             if (maxLength < 0) {
                 throw HeedException.invalid("truncation", "maxLength=" + maxLength + " < 0");
             }
         }
 
-        /** The same truncation with another maximum length. */
+        /**
+         * The same truncation with another maximum length.
+         *
+         * @param newMaxLength ≥ 0
+         * @return the new truncation
+         * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when negative
+         */
         public Truncation withMaxLength(int newMaxLength) {
             return new Truncation(newMaxLength, strategy, side);
         }
@@ -73,8 +94,23 @@ public final class TokenizerConfig {
     public record Padding(Strategy strategy, int length, Side side, int padToMultipleOf, int padId, int padTypeId,
                           String padToken) {
         /** Fixed length, or the longest encoding of the batch. */
-        public enum Strategy { BATCH_LONGEST, FIXED }
+        public enum Strategy {
+            /** Pad every encoding of a batch to the batch's longest. */ BATCH_LONGEST,
+            /** Pad every encoding to {@code length}. */ FIXED
+        }
 
+        /**
+         * Checks the lengths.
+         *
+         * @param strategy        fixed or batch-longest
+         * @param length          in [0, {@link #MAX_PADDED_LENGTH}]
+         * @param side            where pad tokens go
+         * @param padToMultipleOf in [0, {@link #MAX_PADDED_LENGTH}]
+         * @param padId           id of the pad token
+         * @param padTypeId       type id of pad tokens
+         * @param padToken        the pad token's text
+         * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a length out of range
+         */
         public Padding {
             if (length < 0 || length > MAX_PADDED_LENGTH) {
                 throw HeedException.invalid("padding", "length=" + length + " must be in [0, " + MAX_PADDED_LENGTH + "]");
@@ -84,12 +120,18 @@ public final class TokenizerConfig {
             }
         }
 
-        /** The same padding, to the longest encoding of each batch. */
+        /** {@return the same padding, to the longest encoding of each batch} */
         public Padding batchLongest() {
             return new Padding(Strategy.BATCH_LONGEST, 0, side, padToMultipleOf, padId, padTypeId, padToken);
         }
 
-        /** The same padding, to a fixed length. */
+        /**
+         * The same padding, to a fixed length.
+         *
+         * @param fixedLength tokens per encoding, in [0, {@link #MAX_PADDED_LENGTH}]
+         * @return the new padding
+         * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when out of range
+         */
         public Padding fixed(int fixedLength) {
             return new Padding(Strategy.FIXED, fixedLength, side, padToMultipleOf, padId, padTypeId, padToken);
         }
@@ -153,7 +195,14 @@ public final class TokenizerConfig {
         this.padding = nullOrMissing(root.get("padding")) ? null : parsePadding(root.get("padding"));
     }
 
-    /** Reads a tokenizer.json file. */
+    /**
+     * Reads a tokenizer.json file.
+     *
+     * @param path the file
+     * @return the checked configuration
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be read, {@link ErrorCode#MALFORMED_INPUT} for bad JSON or a missing or
+     *                       mistyped field, {@link ErrorCode#UNSUPPORTED} for a part Heed lacks
+     */
     public static TokenizerConfig read(Path path) {
         try (InputStream in = Files.newInputStream(path)) {
             return read(in);
@@ -162,7 +211,13 @@ public final class TokenizerConfig {
         }
     }
 
-    /** Reads a tokenizer.json from a stream (not closed). */
+    /**
+     * Reads a tokenizer.json from a stream (not closed).
+     *
+     * @param in the JSON
+     * @return the checked configuration
+     * @throws HeedException as {@link #read(Path)}
+     */
     public static TokenizerConfig read(InputStream in) {
         try {
             return new TokenizerConfig(new ObjectMapper().readTree(in));
@@ -174,7 +229,14 @@ public final class TokenizerConfig {
         }
     }
 
-    /** Parses tokenizer.json text. */
+    /**
+     * Parses tokenizer.json text.
+     *
+     * @param json the JSON text
+     * @return the checked configuration
+     * @throws HeedException {@link ErrorCode#MALFORMED_INPUT} for bad JSON or a missing or mistyped field, {@link ErrorCode#UNSUPPORTED} for a
+     *                       part Heed lacks
+     */
     public static TokenizerConfig parse(String json) {
         try {
             return new TokenizerConfig(new ObjectMapper().readTree(json));
@@ -184,12 +246,12 @@ public final class TokenizerConfig {
         }
     }
 
-    /** The truncation the file asks for, if any. */
+    /** {@return the truncation the file asks for, if any} */
     public Optional<Truncation> truncation() {
         return Optional.ofNullable(truncation);
     }
 
-    /** The padding the file asks for, if any. */
+    /** {@return the padding the file asks for, if any} */
     public Optional<Padding> padding() {
         return Optional.ofNullable(padding);
     }

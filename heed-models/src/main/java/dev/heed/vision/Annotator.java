@@ -34,22 +34,37 @@ public final class Annotator {
 
     private final boolean showConfidence;
 
-    /** Labels with confidences. */
+    /** An annotator whose labels show the class name and the confidence. */
     public Annotator() {
         this(true);
     }
 
-    /** Labels with or without confidences. */
+    /**
+     * An annotator whose labels show the class name, with or without the confidence.
+     *
+     * @param showConfidence whether labels show the confidence
+     */
     public Annotator(boolean showConfidence) {
         this.showConfidence = showConfidence;
     }
 
-    /** The colour of class {@code id}. */
+    /**
+     * The colour of a class (Ultralytics' 20-colour palette, cycling).
+     *
+     * @param classId the class id
+     * @return the colour
+     */
     public static Color colorOf(int classId) {
         return new Color(PALETTE[Math.floorMod(classId, PALETTE.length)]);
     }
 
-    /** A new image: {@code image} with every detection drawn on it. */
+    /**
+     * A new image: {@code image} with every detection drawn on it.
+     *
+     * @param image      the original image (not changed)
+     * @param detections boxes in the image's pixels
+     * @return the annotated copy
+     */
     public BufferedImage draw(RgbImage image, Detections detections) {
         BufferedImage bi = image.toBufferedImage();
         int w = bi.getWidth(), h = bi.getHeight();
@@ -86,7 +101,14 @@ public final class Annotator {
         return lum > 150 ? Color.BLACK : Color.WHITE;
     }
 
-    /** Writes PNG or JPEG, chosen by the file extension ({@code .png}, {@code .jpg}, {@code .jpeg}). */
+    /**
+     * Writes PNG or JPEG, chosen by the file extension ({@code .png}, {@code .jpg}, {@code .jpeg}), creating parent
+     * directories.
+     *
+     * @param image the image
+     * @param file  where to write
+     * @throws HeedException {@link dev.heed.ErrorCode#UNSUPPORTED} for another extension, {@link dev.heed.ErrorCode#IO} when the file cannot be written
+     */
     public static void write(BufferedImage image, Path file) {
         String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
         String fmt = n.endsWith(".png") ? "png" : (n.endsWith(".jpg") || n.endsWith(".jpeg")) ? "jpeg" : null;

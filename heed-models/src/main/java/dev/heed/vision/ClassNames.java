@@ -31,24 +31,34 @@ public final class ClassNames {
         this.names = Collections.unmodifiableMap(new TreeMap<>(names));
     }
 
-    /** Names from a list: id = position. */
+    /**
+     * Names from a list: id = position.
+     *
+     * @param names the names, id 0 first
+     * @return the names
+     */
     public static ClassNames of(List<String> names) {
         Map<Integer, String> m = new TreeMap<>();
         for (int i = 0; i < names.size(); i++) m.put(i, names.get(i));
         return new ClassNames(m);
     }
 
-    /** Names from an explicit id → name map. */
+    /**
+     * Names from an explicit id → name map.
+     *
+     * @param names id → name; ids need not be contiguous
+     * @return the names
+     */
     public static ClassNames of(Map<Integer, String> names) {
         return new ClassNames(names);
     }
 
-    /** The 80 COCO class names in Ultralytics' order (ids 0..79). */
+    /** {@return the 80 COCO class names in Ultralytics' order (ids 0..79)} */
     public static ClassNames coco80() {
         return of(List.of(COCO80));
     }
 
-    /** The 1000 ImageNet-1k class names in the standard (torchvision) order. */
+    /** {@return the 1000 ImageNet-1k class names in the standard (torchvision) order} */
     public static ClassNames imagenet1k() {
         try (InputStream in = ClassNames.class.getResourceAsStream("imagenet1k.txt")) {
             if (in == null) throw new HeedException(ErrorCode.INTERNAL, "ClassNames: resource imagenet1k.txt is missing from the jar");
@@ -58,7 +68,13 @@ public final class ClassNames {
         }
     }
 
-    /** One name per line (blank trailing lines ignored), id = line number from 0. */
+    /**
+     * One name per line (blank trailing lines ignored), id = line number from 0.
+     *
+     * @param file a UTF-8 text file
+     * @return the names
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be read
+     */
     public static ClassNames fromFile(Path file) {
         try {
             return of(lines(Files.readString(file, StandardCharsets.UTF_8)));
@@ -67,7 +83,13 @@ public final class ClassNames {
         }
     }
 
-    /** {@code metadata.get("names")} parsed as a Python dict literal, else COCO-80 when absent or blank. */
+    /**
+     * The class names an Ultralytics export stores: {@code metadata.get("names")} parsed as a Python dict literal.
+     *
+     * @param metadata a model's metadata_props
+     * @return the names, or COCO-80 when absent or blank
+     * @throws HeedException {@link ErrorCode#MALFORMED_INPUT} when the value is not a dict or list literal
+     */
     public static ClassNames fromMetadata(Map<String, String> metadata) {
         String s = metadata == null ? null : metadata.get("names");
         if (s == null || s.isBlank()) return coco80();
@@ -78,21 +100,30 @@ public final class ClassNames {
      * Parses {@code {0: 'person', 1: "it's", 2: 'a\\'b'}}: integer keys (any order, optional sign and spaces),
      * single- or double-quoted string values with Python escapes, optional trailing comma. A list literal
      * {@code ['a', 'b']} is accepted too.
+     *
+     * @param s the literal
+     * @return the names
+     * @throws HeedException {@link ErrorCode#MALFORMED_INPUT} naming the position where the literal breaks
      */
     public static ClassNames parsePythonDict(String s) {
         return new DictParser(s).parse();
     }
 
-    /** The name of {@code id}, or {@code "class<id>"} if unknown. */
+    /**
+     * The name of a class.
+     *
+     * @param id the class id
+     * @return its name, or {@code "class<id>"} if unknown
+     */
     public String name(int id) {
         String n = names.get(id);
         return n != null ? n : "class" + id;
     }
 
-    /** Number of named classes. */
+    /** {@return the number of named classes} */
     public int size() { return names.size(); }
 
-    /** Id → name, sorted by id, unmodifiable. */
+    /** {@return id → name, sorted by id, unmodifiable} */
     public Map<Integer, String> asMap() { return names; }
 
     @Override

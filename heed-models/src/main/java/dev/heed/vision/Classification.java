@@ -22,7 +22,15 @@ import java.util.List;
  */
 public record Classification(int classId, String name, double probability, float logit) {
 
-    /** The {@code k} most probable classes of {@code logits} ([nc] or [1, nc]), best first; ties by lower id. */
+    /**
+     * The {@code k} most probable classes of {@code logits}, best first.
+     *
+     * @param logits {@code [nc]} or {@code [1, nc]}, nc ≥ 1
+     * @param k      how many classes, ≥ 1 (fewer when nc &lt; k)
+     * @param names  names for the class ids
+     * @return the top classes with their softmax probabilities
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} for other shapes, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code k < 1}
+     */
     public static List<Classification> topK(Tensor logits, int k, ClassNames names) {
         int nc = logits.dim(logits.rank() - 1);
         if (logits.numel() != nc || nc == 0) {
@@ -31,7 +39,15 @@ public record Classification(int classId, String name, double probability, float
         return topK(logits.toFloatArray(), k, names);
     }
 
-    /** Same on a raw array of logits. */
+    /**
+     * The {@code k} most probable classes of a raw array of logits, best first.
+     *
+     * @param logits one score per class
+     * @param k      how many classes, ≥ 1 (fewer when there are fewer classes)
+     * @param names  names for the class ids
+     * @return the top classes with their softmax probabilities
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code k < 1}
+     */
     public static List<Classification> topK(float[] logits, int k, ClassNames names) {
         if (k < 1) throw HeedException.invalid("topK", "k must be >= 1, got " + k);
         int nc = logits.length;

@@ -19,6 +19,14 @@ public final class Classifications {
     private final int inputSize;
     private final Timings timings;
 
+    /**
+     * A result; the list and the array are copied.
+     *
+     * @param top       the top-k classes, best first
+     * @param logits    every class's raw score
+     * @param inputSize the model's square input side, pixels
+     * @param timings   the stage times
+     */
     public Classifications(List<Classification> top, float[] logits, int inputSize, Timings timings) {
         this.top = List.copyOf(top);
         this.logits = logits.clone();
@@ -26,18 +34,24 @@ public final class Classifications {
         this.timings = timings;
     }
 
-    /** The k most probable classes, best first. */
+    /** {@return the k most probable classes, best first (unmodifiable)} */
     public List<Classification> top() { return top; }
 
-    /** Every class's raw score (a copy), {@code [nc]}. */
+    /** {@return every class's raw score (a copy), {@code [nc]}} */
     public float[] logits() { return logits.clone(); }
 
-    /** The model's square input side. */
+    /** {@return the model's square input side, in pixels} */
     public int inputSize() { return inputSize; }
 
+    /** {@return the wall-clock times of pre-processing, inference and post-processing} */
     public Timings timings() { return timings; }
 
-    /** Ultralytics' classify log line: {@code "bus.jpg: 224x224 minibus 0.56, police van 0.19, 9.8ms"}. */
+    /**
+     * Ultralytics' classify log line.
+     *
+     * @param imageName the name to start the line with
+     * @return e.g. {@code "bus.jpg: 224x224 minibus 0.56, police van 0.19, 9.8ms"}
+     */
     public String summary(String imageName) {
         StringBuilder sb = new StringBuilder(imageName).append(": ").append(inputSize).append('x').append(inputSize).append(' ');
         for (Classification c : top) sb.append(String.format(Locale.ROOT, "%s %.2f, ", c.name(), c.probability()));

@@ -48,7 +48,15 @@ public final class Classifier implements AutoCloseable {
         else labels = ClassNames.imagenet1k();
     }
 
-    /** Opens {@code model} (memory-mapped) with {@code options}. */
+    /**
+     * Opens {@code model} (memory-mapped) with {@code options}.
+     *
+     * @param model   an image classifier's {@code .onnx} file: one image input {@code [1, 3, S, S]}, logits {@code [1, nc]}
+     * @param options session, labels, pre-processing, pixel limit
+     * @return the classifier; close it to stop its threads
+     * @throws HeedException as {@link dev.heed.onnx.Session#open(Path, dev.heed.onnx.SessionOptions)}, and {@link dev.heed.ErrorCode#UNSUPPORTED}
+     *                       or {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the model's inputs and outputs do not fit
+     */
     public static Classifier open(Path model, ClassifierOptions options) {
         Session s = Session.open(model, options.session());
         try {
@@ -59,12 +67,26 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    /** Opens {@code model} with {@link ClassifierOptions#defaults()}. */
+    /**
+     * Opens {@code model} with {@link ClassifierOptions#defaults()}.
+     *
+     * @param model an image classifier's {@code .onnx} file
+     * @return the classifier; close it to stop its threads
+     * @throws HeedException as {@link dev.heed.onnx.Session#open(Path, dev.heed.onnx.SessionOptions)}, and {@link dev.heed.ErrorCode#UNSUPPORTED}
+     *                       or {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the model's inputs and outputs do not fit
+     */
     public static Classifier open(Path model) {
         return open(model, ClassifierOptions.defaults());
     }
 
-    /** The {@code k} most probable classes of a decoded image, with all logits and the stage timings. */
+    /**
+     * The {@code k} most probable classes of a decoded image, with all logits and the stage timings. Thread-safe.
+     *
+     * @param image the image, any size
+     * @param k     how many classes, ≥ 1
+     * @return the result
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code k < 1}
+     */
     public Classifications classify(RgbImage image, int k) {
         if (k < 1) throw HeedException.invalid("classify", "k must be >= 1, got " + k);
         long t0 = System.nanoTime();
@@ -82,7 +104,16 @@ public final class Classifier implements AutoCloseable {
         return new Classifications(top, l, model.size, new Timings((t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6));
     }
 
-    /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and classifies it. */
+    /**
+     * Reads {@code file} (EXIF orientation applied, pixel limit from the options) and classifies it.
+     *
+     * @param file a JPEG, PNG or other image ImageIO reads
+     * @param k    how many classes, ≥ 1
+     * @return the result
+     * @throws HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be read, {@link dev.heed.ErrorCode#MALFORMED_INPUT} for a
+     *                       damaged, truncated or unknown image, {@link dev.heed.ErrorCode#MEMORY_LIMIT} for an image over the
+     *                       pixel limit, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code k < 1}
+     */
     public Classifications classify(Path file, int k) {
         return classify(Images.read(file, options.maxPixels()), k);
     }
@@ -94,6 +125,10 @@ public final class Classifier implements AutoCloseable {
      * ({@link dev.heed.vision.explain.Rollout}), from this one run's attention probabilities (captured per run,
      * so the same Classifier keeps serving plain {@link #classify} calls at the same time).
      *
+     * @param image the image, any size
+     * @param k     how many classes, ≥ 1
+     * @param o     how heads and layers are combined
+     * @return the classes and the rollout heat map
      * @throws HeedException UNSUPPORTED when the model has no self-attention over a CLS token plus a square patch grid
      */
     public ViTExplanation explain(RgbImage image, int k, RolloutOptions o) {
@@ -106,21 +141,34 @@ public final class Classifier implements AutoCloseable {
         return ViTExplanation.of(top, view, a, o);
     }
 
-    /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and explains it. */
+    /**
+     * Reads {@code file} (EXIF orientation applied, pixel limit from the options) and explains it.
+     *
+     * @param file the image file
+     * @param k    how many classes, ≥ 1
+     * @param o    how heads and layers are combined
+     * @return the classes and the rollout heat map
+     * @throws HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be read, {@link dev.heed.ErrorCode#MALFORMED_INPUT} for a
+     *                       damaged, truncated or unknown image, {@link dev.heed.ErrorCode#MEMORY_LIMIT} for an image over the
+     *                       pixel limit, and as {@link #explain(RgbImage, int, RolloutOptions)}
+     */
     public ViTExplanation explain(Path file, int k, RolloutOptions o) {
         return explain(Images.read(file, options.maxPixels()), k, o);
     }
 
-    /** The model's square input side. */
+    /** {@return the model's square input side, in pixels} */
     public int inputSize() { return model.size; }
 
+    /** {@return the class names in use (from the options, the model's metadata, or ImageNet-1k)} */
     public ClassNames labels() { return labels; }
 
+    /** {@return the image preparation in use} */
     public ViTPreprocess preprocess() { return preprocess; }
 
+    /** {@return the options the classifier was opened with} */
     public ClassifierOptions options() { return options; }
 
-    /** The underlying session (for inspection; do not close it separately). */
+    /** {@return the underlying session (for inspection; do not close it separately)} */
     public Session session() { return model.session; }
 
     @Override

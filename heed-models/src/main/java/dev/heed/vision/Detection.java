@@ -20,22 +20,22 @@ package dev.heed.vision;
 public record Detection(float x1, float y1, float x2, float y2, float confidence, int classId, String name,
                         int imageWidth, int imageHeight) {
 
-    /** {x1, y1, x2, y2} in pixels. */
+    /** {@return {x1, y1, x2, y2} in pixels (a new array)} */
     public float[] xyxy() {
         return new float[] {x1, y1, x2, y2};
     }
 
-    /** {centre x, centre y, width, height} in pixels. */
+    /** {@return {centre x, centre y, width, height} in pixels (a new array)} */
     public float[] xywh() {
         return new float[] {(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1};
     }
 
-    /** {@link #xyxy()} divided by the image width (x) and height (y). */
+    /** {@return {@link #xyxy()} divided by the image width (x) and height (y): values in [0, 1] for boxes inside the image} */
     public float[] xyxyn() {
         return new float[] {x1 / imageWidth, y1 / imageHeight, x2 / imageWidth, y2 / imageHeight};
     }
 
-    /** {@link #xywh()} divided by the image width (x, w) and height (y, h). */
+    /** {@return {@link #xywh()} divided by the image width (x, w) and height (y, h)} */
     public float[] xywhn() {
         float[] b = xywh();
         return new float[] {b[0] / imageWidth, b[1] / imageHeight, b[2] / imageWidth, b[3] / imageHeight};

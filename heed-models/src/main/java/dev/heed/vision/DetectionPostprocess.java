@@ -29,18 +29,36 @@ import java.util.Set;
  */
 public record DetectionPostprocess(float conf, Set<Integer> classes, int maxDet) {
 
-    /** Ultralytics' defaults: conf 0.25, every class, max_det 300. */
+    /** {@return Ultralytics' defaults: conf 0.25, every class, max_det 300} */
     public static DetectionPostprocess defaults() {
         return new DetectionPostprocess(0.25f, null, 300);
     }
 
+    /**
+     * Checks the values and copies the class set.
+     *
+     * @param conf    not NaN
+     * @param classes class ids, or null
+     * @param maxDet  ≥ 1
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a NaN threshold or {@code maxDet < 1}
+     */
     public DetectionPostprocess {
         if (Float.isNaN(conf)) throw HeedException.invalid("DetectionPostprocess", "conf is NaN");
         if (maxDet < 1) throw HeedException.invalid("DetectionPostprocess", "maxDet must be >= 1, got " + maxDet);
         classes = classes == null ? null : Set.copyOf(classes);
     }
 
-    /** Post-processes {@code output0} ([1, Q, 4 + nc] or [Q, 4 + nc], float32) for an image of the given size. */
+    /**
+     * Post-processes {@code output0} for an image of the given size.
+     *
+     * @param output0     {@code [1, Q, 4 + nc]} or {@code [Q, 4 + nc]}, float32, nc ≥ 1
+     * @param imageWidth  the original image's width, ≥ 1
+     * @param imageHeight the original image's height, ≥ 1
+     * @param names       names for the class ids
+     * @return the kept detections, boxes in the original image's pixels
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} for another shape, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for an
+     *                       image size below 1x1
+     */
     public Detections apply(Tensor output0, int imageWidth, int imageHeight, ClassNames names) {
         int rank = output0.rank();
         if (!(rank == 3 && output0.dim(0) == 1) && rank != 2) {
@@ -55,7 +73,18 @@ public record DetectionPostprocess(float conf, Set<Integer> classes, int maxDet)
         return apply(a, q, d - 4, imageWidth, imageHeight, names);
     }
 
-    /** Same on a raw row-major {@code [queries, 4 + nc]} array. */
+    /**
+     * Post-processes a raw row-major {@code [queries, 4 + nc]} array.
+     *
+     * @param out         the model output
+     * @param queries     Q
+     * @param nc          the number of classes
+     * @param imageWidth  the original image's width
+     * @param imageHeight the original image's height
+     * @param names       names for the class ids
+     * @return the kept detections
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the array length is not {@code queries · (4 + nc)}
+     */
     public Detections apply(float[] out, int queries, int nc, int imageWidth, int imageHeight, ClassNames names) {
         int d = 4 + nc;
         if ((long) queries * d != out.length) {

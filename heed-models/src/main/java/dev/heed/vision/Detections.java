@@ -31,6 +31,14 @@ public final class Detections implements Iterable<Detection> {
     private final int imageHeight;
     private final Timings timings;
 
+    /**
+     * A result; the list is copied.
+     *
+     * @param detections  the detections, in model query order
+     * @param imageWidth  the original image's width, pixels
+     * @param imageHeight the original image's height, pixels
+     * @param timings     the stage times
+     */
     public Detections(List<Detection> detections, int imageWidth, int imageHeight, Timings timings) {
         this.detections = List.copyOf(detections);
         this.imageWidth = imageWidth;
@@ -38,33 +46,47 @@ public final class Detections implements Iterable<Detection> {
         this.timings = timings;
     }
 
-    /** The same detections with other timings. */
+    /**
+     * The same detections with other timings.
+     *
+     * @param t the stage times
+     * @return a new result
+     */
     public Detections withTimings(Timings t) {
         return new Detections(detections, imageWidth, imageHeight, t);
     }
 
-    /** Number of detections ({@code len(results[0].boxes)}). */
+    /** {@return the number of detections ({@code len(results[0].boxes)})} */
     public int size() { return detections.size(); }
 
+    /** {@return true when nothing was detected} */
     public boolean isEmpty() { return detections.isEmpty(); }
 
+    /**
+     * One detection.
+     *
+     * @param i its index, in [0, size())
+     * @return the detection
+     * @throws IndexOutOfBoundsException when {@code i} is out of range
+     */
     public Detection get(int i) { return detections.get(i); }
 
-    /** Unmodifiable list, in model query order. */
+    /** {@return the detections as an unmodifiable list, in model query order} */
     public List<Detection> list() { return detections; }
 
     @Override
     public Iterator<Detection> iterator() { return detections.iterator(); }
 
-    /** Original image width in pixels. */
+    /** {@return the original image's width in pixels} */
     public int imageWidth() { return imageWidth; }
 
-    /** Original image height in pixels. */
+    /** {@return the original image's height in pixels} */
     public int imageHeight() { return imageHeight; }
 
+    /** {@return the wall-clock times of pre-processing, inference and post-processing} */
     public Timings timings() { return timings; }
 
-    /** Count per class name, in class-id order (as the summary line lists them). */
+    /** {@return the count per class id, in class-id order (as the summary line lists them)} */
     public Map<Integer, Integer> countsByClass() {
         Map<Integer, Integer> m = new TreeMap<>();
         for (Detection d : detections) m.merge(d.classId(), 1, Integer::sum);
@@ -75,6 +97,9 @@ public final class Detections implements Iterable<Detection> {
      * Ultralytics' {@code tojson()}: a JSON list of
      * {@code {"name", "class", "confidence", "box": {"x1", "y1", "x2", "y2"}}}, values rounded to 5 decimals,
      * pixels (or 0..1 when {@code normalize}).
+     *
+     * @param normalize give boxes as fractions of the image size instead of pixels
+     * @return the JSON text
      */
     public String toJson(boolean normalize) {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -98,7 +123,7 @@ public final class Detections implements Iterable<Detection> {
         }
     }
 
-    /** {@link #toJson(boolean)} in pixels. */
+    /** {@return {@link #toJson(boolean)} in pixels} */
     public String toJson() {
         return toJson(false);
     }
@@ -107,6 +132,11 @@ public final class Detections implements Iterable<Detection> {
      * The Ultralytics predictor's log line: {@code "bus.jpg: 640x640 4 persons, 1 bus, 812.4ms"}, sizes as
      * height x width of the model input, counts in class-id order with a naive plural 's', then the inference
      * time; {@code "(no detections), "} when empty.
+     *
+     * @param imageName   the name to start the line with
+     * @param inputWidth  the model input's width
+     * @param inputHeight the model input's height
+     * @return the line
      */
     public String summary(String imageName, int inputWidth, int inputHeight) {
         StringBuilder sb = new StringBuilder();

@@ -36,7 +36,15 @@ public final class Detector implements AutoCloseable {
         this.pipeline = new RtDetrPipeline(model.size, options.postprocess(), names);
     }
 
-    /** Opens {@code model} (memory-mapped) with {@code options}. */
+    /**
+     * Opens {@code model} (memory-mapped) with {@code options}.
+     *
+     * @param model   an RT-DETR {@code .onnx} file ({@code images [1, 3, S, S] → output0 [1, Q, 4 + nc]})
+     * @param options session, thresholds, class names, pixel limit
+     * @return the detector; close it to stop its threads
+     * @throws dev.heed.HeedException as {@link dev.heed.onnx.Session#open(Path, dev.heed.onnx.SessionOptions)}, and {@link dev.heed.ErrorCode#UNSUPPORTED}
+     *                       or {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the model's inputs and outputs do not fit
+     */
     public static Detector open(Path model, DetectorOptions options) {
         Session s = Session.open(model, options.session());
         try {
@@ -47,17 +55,37 @@ public final class Detector implements AutoCloseable {
         }
     }
 
-    /** Opens {@code model} with {@link DetectorOptions#defaults()}. */
+    /**
+     * Opens {@code model} with {@link DetectorOptions#defaults()}.
+     *
+     * @param model an RT-DETR {@code .onnx} file
+     * @return the detector; close it to stop its threads
+     * @throws dev.heed.HeedException as {@link dev.heed.onnx.Session#open(Path, dev.heed.onnx.SessionOptions)}, and {@link dev.heed.ErrorCode#UNSUPPORTED}
+     *                       or {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the model's inputs and outputs do not fit
+     */
     public static Detector open(Path model) {
         return open(model, DetectorOptions.defaults());
     }
 
-    /** Detects objects in a decoded image; boxes in the image's pixels. */
+    /**
+     * Detects objects in a decoded image. Thread-safe.
+     *
+     * @param image the image, any size
+     * @return the detections, boxes in the image's pixels
+     */
     public Detections detect(RgbImage image) {
         return pipeline.predict(image, model::run);
     }
 
-    /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and detects objects in it. */
+    /**
+     * Reads {@code file} (EXIF orientation applied, pixel limit from the options) and detects objects in it.
+     *
+     * @param file a JPEG, PNG or other image ImageIO reads
+     * @return the detections, boxes in the image's pixels
+     * @throws dev.heed.HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be read, {@link dev.heed.ErrorCode#MALFORMED_INPUT} for a
+     *                       damaged, truncated or unknown image, {@link dev.heed.ErrorCode#MEMORY_LIMIT} for an image over the
+     *                       pixel limit
+     */
     public Detections detect(Path file) {
         return detect(Images.read(file, options.maxPixels()));
     }
@@ -69,6 +97,8 @@ public final class Detector implements AutoCloseable {
      * deformable cross-attention in the image's pixels ({@link DeformableCapture}), from this one run (captured per
      * run: plain {@link #detect} calls on the same Detector are unaffected).
      *
+     * @param image the image, any size
+     * @return the detections with their sampling points
      * @throws dev.heed.HeedException UNSUPPORTED when the model has no GridSample-based deformable attention
      */
     public DetrExplanation explain(RgbImage image) {
@@ -80,20 +110,29 @@ public final class Detector implements AutoCloseable {
         return capture.explain(image, d, output0, run);
     }
 
-    /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and explains its detections. */
+    /**
+     * Reads {@code file} (EXIF orientation applied, pixel limit from the options) and explains its detections.
+     *
+     * @param file the image file
+     * @return the detections with their sampling points
+     * @throws dev.heed.HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be read, {@link dev.heed.ErrorCode#MALFORMED_INPUT} for a
+     *                       damaged, truncated or unknown image, {@link dev.heed.ErrorCode#MEMORY_LIMIT} for an image over the
+     *                       pixel limit, and as {@link #explain(RgbImage)}
+     */
     public DetrExplanation explain(Path file) {
         return explain(Images.read(file, options.maxPixels()));
     }
 
-    /** The model's square input side (640 for the Ultralytics export). */
+    /** {@return the model's square input side in pixels (640 for the Ultralytics export)} */
     public int inputSize() { return model.size; }
 
-    /** The class names in use. */
+    /** {@return the class names in use (from the options, the model's metadata, or COCO-80)} */
     public ClassNames names() { return pipeline.names(); }
 
+    /** {@return the options the detector was opened with} */
     public DetectorOptions options() { return options; }
 
-    /** The underlying session (for inspection; do not close it separately). */
+    /** {@return the underlying session (for inspection; do not close it separately)} */
     public Session session() { return model.session; }
 
     @Override

@@ -63,12 +63,30 @@ public final class Images {
     /** How many leading bytes are scanned for the JPEG APP1 (EXIF) segment. */
     private static final int EXIF_SCAN_BYTES = 1 << 18;
 
-    /** Reads {@code file} with the default pixel limit. */
+    /**
+     * Reads {@code file} with the default pixel limit ({@value #DEFAULT_MAX_PIXELS}), EXIF orientation applied.
+     *
+     * @param file a JPEG, PNG or other image ImageIO reads
+     * @return the image
+     * @throws HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be read, {@link dev.heed.ErrorCode#MALFORMED_INPUT} for a
+     *                       damaged, truncated or unknown image, {@link dev.heed.ErrorCode#MEMORY_LIMIT} for an image over the
+     *                       pixel limit
+     */
     public static RgbImage read(Path file) {
         return read(file, DEFAULT_MAX_PIXELS);
     }
 
-    /** Reads {@code file}, refusing images whose declared width x height exceeds {@code maxPixels}. */
+    /**
+     * Reads {@code file}, refusing images whose declared width x height exceeds {@code maxPixels} before decoding them;
+     * EXIF orientation applied.
+     *
+     * @param file      a JPEG, PNG or other image ImageIO reads
+     * @param maxPixels the most pixels accepted, ≥ 1
+     * @return the image
+     * @throws HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be read, {@link dev.heed.ErrorCode#MALFORMED_INPUT} for a
+     *                       damaged, truncated or unknown image, {@link dev.heed.ErrorCode#MEMORY_LIMIT} for an image over the
+     *                       pixel limit, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code maxPixels < 1}
+     */
     public static RgbImage read(Path file, long maxPixels) {
         String name = file.toString();
         byte[] head;
@@ -89,7 +107,16 @@ public final class Images {
         }
     }
 
-    /** Decodes an encoded image held in memory; {@code name} appears in error messages. */
+    /**
+     * Decodes an encoded image held in memory; EXIF orientation applied.
+     *
+     * @param encoded   the file's bytes
+     * @param name      what to call the image in error messages
+     * @param maxPixels the most pixels accepted, ≥ 1
+     * @return the image
+     * @throws HeedException {@link dev.heed.ErrorCode#MALFORMED_INPUT} for empty, damaged, truncated or unknown data,
+     *                       {@link dev.heed.ErrorCode#MEMORY_LIMIT} for an image over the pixel limit
+     */
     public static RgbImage decode(byte[] encoded, String name, long maxPixels) {
         if (encoded.length == 0) throw malformed(name, "the data is empty (0 bytes)");
         try (ImageInputStream iis = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
@@ -101,7 +128,7 @@ public final class Images {
         }
     }
 
-    /** The format names the installed ImageIO readers understand (lower case, sorted). */
+    /** {@return the format names the installed ImageIO readers understand (lower case, sorted)} */
     public static List<String> readableFormats() {
         TreeSet<String> s = new TreeSet<>();
         for (String f : ImageIO.getReaderFormatNames()) s.add(f.toLowerCase(java.util.Locale.ROOT));

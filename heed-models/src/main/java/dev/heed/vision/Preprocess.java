@@ -19,12 +19,27 @@ public final class Preprocess {
     /** The RT-DETR export's input size. */
     public static final int RTDETR_SIZE = 640;
 
-    /** {@code [1, 3, size, size]} float32 in [0, 1]: OpenCV INTER_LINEAR stretch, RGB, /255. */
+    /**
+     * OpenCV INTER_LINEAR stretch to a square, RGB, /255.
+     *
+     * @param image the image, any size
+     * @param size  the square side, ≥ 1
+     * @return {@code [1, 3, size, size]} float32 in [0, 1]
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code size < 1}
+     */
     public static Tensor stretchToSquare(RgbImage image, int size) {
         return toNchw(resizeLinear(image, size, size));
     }
 
-    /** OpenCV {@code cv2.resize(img, (width, height), interpolation=INTER_LINEAR)} on 8-bit RGB, bit-exact. */
+    /**
+     * OpenCV {@code cv2.resize(img, (width, height), interpolation=INTER_LINEAR)} on 8-bit RGB, bit-exact.
+     *
+     * @param image  the image
+     * @param width  the new width, ≥ 1
+     * @param height the new height, ≥ 1
+     * @return the resized image
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a size below 1x1
+     */
     public static RgbImage resizeLinear(RgbImage image, int width, int height) {
         if (width < 1 || height < 1) {
             throw HeedException.invalid("resizeLinear", "target size " + width + "x" + height + " must be at least 1x1");
@@ -32,7 +47,12 @@ public final class Preprocess {
         return new RgbImage(width, height, LinearResize.opencv(image.rgb(), image.width(), image.height(), 3, width, height));
     }
 
-    /** {@code [1, 3, H, W]} float32 = pixel / 255, channels R, G, B. */
+    /**
+     * The image as a model input, without resizing.
+     *
+     * @param image the image
+     * @return {@code [1, 3, H, W]} float32 = pixel / 255, channels R, G, B
+     */
     public static Tensor toNchw(RgbImage image) {
         int w = image.width(), h = image.height(), plane = w * h;
         byte[] rgb = image.rgb();

@@ -21,6 +21,15 @@ import java.awt.image.DataBufferByte;
  */
 public record RgbImage(int width, int height, byte[] rgb) {
 
+    /**
+     * Checks the size against the array.
+     *
+     * @param width  ≥ 1
+     * @param height ≥ 1
+     * @param rgb    exactly {@code width · height · 3} bytes; not copied
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a size below 1x1, {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the
+     *                       array length does not match
+     */
     public RgbImage {
         if (width < 1 || height < 1) throw HeedException.invalid("RgbImage", "size " + width + "x" + height + " must be at least 1x1");
         if ((long) width * height * 3 != rgb.length) {
@@ -29,12 +38,19 @@ public record RgbImage(int width, int height, byte[] rgb) {
         }
     }
 
-    /** Channel {@code c} (0 R, 1 G, 2 B) of pixel (x, y), 0..255. */
+    /**
+     * One channel of one pixel.
+     *
+     * @param x column, in [0, width)
+     * @param y row, in [0, height)
+     * @param c channel: 0 R, 1 G, 2 B
+     * @return the value, 0..255
+     */
     public int get(int x, int y, int c) {
         return rgb[(y * width + x) * 3 + c] & 0xff;
     }
 
-    /** A copy as a {@link BufferedImage#TYPE_3BYTE_BGR} image (for drawing and writing). */
+    /** {@return a copy as a {@link BufferedImage#TYPE_3BYTE_BGR} image (for drawing and writing)} */
     public BufferedImage toBufferedImage() {
         BufferedImage bi = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
         byte[] bgr = ((DataBufferByte) bi.getRaster().getDataBuffer()).getData();

@@ -22,11 +22,26 @@ import java.util.function.UnaryOperator;
  */
 public record RtDetrPipeline(int inputSize, DetectionPostprocess postprocess, ClassNames names) {
 
+    /**
+     * Checks the input size.
+     *
+     * @param inputSize   ≥ 1
+     * @param postprocess thresholds and filters
+     * @param names       class names
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when {@code inputSize < 1}
+     */
     public RtDetrPipeline {
         if (inputSize < 1) throw HeedException.invalid("RtDetrPipeline", "inputSize must be >= 1, got " + inputSize);
     }
 
-    /** Pre-processes, runs {@code model}, post-processes; timings filled in. */
+    /**
+     * Pre-processes, runs {@code model}, post-processes; timings filled in.
+     *
+     * @param image the image
+     * @param model {@code images [1, 3, S, S] → output0 [1, Q, 4 + nc]}
+     * @return the detections in the image's pixels
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the model's output has another shape
+     */
     public Detections predict(RgbImage image, UnaryOperator<Tensor> model) {
         long t0 = System.nanoTime();
         Tensor input = Preprocess.stretchToSquare(image, inputSize);

@@ -6,12 +6,16 @@ package dev.heed.vision;
  * <pre>{@code
  * Timings t = new Timings(3.1, 812.4, 0.4);
  * }</pre>
+ *
+ * @param preprocessMs  image decoding excluded: resize and tensor conversion, milliseconds
+ * @param inferenceMs   the model run, milliseconds
+ * @param postprocessMs decoding the model's output into detections or classes, milliseconds
  */
 public record Timings(double preprocessMs, double inferenceMs, double postprocessMs) {
     /** All zero (not measured). */
     public static final Timings NONE = new Timings(0, 0, 0);
 
-    /** Sum of the three stages. */
+    /** {@return the sum of the three stages, in milliseconds} */
     public double totalMs() {
         return preprocessMs + inferenceMs + postprocessMs;
     }

@@ -25,7 +25,15 @@ public final class ViTPreprocess {
     private final float[] mean;
     private final float[] std;
 
-    /** A pipeline with the given shorter-side size, crop size and per-channel (R, G, B) mean and std. */
+    /**
+     * A pipeline with the given shorter-side size, crop size and per-channel (R, G, B) mean and std.
+     *
+     * @param resize the shorter side after resizing, pixels, ≥ 1
+     * @param crop   the side of the centred square crop, pixels, ≥ 1
+     * @param mean   3 means (R, G, B) on the 0..1 scale; copied
+     * @param std    3 standard deviations, each > 0; copied
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a size below 1, not 3 values, or a std ≤ 0
+     */
     public ViTPreprocess(int resize, int crop, float[] mean, float[] std) {
         if (resize < 1 || crop < 1) throw HeedException.invalid("ViTPreprocess", "resize=" + resize + " and crop=" + crop + " must be >= 1");
         if (mean.length != 3 || std.length != 3) {
@@ -38,17 +46,27 @@ public final class ViTPreprocess {
         this.std = std.clone();
     }
 
-    /** Resize(256), CenterCrop(224), ImageNet mean/std. */
+    /** {@return torchvision's Resize(256), CenterCrop(224), ImageNet mean/std} */
     public static ViTPreprocess imagenet() {
         return new ViTPreprocess(256, 224, IMAGENET_MEAN, IMAGENET_STD);
     }
 
-    /** {@code [1, 3, crop, crop]} float32, normalised. */
+    /**
+     * Resize, crop and normalise.
+     *
+     * @param image the image, any size
+     * @return {@code [1, 3, crop, crop]} float32, normalised
+     */
     public Tensor apply(RgbImage image) {
         return normalize(resizeAndCrop(image));
     }
 
-    /** The uint8 image after Resize and CenterCrop (what ToTensor sees). */
+    /**
+     * Resize and crop only.
+     *
+     * @param image the image, any size
+     * @return the uint8 image after Resize and CenterCrop (what ToTensor sees)
+     */
     public RgbImage resizeAndCrop(RgbImage image) {
         int w = image.width(), h = image.height();
         int nw, nh;
@@ -81,7 +99,12 @@ public final class ViTPreprocess {
         return new RgbImage(crop, crop, out);
     }
 
-    /** ToTensor + Normalize: {@code [1, 3, H, W]} = (v / 255 - mean[c]) / std[c], float32 arithmetic as PyTorch does. */
+    /**
+     * ToTensor + Normalize, float32 arithmetic as PyTorch does.
+     *
+     * @param img the image, already resized and cropped
+     * @return {@code [1, 3, H, W]} = (v / 255 - mean[c]) / std[c]
+     */
     public Tensor normalize(RgbImage img) {
         int plane = img.width() * img.height();
         byte[] rgb = img.rgb();
@@ -93,13 +116,15 @@ public final class ViTPreprocess {
         return Tensor.of(out, 1, 3, img.height(), img.width());
     }
 
+    /** {@return the shorter side after resizing, in pixels} */
     public int resize() { return resize; }
 
+    /** {@return the side of the centred square crop, in pixels (the model's input side)} */
     public int crop() { return crop; }
 
-    /** Per-channel (R, G, B) means (a copy). */
+    /** {@return the per-channel (R, G, B) means (a copy)} */
     public float[] mean() { return mean.clone(); }
 
-    /** Per-channel (R, G, B) standard deviations (a copy). */
+    /** {@return the per-channel (R, G, B) standard deviations (a copy)} */
     public float[] std() { return std.clone(); }
 }

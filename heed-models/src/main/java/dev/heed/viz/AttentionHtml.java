@@ -65,6 +65,11 @@ public final class AttentionHtml {
          * The view that answers "what does token {@code focus} attend to?": the layer and head where it gives its
          * largest weight to a token that is neither special nor its neighbour (early layers have previous/next-token
          * heads with weights near 1 that say nothing about meaning). The PNG of the CLI enlarges the same head.
+         *
+         * @param maps  the attention maps
+         * @param focus the token whose row is searched, in [0, length)
+         * @return the view of the strongest layer and head, with {@code focus} pinned
+         * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when {@code focus} is outside the tokens
          */
         public static View strongest(AttentionMaps maps, int focus) {
             if (focus < 0 || focus >= maps.length()) {
@@ -101,12 +106,24 @@ public final class AttentionHtml {
     /**
      * The complete HTML page, opening on the default focus token ({@link AttentionMaps#focusIndex}) pinned in its
      * strongest head ({@link View#strongest}).
+     *
+     * @param maps  the attention maps
+     * @param title the page heading (also the tab title, shortened); null or blank for "Attention"
+     * @return the self-contained page (styles, script and data inline)
      */
     public static String render(AttentionMaps maps, String title) {
         return render(maps, title, View.strongest(maps, maps.focusIndex(null)));
     }
 
-    /** The complete HTML page, opening on {@code view}. */
+    /**
+     * The complete HTML page, opening on {@code view}.
+     *
+     * @param maps  the attention maps
+     * @param title the page heading; null or blank for "Attention"
+     * @param view  the layer, head and token shown first
+     * @return the self-contained page (styles, script and data inline)
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the view is outside the maps
+     */
     public static String render(AttentionMaps maps, String title, View view) {
         String template = resource("attention.html");
         String css = resource("attention.css");
@@ -124,12 +141,28 @@ public final class AttentionHtml {
         return page.substring(0, at) + data + page.substring(at + "{{DATA}}".length());
     }
 
-    /** Writes {@link #render(AttentionMaps, String)} to {@code out} as UTF-8 (parent directories are created). */
+    /**
+     * Writes {@link #render(AttentionMaps, String)} to {@code out} as UTF-8 (parent directories are created).
+     *
+     * @param maps  the attention maps
+     * @param title the page heading
+     * @param out   the {@code .html} file
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be written
+     */
     public static void write(AttentionMaps maps, String title, Path out) {
         write(maps, title, View.strongest(maps, maps.focusIndex(null)), out);
     }
 
-    /** Writes the page opening on {@code view} to {@code out} as UTF-8 (parent directories are created). */
+    /**
+     * Writes the page opening on {@code view} to {@code out} as UTF-8 (parent directories are created).
+     *
+     * @param maps  the attention maps
+     * @param title the page heading
+     * @param view  the layer, head and token shown first
+     * @param out   the {@code .html} file
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be written, {@link ErrorCode#INVALID_ARGUMENT} when the view is
+     *                       outside the maps
+     */
     public static void write(AttentionMaps maps, String title, View view, Path out) {
         String html = render(maps, title, view);
         try {

@@ -54,6 +54,12 @@ public final class AttentionMaps {
     /**
      * From a tensor {@code [layers, heads, L, L]} (or {@code [layers, 1, heads, L, L]} with a batch of one).
      * Any dtype and layout; the values are copied.
+     *
+     * @param tokens one label per position, L ≥ 1
+     * @param probs  {@code [layers, heads, L, L]} or {@code [layers, 1, heads, L, L]}
+     * @return the maps
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} for another shape or an L that is not the token
+     *                       count, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for no tokens or no layers
      */
     public static AttentionMaps of(List<String> tokens, Tensor probs) {
         Tensor p = probs;
@@ -76,6 +82,12 @@ public final class AttentionMaps {
     /**
      * From one tensor per layer, as captured from the fused attention nodes: each {@code [heads, L, L]} or
      * {@code [1, heads, L, L]}. Any dtype and layout; the values are copied.
+     *
+     * @param tokens   one label per position, L ≥ 1
+     * @param perLayer per layer {@code [heads, L, L]} or {@code [1, heads, L, L]}, the same heads in every layer
+     * @return the maps
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} for another shape or an L that is not the token
+     *                       count, {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for no tokens or no layers
      */
     public static AttentionMaps ofLayers(List<String> tokens, List<Tensor> perLayer) {
         checkTokens(tokens);
@@ -100,7 +112,15 @@ public final class AttentionMaps {
         return build(tokens, heads, data);
     }
 
-    /** From Java arrays: {@code perLayer.get(l)[h][i][j]}. The values are copied. */
+    /**
+     * From Java arrays: {@code perLayer.get(l)[h][i][j]}. The values are copied.
+     *
+     * @param tokens   one label per position, L ≥ 1
+     * @param perLayer per layer {@code [heads][L][L]}
+     * @return the maps
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for no tokens or no layers, {@link dev.heed.ErrorCode#SHAPE_MISMATCH}
+     *                       for ragged arrays
+     */
     public static AttentionMaps ofArrays(List<String> tokens, List<float[][][]> perLayer) {
         checkTokens(tokens);
         if (perLayer.isEmpty()) throw HeedException.invalid("AttentionMaps.ofArrays", "no layers given");
@@ -158,19 +178,28 @@ public final class AttentionMaps {
 
     // ---------------------------------------------------------------- accessors
 
-    /** Token labels, one per position. */
+    /** {@return the token labels, one per position} */
     public List<String> tokens() { return tokens; }
 
-    /** Number of layers. */
+    /** {@return the number of layers} */
     public int layers() { return layers.size(); }
 
-    /** Number of heads per layer. */
+    /** {@return the number of heads per layer} */
     public int heads() { return heads; }
 
-    /** Number of tokens L. */
+    /** {@return the number of tokens L} */
     public int length() { return length; }
 
-    /** Probability that token {@code i} (query) gives to token {@code j} (key) in {@code layer}, {@code head}. */
+    /**
+     * One attention probability.
+     *
+     * @param layer in [0, layers)
+     * @param head  in [0, heads)
+     * @param i     the query token, in [0, L)
+     * @param j     the key token, in [0, L)
+     * @return the probability that token {@code i} gives to token {@code j} in that layer and head
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when an index is out of range
+     */
     public float get(int layer, int head, int i, int j) {
         checkLayer("get", layer);
         checkHead("get", head);
@@ -179,7 +208,14 @@ public final class AttentionMaps {
         return layers.get(layer)[(head * length + i) * length + j];
     }
 
-    /** One head's map as a new row-major {@code [L, L]} array. */
+    /**
+     * One head's map.
+     *
+     * @param layer in [0, layers)
+     * @param head  in [0, heads)
+     * @return a new row-major {@code [L, L]} array
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when an index is out of range
+     */
     public float[] head(int layer, int head) {
         checkLayer("head", layer);
         checkHead("head", head);
@@ -194,7 +230,13 @@ public final class AttentionMaps {
 
     // ---------------------------------------------------------------- summaries
 
-    /** Mean over heads of one layer's maps: a new row-major {@code [L, L]} array. */
+    /**
+     * Mean over heads of one layer's maps.
+     *
+     * @param layer in [0, layers)
+     * @return a new row-major {@code [L, L]} array
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when an index is out of range
+     */
     public float[] averageOverHeads(int layer) {
         checkLayer("averageOverHeads", layer);
         float[] a = layers.get(layer);
@@ -209,7 +251,7 @@ public final class AttentionMaps {
         return out;
     }
 
-    /** Attention rollout through all layers: {@code rolloutUpTo(layers() - 1)}. */
+    /** {@return attention rollout through all layers: {@code rolloutUpTo(layers() - 1)}, row-major {@code [L, L]}} */
     public float[] rollout() {
         return rolloutUpTo(layers() - 1);
     }
@@ -220,13 +262,17 @@ public final class AttentionMaps {
      * rows normalised to sum to one, then {@code R = A'_last · … · A'_1 · A'_0}. Row {@code i} of the result
      * says how much output token {@code i} draws, through all paths, on each input token. Row-major {@code [L, L]}.
      * Cost: {@code lastLayer · L³} multiply-adds (0.7 G for 6 layers at L = 512).
+     *
+     * @param lastLayer the last layer rolled through, in [0, layers)
+     * @return the rollout matrix
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} when an index is out of range
      */
     public float[] rolloutUpTo(int lastLayer) {
         checkLayer("rolloutUpTo", lastLayer);
         return rolloutAll(lastLayer)[lastLayer];
     }
 
-    /** Rollout after each layer: element {@code l} is {@link #rolloutUpTo(int) rolloutUpTo(l)}. */
+    /** {@return the rollout after each layer: element {@code l} is {@link #rolloutUpTo(int) rolloutUpTo(l)}} */
     public List<float[]> rolloutPerLayer() {
         return List.of(rolloutAll(layers() - 1));
     }
@@ -274,7 +320,13 @@ public final class AttentionMaps {
         return m;
     }
 
-    /** One entry of an "attends to most" list. */
+    /**
+     * One entry of an "attends to most" list.
+     *
+     * @param index  the attended token's position
+     * @param token  its label
+     * @param weight the attention it receives, 0..1
+     */
     public record Attended(int index, String token, float weight) {
         @Override
         public String toString() {
@@ -286,6 +338,12 @@ public final class AttentionMaps {
      * For each layer, the {@code k} tokens that {@code tokenIndex} attends to most, averaged over heads,
      * strongest first. With {@code skipSpecial}, special tokens ([CLS], [SEP], …) and the token itself are left
      * out — they often soak up most of the mass and say little about which word is meant.
+     *
+     * @param tokenIndex  the query token, in [0, L)
+     * @param k           how many tokens per layer, ≥ 0
+     * @param skipSpecial leave out special tokens and the token itself
+     * @return per layer the top {@code k}, strongest first
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a token out of range or {@code k < 0}
      */
     public List<List<Attended>> topAttended(int tokenIndex, int k, boolean skipSpecial) {
         checkToken("topAttended", tokenIndex);
@@ -297,7 +355,15 @@ public final class AttentionMaps {
         return List.copyOf(out);
     }
 
-    /** The {@code k} tokens {@code tokenIndex} draws on most after rollout through all layers (see {@link #rollout()}). */
+    /**
+     * The {@code k} tokens {@code tokenIndex} draws on most after rollout through all layers (see {@link #rollout()}).
+     *
+     * @param tokenIndex  the query token, in [0, L)
+     * @param k           how many tokens, ≥ 0
+     * @param skipSpecial leave out special tokens and the token itself
+     * @return the top {@code k}, strongest first
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for a token out of range or {@code k < 0}
+     */
     public List<Attended> topAttendedRollout(int tokenIndex, int k, boolean skipSpecial) {
         checkToken("topAttendedRollout", tokenIndex);
         return top(rollout(), tokenIndex, k, skipSpecial);
@@ -317,12 +383,20 @@ public final class AttentionMaps {
 
     // ---------------------------------------------------------------- words and the focus token
 
-    /** A word reassembled from WordPiece tokens: tokens {@code [first, end)}. */
+    /**
+     * A word reassembled from WordPiece tokens: tokens {@code [first, end)}.
+     *
+     * @param text  the word, {@code ##} prefixes removed
+     * @param first its first token
+     * @param end   the token after its last one
+     */
     public record Word(String text, int first, int end) {}
 
     /**
      * Words of the input: special tokens are skipped and WordPiece continuation tokens ({@code ##x}) are joined to
      * the word before.
+     *
+     * @return the words in input order
      */
     public List<Word> words() {
         List<Word> out = new ArrayList<>();
@@ -350,6 +424,8 @@ public final class AttentionMaps {
      * list), else the last word that is not punctuation, else the last non-special token. Otherwise the last word
      * equal to {@code focusWord} (case-insensitive, WordPiece pieces joined). Returns the word's first token.
      *
+     * @param focusWord the word to explain, or null or blank for the default choice
+     * @return the token index of the chosen word's first token
      * @throws HeedException (INVALID_ARGUMENT) naming the words there are when {@code focusWord} is not found
      */
     public int focusIndex(String focusWord) {
@@ -379,7 +455,13 @@ public final class AttentionMaps {
     /** How many words the error of {@link #focusIndex} lists. */
     static final int FOCUS_WORDS_LISTED = 20;
 
-    /** Whether {@code token} is a special marker such as [CLS], [SEP] or [PAD]. */
+    /**
+     * Whether a token is a special marker such as [CLS], [SEP] or [PAD].
+     *
+     * @param token the token label
+     * @return true for [CLS], [SEP], [PAD], [MASK] and their RoBERTa/GPT spellings ({@code <s>}, {@code </s>}, {@code <pad>}, ...);
+     *         [UNK] is not special: it stands for a word
+     */
     public static boolean isSpecial(String token) {
         return SPECIAL_TOKENS.contains(token);
     }

@@ -47,7 +47,16 @@ public final class AttentionPng {
 
     private AttentionPng() {}
 
-    /** Renders to {@code out} (parent directories are created), with no row highlighted. */
+    /**
+     * Renders to {@code out} as PNG (parent directories are created), with no row highlighted.
+     *
+     * @param maps       the attention maps
+     * @param focusLayer the layer of the enlarged map, in [0, layers)
+     * @param focusHead  the head of the enlarged map, in [0, heads)
+     * @param out        the {@code .png} file
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the layer, head or row is out of range, {@link ErrorCode#IO} when the file cannot
+     *                       be written
+     */
     public static void render(AttentionMaps maps, int focusLayer, int focusHead, Path out) {
         render(maps, focusLayer, focusHead, -1, out);
     }
@@ -55,6 +64,14 @@ public final class AttentionPng {
     /**
      * Renders to {@code out} (parent directories are created); the query row {@code focusRow} of the enlarged map
      * (the token being explained) is outlined and its label drawn in the accent colour; -1 highlights nothing.
+     *
+     * @param maps       the attention maps
+     * @param focusLayer the layer of the enlarged map, in [0, layers)
+     * @param focusHead  the head of the enlarged map, in [0, heads)
+     * @param focusRow   the query row to highlight, in [0, length), or -1 for none
+     * @param out        the {@code .png} file
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the layer, head or row is out of range, {@link ErrorCode#IO} when the file cannot
+     *                       be written
      */
     public static void render(AttentionMaps maps, int focusLayer, int focusHead, int focusRow, Path out) {
         BufferedImage img = image(maps, focusLayer, focusHead, focusRow);
@@ -71,12 +88,29 @@ public final class AttentionPng {
         }
     }
 
-    /** Renders to an image (for callers that compose or encode it themselves), with no row highlighted. */
+    /**
+     * Renders to an image (for callers that compose or encode it themselves), with no row highlighted.
+     *
+     * @param maps       the attention maps
+     * @param focusLayer the layer of the enlarged map, in [0, layers)
+     * @param focusHead  the head of the enlarged map, in [0, heads)
+     * @return the picture: every head's thumbnail and the enlarged map
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the layer, head or row is out of range
+     */
     public static BufferedImage image(AttentionMaps maps, int focusLayer, int focusHead) {
         return image(maps, focusLayer, focusHead, -1);
     }
 
-    /** Renders to an image; {@code focusRow} (or -1) as in {@link #render(AttentionMaps, int, int, int, Path)}. */
+    /**
+     * Renders to an image; {@code focusRow} (or -1) as in {@link #render(AttentionMaps, int, int, int, Path)}.
+     *
+     * @param maps       the attention maps
+     * @param focusLayer the layer of the enlarged map, in [0, layers)
+     * @param focusHead  the head of the enlarged map, in [0, heads)
+     * @param focusRow   the query row to highlight, in [0, length), or -1 for none
+     * @return the picture: every head's thumbnail and the enlarged map
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} when the layer, head or row is out of range
+     */
     public static BufferedImage image(AttentionMaps maps, int focusLayer, int focusHead, int focusRow) {
         if (focusRow < -1 || focusRow >= maps.length()) {
             throw HeedException.invalid("AttentionPng.render", "focus row " + focusRow + " is outside -1.." + (maps.length() - 1));

@@ -36,12 +36,23 @@ public final class DetectionExplanationPng {
 
     private DetectionExplanationPng() {}
 
-    /** Renders to {@code out} (parent directories created). */
+    /**
+     * Renders to {@code out} as PNG (parent directories created).
+     *
+     * @param e   the explanation
+     * @param out the {@code .png} file
+     * @throws dev.heed.HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be written
+     */
     public static void render(DetrExplanation e, Path out) {
         ImageExplanationPng.write(image(e), out, "DetectionExplanationPng");
     }
 
-    /** The colour of detection {@code i}. */
+    /**
+     * The colour of one detection (Tableau 10, cycling).
+     *
+     * @param i the detection's index
+     * @return its colour, also used by the HTML viewer's legend
+     */
     public static Color colorOf(int i) {
         return new Color(PALETTE[Math.floorMod(i, PALETTE.length)]);
     }
@@ -51,7 +62,12 @@ public final class DetectionExplanationPng {
         return Math.min(1.0, MAX_SIDE / (double) Math.max(e.image().width(), e.image().height()));
     }
 
-    /** Renders to an image: the picture on the left, the legend on the right. */
+    /**
+     * Renders to an image: the picture on the left, the legend on the right.
+     *
+     * @param e the explanation
+     * @return the picture, at most {@value #MAX_SIDE} pixels on the image's longer side plus the legend
+     */
     public static BufferedImage image(DetrExplanation e) {
         double s = scale(e);
         int w = (int) Math.round(e.image().width() * s), h = (int) Math.round(e.image().height() * s);

@@ -42,7 +42,13 @@ public final class ImageExplanationHtml {
 
     private ImageExplanationHtml() {}
 
-    /** The ViT page. */
+    /**
+     * The ViT page: the image the model saw, the rollout heat map, every layer's attention and the top classes.
+     *
+     * @param e     the explanation
+     * @param title the page heading, e.g. the image's name
+     * @return the self-contained HTML page
+     */
     public static String render(ViTExplanation e, String title) {
         StringBuilder sb = new StringBuilder("{\"kind\":\"vit\",\"title\":");
         AttentionHtml.jsonString(sb, title);
@@ -65,7 +71,13 @@ public final class ImageExplanationHtml {
         return page(title, sb.toString());
     }
 
-    /** The RT-DETR page. */
+    /**
+     * The RT-DETR page: the image, every detection with its sampling points, and the encoder heat map.
+     *
+     * @param e     the explanation
+     * @param title the page heading, e.g. the image's name
+     * @return the self-contained HTML page
+     */
     public static String render(DetrExplanation e, String title) {
         StringBuilder sb = new StringBuilder("{\"kind\":\"detr\",\"title\":");
         AttentionHtml.jsonString(sb, title);
@@ -92,10 +104,26 @@ public final class ImageExplanationHtml {
         return page(title, sb.toString());
     }
 
+    /**
+     * Writes the ViT page to {@code out} as UTF-8 (parent directories created).
+     *
+     * @param e     the explanation
+     * @param title the page heading
+     * @param out   the {@code .html} file
+     * @throws HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be written
+     */
     public static void write(ViTExplanation e, String title, Path out) {
         write(render(e, title), out);
     }
 
+    /**
+     * Writes the RT-DETR page to {@code out} as UTF-8 (parent directories created).
+     *
+     * @param e     the explanation
+     * @param title the page heading
+     * @param out   the {@code .html} file
+     * @throws HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be written
+     */
     public static void write(DetrExplanation e, String title, Path out) {
         write(render(e, title), out);
     }

@@ -37,12 +37,23 @@ public final class ImageExplanationPng {
 
     private ImageExplanationPng() {}
 
-    /** Renders to {@code out} (parent directories created). */
+    /**
+     * Renders to {@code out} as PNG (parent directories created).
+     *
+     * @param e   the explanation
+     * @param out the {@code .png} file
+     * @throws HeedException {@link dev.heed.ErrorCode#IO} when the file cannot be written
+     */
     public static void render(ViTExplanation e, Path out) {
         write(image(e), out, "ImageExplanationPng");
     }
 
-    /** Renders to an image. */
+    /**
+     * Renders to an image: the heat map over the image, the top classes and the last layer's heads.
+     *
+     * @param e the explanation
+     * @return the picture
+     */
     public static BufferedImage image(ViTExplanation e) {
         int heads = e.heads(), tile = 96, gap = 8;
         int barX = PANEL_X + PANEL + 12, textX = barX + 80;

@@ -27,7 +27,7 @@ public record ModelInfo(long irVersion, Map<String, Long> opsets, String produce
                         List<ValueInfo> outputs, Map<String, String> metadata, Map<String, Integer> opCounts,
                         int nodeCount, int initializers, List<String> unsupported) {
 
-    /** A printable multi-line report. */
+    /** {@return a printable multi-line report: versions, inputs and outputs, metadata, op counts, unsupported ops} */
     public String report() {
         StringBuilder sb = new StringBuilder();
         sb.append("IR version ").append(irVersion).append(", producer ").append(producer.isBlank() ? "?" : producer).append('\n');

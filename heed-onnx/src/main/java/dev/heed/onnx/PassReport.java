@@ -14,6 +14,14 @@ import java.util.Map;
  * @param counts what the pass did, by count; empty when it changed nothing
  */
 public record PassReport(String pass, int before, int after, Map<String, Integer> counts) {
+    /**
+     * Copies {@code counts} into an unmodifiable map that keeps its order.
+     *
+     * @param pass   the name of the optimiser pass
+     * @param before nodes to run before the pass
+     * @param after  nodes to run after it
+     * @param counts what the pass did, by count
+     */
     public PassReport {
         counts = Collections.unmodifiableMap(new LinkedHashMap<>(counts));
     }

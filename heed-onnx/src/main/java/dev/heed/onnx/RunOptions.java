@@ -34,41 +34,76 @@ import java.util.regex.Pattern;
 public record RunOptions(boolean profile, boolean captureAttention, Set<String> captureNames, Pattern capturePattern) {
     private static final RunOptions DEFAULTS = new RunOptions(false, false, Set.of(), null);
 
+    /**
+     * Copies {@code captureNames} into an unmodifiable ordered set (null becomes empty).
+     *
+     * @param profile          record per-node times
+     * @param captureAttention return the fused attentions' probabilities
+     * @param captureNames     values to capture by exact name, or null
+     * @param capturePattern   values to capture by whole-name match, or null
+     */
     public RunOptions {
         captureNames = captureNames == null ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(captureNames));
     }
 
-    /** No profile, no capture. */
+    /** {@return options with no profile and no capture} */
     public static RunOptions defaults() {
         return DEFAULTS;
     }
 
+    /**
+     * A copy that does or does not record per-node wall-clock times.
+     *
+     * @param p whether to profile
+     * @return the new options
+     */
     public RunOptions withProfile(boolean p) {
         return new RunOptions(p, captureAttention, captureNames, capturePattern);
     }
 
+    /**
+     * A copy that does or does not return every fused attention's probabilities.
+     *
+     * @param c whether to capture
+     * @return the new options
+     */
     public RunOptions withCaptureAttention(boolean c) {
         return new RunOptions(profile, c, captureNames, capturePattern);
     }
 
-    /** Adds values to capture by exact name. */
+    /**
+     * A copy that also captures these values, by exact name.
+     *
+     * @param names value names in the optimised graph
+     * @return the new options
+     */
     public RunOptions withCapture(String... names) {
         Set<String> all = new LinkedHashSet<>(captureNames);
         all.addAll(List.of(names));
         return new RunOptions(profile, captureAttention, all, capturePattern);
     }
 
-    /** Captures every value whose whole name matches {@code p} ({@link java.util.regex.Matcher#matches()}); null for none. */
+    /**
+     * A copy that captures every value whose whole name matches {@code p} ({@link java.util.regex.Matcher#matches()}).
+     *
+     * @param p the pattern, replacing any earlier one; null for none
+     * @return the new options
+     */
     public RunOptions withCapture(Pattern p) {
         return new RunOptions(profile, captureAttention, captureNames, p);
     }
 
-    /** True when some intermediate value is to be captured. */
+    /** {@return true when some intermediate value is to be captured (by name or pattern)} */
     public boolean capturesValues() {
         return !captureNames.isEmpty() || capturePattern != null;
     }
 
-    /** True when the value named {@code name} is to be captured. */
+    /**
+     * Whether one value is to be captured.
+     *
+     * @param name the value's name
+     * @return true when it is named in {@link #captureNames()} or matches {@link #capturePattern()}
+     */
     public boolean captures(String name) {
         return captureNames.contains(name) || capturePattern != null && capturePattern.matcher(name).matches();
     }

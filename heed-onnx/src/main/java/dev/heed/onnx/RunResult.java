@@ -17,9 +17,24 @@ import java.util.Map;
  * RunResult r = session.run(Map.of("x", x), RunOptions.defaults().withProfile(true));
  * r.profile().forEach(t -> System.out.println(t.opType() + " " + t.node() + " " + t.nanos() / 1e3 + " µs"));
  * }</pre>
+ *
+ * @param outputs   output name → tensor, in the model's output order (unmodifiable)
+ * @param profile   one timing per executed node in execution order; empty unless profiled
+ * @param attention Softmax node name → attention probabilities {@code [..., L, S]}, in graph order; empty unless
+ *                  {@link RunOptions#captureAttention()}
+ * @param captured  value name → tensor for the captured intermediate values, in execution order; empty unless asked for
  */
 public record RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, Map<String, Tensor> attention,
                         Map<String, Tensor> captured) {
+    /**
+     * Copies the maps and list into unmodifiable ones that keep their order; null attention or captured maps
+     * become empty.
+     *
+     * @param outputs   output name → tensor
+     * @param profile   per-node timings
+     * @param attention captured attention probabilities, or null
+     * @param captured  captured intermediate values, or null
+     */
     public RunResult {
         outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
         profile = List.copyOf(profile);
@@ -27,6 +42,12 @@ public record RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, M
         captured = captured == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(captured));
     }
 
-    /** Wall-clock time of one node in one run. */
+    /**
+     * Wall-clock time of one node in one run.
+     *
+     * @param node   the node's name (or its op and index when the model left it unnamed)
+     * @param opType the ONNX op type, e.g. {@code MatMul}, or a fused op's name
+     * @param nanos  the time the node took, in nanoseconds
+     */
     public record NodeTiming(String node, String opType, long nanos) {}
 }

@@ -85,22 +85,56 @@ public final class Session implements AutoCloseable {
 
     // ------------------------------------------------------------------ opening
 
-    /** Opens a model file (memory-mapped; external data relative to its directory). */
+    /**
+     * Opens a model file (memory-mapped; external data relative to its directory) and prepares it to run: compile,
+     * optimise, plan. Starts the worker threads of {@code options.execution()}; close the Session to stop them.
+     *
+     * @param path    the {@code .onnx} file
+     * @param options threads, memory limit, fusion choices
+     * @return the ready Session
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be read, {@link ErrorCode#MALFORMED_INPUT} for a damaged
+     *                       model, {@link ErrorCode#UNSUPPORTED} listing every operator Heed lacks,
+     *                       {@link ErrorCode#MEMORY_LIMIT} for a tensor over the memory limit
+     */
     public static Session open(Path path, SessionOptions options) {
         return new Session(OnnxReader.read(path, options.execution().memoryLimitBytes()), options, OpRegistry.standard());
     }
 
-    /** Opens a model file with default options. */
+    /**
+     * Opens a model file with default options.
+     *
+     * @param path the {@code .onnx} file
+     * @return the ready Session
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be read, {@link ErrorCode#MALFORMED_INPUT} for a damaged
+     *                       model, {@link ErrorCode#UNSUPPORTED} listing every operator Heed lacks,
+     *                       {@link ErrorCode#MEMORY_LIMIT} for a tensor over the memory limit
+     */
     public static Session open(Path path) {
         return open(path, SessionOptions.defaults());
     }
 
-    /** Opens a model held in memory ({@code bytes} is referenced, not copied; do not modify it). No external data. */
+    /**
+     * Opens a model held in memory ({@code bytes} is referenced, not copied; do not modify it). No external data.
+     *
+     * @param bytes   the serialised ModelProto
+     * @param options threads, memory limit, fusion choices
+     * @return the ready Session
+     * @throws HeedException {@link ErrorCode#MALFORMED_INPUT} for a damaged model, {@link ErrorCode#UNSUPPORTED} listing every
+     *                       operator Heed lacks, {@link ErrorCode#MEMORY_LIMIT} for a tensor over the memory limit
+     */
     public static Session open(byte[] bytes, SessionOptions options) {
         return new Session(OnnxReader.read(bytes, null, options.execution().memoryLimitBytes()), options, OpRegistry.standard());
     }
 
-    /** Reads a whole stream (refusing more than the memory limit) and opens it. */
+    /**
+     * Reads a whole stream (refusing more than the memory limit) and opens it; the stream is not closed. No external data.
+     *
+     * @param in      the serialised ModelProto
+     * @param options threads, memory limit, fusion choices
+     * @return the ready Session
+     * @throws HeedException {@link ErrorCode#IO} when the stream cannot be read, {@link ErrorCode#MEMORY_LIMIT} when it is larger than the
+     *                       limit; otherwise as {@link #open(byte[], SessionOptions)}
+     */
     public static Session open(InputStream in, SessionOptions options) {
         long limit = Math.min(options.execution().memoryLimitBytes(), Integer.MAX_VALUE - 16);
         try {
@@ -114,17 +148,37 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    /** Opens an already decoded model with a custom operator registry (for tests and for wiring in new kernels). */
+    /**
+     * Opens an already decoded model with a custom operator registry (for tests and for wiring in new kernels).
+     *
+     * @param model    the decoded model
+     * @param options  threads, memory limit, fusion choices
+     * @param registry the operators to resolve nodes against
+     * @return the ready Session
+     * @throws HeedException {@link ErrorCode#UNSUPPORTED} listing every operator the registry lacks, and any operator's error naming its node
+     */
     public static Session open(Model model, SessionOptions options, OpRegistry registry) {
         return new Session(model, options, registry);
     }
 
-    /** Summarises a model without preparing it to run; unsupported operators are listed, not thrown. */
+    /**
+     * Summarises a model without preparing it to run; unsupported operators are listed, not thrown.
+     *
+     * @param path the {@code .onnx} file
+     * @return the summary
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be read, {@link ErrorCode#MALFORMED_INPUT} for a damaged model
+     */
     public static ModelInfo inspect(Path path) {
         return describe(OnnxReader.read(path, SessionOptions.defaults().execution().memoryLimitBytes()), OpRegistry.standard());
     }
 
-    /** Summarises a decoded model against {@code registry}. */
+    /**
+     * Summarises a decoded model against {@code registry}.
+     *
+     * @param model    the decoded model
+     * @param registry the operators counted as supported
+     * @return the summary
+     */
     public static ModelInfo describe(Model model, OpRegistry registry) {
         Graph g = model.graph();
         Map<String, Integer> counts = new TreeMap<>();
@@ -150,25 +204,25 @@ public final class Session implements AutoCloseable {
 
     // ------------------------------------------------------------------ accessors
 
-    /** The decoded model (graph, opsets, metadata). */
+    /** {@return the decoded model (graph, opsets, metadata), as read, before optimisation} */
     public Model model() { return model; }
 
-    /** The inputs a caller must feed, in model order. */
+    /** {@return the inputs a caller must feed, in model order (initializer-backed inputs excluded)} */
     public List<ValueInfo> inputs() { return inputs.required(); }
 
-    /** The outputs {@link #run} returns, in model order. */
+    /** {@return the outputs {@link #run} returns, in model order} */
     public List<ValueInfo> outputs() { return outputs; }
 
-    /** metadata_props (Ultralytics keeps class names under "names"). */
+    /** {@return the model's metadata_props (Ultralytics keeps class names under "names")} */
     public Map<String, String> metadata() { return model.metadata(); }
 
-    /** Summary for {@code heed inspect}. */
+    /** {@return the summary {@code heed inspect} prints} */
     public ModelInfo info() { return info; }
 
-    /** Nodes executed per run after optimisation. */
+    /** {@return the number of nodes executed per run after optimisation} */
     public int plannedNodes() { return plan.size(); }
 
-    /** Nodes folded into constants at load time. */
+    /** {@return the number of nodes folded into constants at load time} */
     public int foldedNodes() {
         return optimization.stream().mapToInt(r -> r.counts().getOrDefault("folded", 0)).sum();
     }
@@ -176,23 +230,37 @@ public final class Session implements AutoCloseable {
     /**
      * What each optimiser pass did, in order, e.g. {@code [dead-nodes: 0 -> 0 nodes, fold-constants: 460 -> 330 nodes
      * {folded=130}, …, attention: 330 -> 300 nodes {attention=6}, …]}.
+     *
+     * @return one report per pass, in the order they ran
      */
     public List<PassReport> optimization() { return optimization; }
 
-    /** The attention subgraphs replaced by Heed's kernels, named by their Softmax node, in graph order. */
+    /** {@return the attention subgraphs replaced by Heed's kernels, named by their Softmax node, in graph order} */
     public List<String> fusedAttention() { return fusedAttention; }
 
     /**
      * How often each graph fusion fired at load time, e.g. {@code {gelu=6, layer_norm=13, matmul_bias=36,
      * matmul_bias_gelu_erf=6}} for all-MiniLM-L6-v2; empty with {@link SessionOptions#graphFusion()} off.
+     *
+     * @return fusion name → how often it fired
      */
     public Map<String, Integer> graphFusions() { return graphFusions; }
 
+    /** {@return the options the Session was opened with} */
     public SessionOptions options() { return options; }
 
     // ------------------------------------------------------------------ running
 
-    /** Runs the model; returns the outputs by name in the model's output order. Thread-safe. */
+    /**
+     * Runs the model. Thread-safe.
+     *
+     * @param feeds input name → tensor for every {@link #inputs() input}
+     * @return the outputs by name, in the model's output order
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a missing, unknown or null input,
+     *                       {@link ErrorCode#DTYPE_MISMATCH} or {@link ErrorCode#SHAPE_MISMATCH} for an input that does
+     *                       not fit the model's declaration, {@link ErrorCode#MEMORY_LIMIT} when the run exceeds its
+     *                       budget, and any operator's error naming its node
+     */
     @SuppressWarnings("deprecation")
     public Map<String, Tensor> run(Map<String, Tensor> feeds) {
         RunOptions o = options.captureAttention() ? RunOptions.defaults().withCaptureAttention(true) : RunOptions.defaults();
@@ -202,6 +270,15 @@ public final class Session implements AutoCloseable {
     /**
      * Runs the model with per-run options: profiling and capture of attention probabilities and of intermediate
      * values. Thread-safe; runs with different options may share the Session at the same time.
+     *
+     * @param feeds      input name → tensor for every {@link #inputs() input}
+     * @param runOptions what to record besides the outputs
+     * @return the outputs and whatever {@code runOptions} asked for
+     * @throws HeedException {@link ErrorCode#INVALID_ARGUMENT} for a missing, unknown or null input,
+     *                       {@link ErrorCode#DTYPE_MISMATCH} or {@link ErrorCode#SHAPE_MISMATCH} for an input that does
+     *                       not fit the model's declaration, {@link ErrorCode#MEMORY_LIMIT} when the run exceeds its
+     *                       budget, and any operator's error naming its node, {@link ErrorCode#INVALID_ARGUMENT} for a captured
+     *                       name that is not in the optimised graph
      */
     public RunResult run(Map<String, Tensor> feeds, RunOptions runOptions) {
         if (feeds == null) throw HeedException.invalid("run", "feeds is null");
@@ -213,6 +290,8 @@ public final class Session implements AutoCloseable {
      * Like {@link #run}, also returning per-node timings when {@link SessionOptions#profile()} is on and attention
      * probabilities when {@link SessionOptions#captureAttention()} is on.
      *
+     * @param feeds input name → tensor for every {@link #inputs() input}
+     * @return the outputs, the profile and the attention probabilities as the Session's options ask
      * @deprecated choose per call: {@link #run(Map, RunOptions)} with {@link RunOptions#withProfile} and
      *             {@link RunOptions#withCaptureAttention}
      */

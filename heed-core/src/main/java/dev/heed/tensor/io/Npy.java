@@ -38,12 +38,27 @@ public final class Npy {
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
-    /** Reads a whole file; see {@link #read(InputStream, String, long)}. */
+    /**
+     * Reads a whole file, with no size limit; see {@link #read(InputStream, String, long)}.
+     *
+     * @param file the {@code .npy} file
+     * @return a contiguous heap tensor (float64 files narrowed to float32)
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be read; otherwise as {@link #read(Path, long)}
+     */
     public static Tensor read(Path file) {
         return read(file, Long.MAX_VALUE);
     }
 
-    /** Reads a file, refusing tensors of more than {@code maxBytes} bytes before allocating them. */
+    /**
+     * Reads a file, refusing tensors of more than {@code maxBytes} bytes before allocating them. A header that promises
+     * more data than the file holds is refused as truncated, also before allocating.
+     *
+     * @param file     the {@code .npy} file
+     * @param maxBytes the largest data size accepted, in bytes as stored in the file
+     * @return a contiguous heap tensor (float64 files narrowed to float32)
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be read, {@link ErrorCode#MALFORMED_INPUT} for a bad or truncated file, {@link ErrorCode#UNSUPPORTED} for a Fortran-order
+     *                       array or another dtype, {@link ErrorCode#MEMORY_LIMIT} when the array is larger than {@code maxBytes}
+     */
     public static Tensor read(Path file, long maxBytes) {
         try (InputStream in = Files.newInputStream(file)) {
             // a header cannot promise more data than the file holds: cap by the file size, so a 128-byte file
@@ -55,7 +70,17 @@ public final class Npy {
         }
     }
 
-    /** Reads one array from {@code in}; {@code name} appears in error messages. */
+    /**
+     * Reads one array from {@code in}, leaving the stream just after it (several arrays may follow each other).
+     *
+     * @param in       the stream, positioned at the magic string
+     * @param name     what to call the source in error messages (a file or entry name)
+     * @param maxBytes the largest data size accepted, in bytes as stored
+     * @return a contiguous heap tensor (float64 data narrowed to float32)
+     * @throws IOException when reading the stream fails
+     * @throws HeedException {@link ErrorCode#MALFORMED_INPUT} for a bad or truncated file, {@link ErrorCode#UNSUPPORTED} for a Fortran-order
+     *                       array or another dtype, {@link ErrorCode#MEMORY_LIMIT} when the array is larger than {@code maxBytes}
+     */
     public static Tensor read(InputStream in, String name, long maxBytes) throws IOException {
         return read(in, name, maxBytes, Long.MAX_VALUE);
     }
@@ -152,7 +177,14 @@ public final class Npy {
         };
     }
 
-    /** Writes {@code t} as a version 1.0 {@code .npy} file (creating parent directories). */
+    /**
+     * Writes {@code t} as a version 1.0 {@code .npy} file in C order, creating parent directories and replacing an
+     * existing file.
+     *
+     * @param file where to write
+     * @param t    the tensor, any layout and dtype
+     * @throws HeedException {@link ErrorCode#IO} when the file or its directories cannot be written
+     */
     public static void write(Path file, Tensor t) {
         try {
             if (file.getParent() != null) Files.createDirectories(file.getParent());
@@ -164,7 +196,13 @@ public final class Npy {
         }
     }
 
-    /** Writes {@code t} in {@code .npy} format 1.0 to {@code out}. */
+    /**
+     * Writes {@code t} in {@code .npy} format 1.0 (C order, little-endian) to {@code out}; the stream is not closed.
+     *
+     * @param out the destination
+     * @param t   the tensor, any layout and dtype
+     * @throws IOException when writing fails
+     */
     public static void write(OutputStream out, Tensor t) throws IOException {
         String descr = switch (t.dtype()) {
             case FLOAT32 -> "<f4";

@@ -38,7 +38,16 @@ public final class AttentionCapture {
      */
     public record Result(Map<String, Tensor> outputs, List<float[]> layers, int heads, int tokens, List<String> sources) {}
 
-    /** Runs {@code session} once on {@code feeds} (batch 1), capturing attention probabilities. */
+    /**
+     * Runs {@code session} once on {@code feeds} (batch 1), capturing attention probabilities.
+     *
+     * @param session a Transformer's session
+     * @param feeds   input name → tensor, batch 1
+     * @return the outputs and the self-attention maps
+     * @throws HeedException {@link dev.heed.ErrorCode#UNSUPPORTED} when the model has no square self-attention map,
+     *                       {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when layers disagree on the head count; otherwise as
+     *                       {@link Session#run(Map, RunOptions)}
+     */
     public static Result run(Session session, Map<String, Tensor> feeds) {
         boolean fused = !session.fusedAttention().isEmpty();
         RunOptions o = RunOptions.defaults();

@@ -39,12 +39,25 @@ public final class DeformableBlocks {
      * @param softmax the Softmax node's name (for messages)
      */
     public record Block(String weights, List<String> grids, String softmax) {
+        /**
+         * Copies the grid list.
+         *
+         * @param weights the Softmax output holding the attention weights
+         * @param grids   the sampling grids, level 0 first
+         * @param softmax the Softmax node's name
+         */
         public Block {
             grids = List.copyOf(grids);
         }
     }
 
-    /** All blocks of {@code g}, in graph order (the last one is the last decoder layer's); empty when there are none. */
+    /**
+     * Finds every deformable attention block: GridSample nodes whose outputs meet a Softmax's output in one node through
+     * layout-only ops.
+     *
+     * @param g the model's main graph
+     * @return all blocks of {@code g}, in graph order (the last one is the last decoder layer's); empty when there are none
+     */
     public static List<Block> find(Graph g) {
         Map<String, List<Node>> consumers = new HashMap<>();
         for (Node n : g.nodes()) for (String in : n.inputs()) if (!in.isEmpty()) consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);

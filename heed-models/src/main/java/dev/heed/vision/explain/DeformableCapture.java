@@ -36,6 +36,8 @@ public final class DeformableCapture {
     /**
      * Finds the blocks in {@code session}'s graph.
      *
+     * @param session the detector's session
+     * @return the capture, ready to run
      * @throws HeedException UNSUPPORTED when the model has no GridSample-based deformable attention
      */
     public static DeformableCapture of(Session session) {
@@ -50,17 +52,28 @@ public final class DeformableCapture {
         return new DeformableCapture(session, b);
     }
 
-    /** The blocks found, graph order. */
+    /** {@return the blocks found, graph order (unmodifiable when built by {@link #of})} */
     public List<DeformableBlocks.Block> blocks() { return blocks; }
 
     /**
      * A run's outputs, the last block's captured grids (per level) and weights, and the encoder's dense
      * self-attention (the first captured {@code [.., L, L]} map over a square grid of L positions, RT-DETR's AIFI
      * layer on the top-level feature map) or null when there is none.
+     *
+     * @param outputs          the model's outputs
+     * @param grids            the last block's sampling grids, level 0 first, each {@code [H, Q, P, 2]} in -1..1
+     * @param weights          the last block's attention weights {@code [1, Q, H, L·P]}
+     * @param encoderAttention the encoder's dense self-attention {@code [.., L, L]}, or null
      */
     public record Run(Map<String, Tensor> outputs, List<Tensor> grids, Tensor weights, Tensor encoderAttention) {}
 
-    /** Runs once with capture of the last block's values and of the self-attention probabilities. */
+    /**
+     * Runs once with capture of the last block's values and of the self-attention probabilities. Thread-safe.
+     *
+     * @param feeds input name → tensor, batch 1
+     * @return the outputs and the captured values
+     * @throws HeedException as {@link Session#run(Map, RunOptions)}
+     */
     public Run run(Map<String, Tensor> feeds) {
         DeformableBlocks.Block last = blocks.getLast();
         RunOptions o = RunOptions.defaults().withCapture(last.weights()).withCapture(last.grids().toArray(String[]::new));
@@ -87,7 +100,17 @@ public final class DeformableCapture {
         return new Run(r.outputs(), grids, r.captured().get(last.weights()), encoder);
     }
 
-    /** Builds the explanation of {@code d} (post-processed from {@code output0 [1, Q, 4 + nc]} of this run). */
+    /**
+     * Builds the explanation of {@code d}, post-processed from this run's {@code output0}.
+     *
+     * @param image   the original image
+     * @param d       the post-processed detections
+     * @param output0 the run's {@code [1, Q, 4 + nc]} output
+     * @param run     the run's captured values
+     * @return each detection with its query row and sampling points in the image's pixels
+     * @throws HeedException {@link ErrorCode#UNSUPPORTED} or {@link ErrorCode#SHAPE_MISMATCH} when the captured grids or weights have an
+     *                       unexpected layout
+     */
     public DetrExplanation explain(RgbImage image, Detections d, Tensor output0, Run run) {
         return DetrExplanation.of(image, d, queries(d, output0), run.grids(), run.weights(), blocks.size(), received(run.encoderAttention()));
     }

@@ -37,6 +37,20 @@ import java.util.List;
  */
 public record DetrExplanation(RgbImage image, Detections detections, int[] queries, List<List<SamplingPoint>> points, int heads,
                               int levels, int pointsPerLevel, int decoderLayers, float[] encoderHeat) {
+    /**
+     * Copies the point lists and checks that every detection has a query and points.
+     *
+     * @param image          the image
+     * @param detections     the detections
+     * @param queries        per detection its row in output0
+     * @param points         per detection its sampling points
+     * @param heads          attention heads
+     * @param levels         feature levels
+     * @param pointsPerLevel sampling points per head and level
+     * @param decoderLayers  deformable attention blocks found
+     * @param encoderHeat    {@code [side, side]}, or empty
+     * @throws HeedException {@link ErrorCode#INTERNAL} when the counts disagree
+     */
     public DetrExplanation {
         points = points.stream().map(List::copyOf).toList();
         if (queries.length != detections.size() || points.size() != detections.size()) {
@@ -85,7 +99,7 @@ public record DetrExplanation(RgbImage image, Detections detections, int[] queri
         return new DetrExplanation(image, d, queries, all, heads, levels, p, blocks, encoderHeat);
     }
 
-    /** Side of the encoder heat-map grid (0 without one). */
+    /** {@return the side of the encoder heat-map grid (0 without one)} */
     public int encoderSide() {
         return (int) Math.round(Math.sqrt(encoderHeat.length));
     }
@@ -94,6 +108,8 @@ public record DetrExplanation(RgbImage image, Detections detections, int[] queri
      * {@code {"image": {width, height}, "heads", "levels", "points_per_level", "decoder_layers", "detections":
      * [{"query", "name", "class", "confidence", "box": {x1, y1, x2, y2}, "points": [{x, y, weight, level, head}]}],
      * "encoder": {grid_h, grid_w, heat: [...]}}}, pixels; "encoder" only when there is an AIFI-style layer.
+     *
+     * @return the JSON text
      */
     public String toJson() {
         ObjectMapper mapper = new ObjectMapper();

@@ -13,16 +13,24 @@ import java.util.Locale;
  * }</pre>
  */
 public enum HeadFusion {
-    MEAN, MAX, MIN;
+    /** The mean of the heads' probabilities (Abnar &amp; Zuidema). */ MEAN,
+    /** The element-wise maximum over heads. */ MAX,
+    /** The element-wise minimum over heads. */ MIN;
 
-    /** {@code "mean"}, {@code "max"} or {@code "min"} (any case). */
+    /**
+     * Parses a fusion name.
+     *
+     * @param s {@code "mean"}, {@code "max"} or {@code "min"} (any case, surrounding spaces ignored)
+     * @return the fusion
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} listing the names for anything else
+     */
     public static HeadFusion parse(String s) {
         for (HeadFusion f : values()) if (f.name().equalsIgnoreCase(s == null ? "" : s.trim())) return f;
         throw HeedException.invalid("explain", "unknown head fusion '" + s + "'; expected one of "
                 + Arrays.stream(values()).map(v -> v.name().toLowerCase(Locale.ROOT)).toList());
     }
 
-    /** The lower-case name used on the command line. */
+    /** {@return the lower-case name used on the command line} */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -30,8 +30,13 @@ public final class Rollout {
      * The rolled-out attention matrix.
      *
      * @param layers  per layer the probabilities {@code [heads, tokens, tokens]}, row-major, first layer first
+     * @param heads   heads per layer
+     * @param tokens  tokens per layer L
+     * @param fusion  how each layer's heads are combined
      * @param discard fraction of the weakest entries dropped per layer, in [0, 1)
      * @return {@code [tokens, tokens]} row-major
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} for no layers or a ratio out of range,
+     *                       {@link dev.heed.ErrorCode#SHAPE_MISMATCH} for a layer of the wrong size
      */
     public static double[] matrix(List<float[]> layers, int heads, int tokens, HeadFusion fusion, double discard) {
         if (layers.isEmpty()) throw HeedException.invalid("rollout", "no attention layers to roll out");
@@ -58,7 +63,13 @@ public final class Rollout {
         return result;
     }
 
-    /** Row 0 (CLS) over columns 1.. (the patch tokens) of a {@code [tokens, tokens]} matrix. */
+    /**
+     * The class token's row of a rolled-out matrix.
+     *
+     * @param matrix {@code [tokens, tokens]} row-major
+     * @param tokens L
+     * @return row 0 (CLS) over columns 1.. (the patch tokens): {@code tokens - 1} values
+     */
     public static double[] clsRow(double[] matrix, int tokens) {
         return Arrays.copyOfRange(matrix, 1, tokens);
     }

@@ -27,6 +27,20 @@ import java.util.List;
  */
 public record ViTExplanation(List<Classification> top, RgbImage view, int gridH, int gridW, float[] rollout, int heads,
                              int tokens, List<float[]> attention, RolloutOptions options) {
+    /**
+     * Copies the lists and checks the rollout's length.
+     *
+     * @param top       the top-k classes
+     * @param view      the image the model saw
+     * @param gridH     patch rows
+     * @param gridW     patch columns
+     * @param rollout   {@code [gridH, gridW]}
+     * @param heads     heads per layer
+     * @param tokens    tokens per layer
+     * @param attention per layer {@code [heads, tokens, tokens]}
+     * @param options   the fusion and discard ratio used
+     * @throws HeedException {@link dev.heed.ErrorCode#SHAPE_MISMATCH} when the rollout does not hold {@code gridH · gridW} values
+     */
     public ViTExplanation {
         top = List.copyOf(top);
         attention = List.copyOf(attention);
@@ -36,6 +50,11 @@ public record ViTExplanation(List<Classification> top, RgbImage view, int gridH,
     /**
      * Computes the rollout of captured attention.
      *
+     * @param top  the top-k classes of the run
+     * @param view the image the model saw
+     * @param a    the run's captured attention
+     * @param o    how heads are fused and how much is discarded
+     * @return the explanation
      * @throws HeedException UNSUPPORTED when the tokens are not one class token plus a square patch grid
      */
     public static ViTExplanation of(List<Classification> top, RgbImage view, AttentionCapture.Result a, RolloutOptions o) {
@@ -48,7 +67,12 @@ public record ViTExplanation(List<Classification> top, RgbImage view, int gridH,
         return new ViTExplanation(top, view, side, side, roll(a.layers(), a.heads(), a.tokens(), o), a.heads(), a.tokens(), a.layers(), o);
     }
 
-    /** The same run rolled out with other options (no model run: the captured attention is reused). */
+    /**
+     * The same run rolled out with other options (no model run: the captured attention is reused).
+     *
+     * @param o the new fusion and discard ratio
+     * @return a new explanation
+     */
     public ViTExplanation withOptions(RolloutOptions o) {
         return new ViTExplanation(top, view, gridH, gridW, roll(attention, heads, tokens, o), heads, tokens, attention, o);
     }
@@ -60,17 +84,17 @@ public record ViTExplanation(List<Classification> top, RgbImage view, int gridH,
         return r;
     }
 
-    /** Layers captured. */
+    /** {@return the number of layers captured} */
     public int layers() { return attention.size(); }
 
-    /** Index of the strongest rollout cell (row-major). */
+    /** {@return the index of the strongest rollout cell (row-major, {@code row · gridW + column}; the first on ties)} */
     public int argmax() {
         int best = 0;
         for (int i = 1; i < rollout.length; i++) if (rollout[i] > rollout[best]) best = i;
         return best;
     }
 
-    /** The last layer's CLS → patch probabilities per head: {@code [heads][gridH · gridW]}. */
+    /** {@return the last layer's CLS → patch probabilities per head: {@code [heads][gridH · gridW]}} */
     public float[][] lastLayerCls() {
         float[] p = attention.getLast();                 // [H, L, L]
         float[][] out = new float[heads][gridH * gridW];

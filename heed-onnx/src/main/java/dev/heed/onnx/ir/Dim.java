@@ -10,12 +10,20 @@ package dev.heed.onnx.ir;
  * }</pre>
  */
 public sealed interface Dim {
-    /** A known size. */
+    /**
+     * A known size.
+     *
+     * @param size the size, ≥ 0
+     */
     record Fixed(long size) implements Dim {
         @Override public String toString() { return Long.toString(size); }
     }
 
-    /** A named size; the same name must bind the same value across the inputs of one run. */
+    /**
+     * A named size; the same name must bind the same value across the inputs of one run.
+     *
+     * @param name the symbol, e.g. {@code batch}
+     */
     record Symbolic(String name) implements Dim {
         @Override public String toString() { return name; }
     }

@@ -19,6 +19,17 @@ import java.util.List;
  */
 public record Graph(String name, List<Node> nodes, List<ValueInfo> inputs, List<ValueInfo> outputs,
                     List<ValueInfo> valueInfo, List<TensorData> initializers) {
+    /**
+     * Copies the lists into unmodifiable ones.
+     *
+     * @param name         graph name
+     * @param nodes        nodes as stored
+     * @param inputs       declared inputs
+     * @param outputs      declared outputs
+     * @param valueInfo    declared intermediate values
+     * @param initializers constant tensors
+     * @throws NullPointerException when a list is null
+     */
     public Graph {
         nodes = List.copyOf(nodes);
         inputs = List.copyOf(inputs);

@@ -23,6 +23,19 @@ import java.util.Map;
  */
 public record Model(long irVersion, Map<String, Long> opsets, String producerName, String producerVersion,
                     String domain, long modelVersion, String docString, Map<String, String> metadata, Graph graph) {
+    /**
+     * Copies the maps into unmodifiable ones that keep their order.
+     *
+     * @param irVersion       IR version
+     * @param opsets          imported opsets
+     * @param producerName    producer
+     * @param producerVersion producer version
+     * @param domain          model domain
+     * @param modelVersion    model version
+     * @param docString       documentation
+     * @param metadata        metadata_props
+     * @param graph           the main graph
+     */
     public Model {
         opsets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(opsets));
         metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
@@ -38,6 +51,8 @@ public record Model(long irVersion, Map<String, Long> opsets, String producerNam
     /**
      * A note when the model imports an ai.onnx opset newer than {@link #NEWEST_KNOWN_OPSET}, naming the opset
      * the operators are actually taken from; empty otherwise.
+     *
+     * @return the note, or empty
      */
     public java.util.Optional<String> opsetNote() {
         long v = opsetFor("");
@@ -47,7 +62,12 @@ public record Model(long irVersion, Map<String, Long> opsets, String producerNam
                 + ", which differs from opset " + v + " only where ONNX changed that operator after opset " + NEWEST_KNOWN_OPSET);
     }
 
-    /** The opset imported for {@code domain} ("" or "ai.onnx" for the default domain), or -1 if none. */
+    /**
+     * The opset imported for a domain.
+     *
+     * @param domain the domain; "" or "ai.onnx" for the default domain
+     * @return the imported version, or -1 if the model imports none for it
+     */
     public long opsetFor(String domain) {
         return opsets.getOrDefault(Node.canonicalDomain(domain), -1L);
     }

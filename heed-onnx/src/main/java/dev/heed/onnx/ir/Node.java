@@ -14,10 +14,27 @@ import java.util.Map;
  * int axis = (int) node.attrInt("axis", 0);
  * long[] perm = node.attrInts("perm");      // null when absent
  * }</pre>
+ *
+ * @param name       node name (may be "")
+ * @param opType     the operator, e.g. {@code MatMul}
+ * @param domain     the operator's domain; null and "ai.onnx" become ""
+ * @param inputs     input value names; "" for an absent optional input
+ * @param outputs    output value names
+ * @param attributes attributes by name
  */
 public record Node(String name, String opType, String domain, List<String> inputs, List<String> outputs,
                    Map<String, Attribute> attributes) {
 
+    /**
+     * Canonicalises the domain and copies the lists and map into unmodifiable ones.
+     *
+     * @param name       node name (may be "")
+     * @param opType     the operator, e.g. {@code MatMul}
+     * @param domain     the operator's domain; null and "ai.onnx" become ""
+     * @param inputs     input value names; "" for an absent optional input
+     * @param outputs    output value names
+     * @param attributes attributes by name
+     */
     public Node {
         domain = canonicalDomain(domain);
         inputs = List.copyOf(inputs);
@@ -25,21 +42,37 @@ public record Node(String name, String opType, String domain, List<String> input
         attributes = Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
     }
 
-    /** "" for the default ONNX domain (also spelled "ai.onnx"), otherwise the domain unchanged. */
+    /**
+     * The canonical spelling of a domain.
+     *
+     * @param domain a domain, possibly null
+     * @return "" for the default ONNX domain (null, "" or "ai.onnx"), otherwise the domain unchanged
+     */
     public static String canonicalDomain(String domain) {
         return domain == null || domain.equals("ai.onnx") ? "" : domain;
     }
 
-    /** {@code Reshape 'model/Reshape_3'} for messages. */
+    /** {@return the node for messages, e.g. {@code Reshape 'model/Reshape_3'} (with the domain when not the default)} */
     public String describe() {
         return (domain.isEmpty() ? "" : domain + ".") + opType + " '" + name + "'";
     }
 
-    /** Input {@code i}, or "" when absent. */
+    /**
+     * One input's value name.
+     *
+     * @param i the input position, ≥ 0
+     * @return the name, or "" when the node has no input {@code i} or it is an absent optional input
+     */
     public String input(int i) {
         return i < inputs.size() ? inputs.get(i) : "";
     }
 
+    /**
+     * Whether the node carries an attribute.
+     *
+     * @param attr the attribute's name
+     * @return true when present
+     */
     public boolean hasAttr(String attr) {
         return attributes.containsKey(attr);
     }
@@ -52,34 +85,76 @@ public record Node(String name, String opType, String domain, List<String> input
         return a;
     }
 
+    /**
+     * An INT attribute.
+     *
+     * @param attr the attribute's name
+     * @param dflt the value when absent
+     * @return the value or {@code dflt}
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} naming the node when the attribute has another type
+     */
     public long attrInt(String attr, long dflt) {
         Attribute a = attr(attr, Attribute.Type.INT);
         return a == null ? dflt : a.i();
     }
 
+    /**
+     * A FLOAT attribute.
+     *
+     * @param attr the attribute's name
+     * @param dflt the value when absent
+     * @return the value or {@code dflt}
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} naming the node when the attribute has another type
+     */
     public float attrFloat(String attr, float dflt) {
         Attribute a = attr(attr, Attribute.Type.FLOAT);
         return a == null ? dflt : a.f();
     }
 
+    /**
+     * A STRING attribute decoded as UTF-8.
+     *
+     * @param attr the attribute's name
+     * @param dflt the value when absent
+     * @return the value or {@code dflt}
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} naming the node when the attribute has another type
+     */
     public String attrString(String attr, String dflt) {
         Attribute a = attr(attr, Attribute.Type.STRING);
         return a == null ? dflt : a.string();
     }
 
-    /** INTS attribute, or null when absent. */
+    /**
+     * An INTS attribute.
+     *
+     * @param attr the attribute's name
+     * @return a copy of the values, or null when absent
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} naming the node when the attribute has another type
+     */
     public long[] attrInts(String attr) {
         Attribute a = attr(attr, Attribute.Type.INTS);
         return a == null ? null : a.ints().clone();
     }
 
-    /** FLOATS attribute, or null when absent. */
+    /**
+     * A FLOATS attribute.
+     *
+     * @param attr the attribute's name
+     * @return a copy of the values, or null when absent
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} naming the node when the attribute has another type
+     */
     public float[] attrFloats(String attr) {
         Attribute a = attr(attr, Attribute.Type.FLOATS);
         return a == null ? null : a.floats().clone();
     }
 
-    /** TENSOR attribute, or null when absent. */
+    /**
+     * A TENSOR attribute.
+     *
+     * @param attr the attribute's name
+     * @return the tensor, or null when absent
+     * @throws HeedException {@link dev.heed.ErrorCode#INVALID_ARGUMENT} naming the node when the attribute has another type
+     */
     public TensorData attrTensor(String attr) {
         Attribute a = attr(attr, Attribute.Type.TENSOR);
         return a == null ? null : a.t();

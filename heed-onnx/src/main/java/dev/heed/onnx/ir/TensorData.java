@@ -26,34 +26,76 @@ public record TensorData(String name, ElemType elemType, long[] dims, Data data)
 
     /** Where a tensor's elements are. */
     public sealed interface Data {
-        /** Little-endian bytes in place (raw_data, or external data), a slice of the mapped file. */
+        /**
+         * Little-endian bytes in place (raw_data, or external data), a slice of the mapped file.
+         *
+         * @param bytes the slice
+         */
         record Raw(MemorySegment bytes) implements Data {}
-        /** float_data. */
+        /**
+         * float_data.
+         *
+         * @param values the elements
+         */
         record Floats(float[] values) implements Data {}
-        /** int32_data (also holds int8/int16/uint8/uint16/bool/float16 bit patterns). */
+        /**
+         * int32_data (also holds int8/int16/uint8/uint16/bool/float16 bit patterns).
+         *
+         * @param values the elements, one per int
+         */
         record Ints(int[] values) implements Data {}
-        /** int64_data. */
+        /**
+         * int64_data.
+         *
+         * @param values the elements
+         */
         record Longs(long[] values) implements Data {}
-        /** double_data. */
+        /**
+         * double_data.
+         *
+         * @param values the elements
+         */
         record Doubles(double[] values) implements Data {}
-        /** uint64_data (also uint32). */
+        /**
+         * uint64_data (also uint32).
+         *
+         * @param values the elements' bit patterns
+         */
         record ULongs(long[] values) implements Data {}
-        /** string_data. */
+        /**
+         * string_data (the strings themselves are not kept).
+         *
+         * @param count the number of strings
+         */
         record Strings(int count) implements Data {}
         /** No data fields at all: legal only for empty tensors. */
         record Empty() implements Data {}
     }
 
+    /**
+     * Copies {@code dims}.
+     *
+     * @param name     tensor name
+     * @param elemType element type
+     * @param dims     dimensions
+     * @param data     where the elements are
+     */
     public TensorData {
         dims = dims.clone();
     }
 
+    /** {@return a copy of the dimensions} */
     @Override
     public long[] dims() {
         return dims.clone();
     }
 
-    /** Number of elements (product of dims; 1 for a scalar). */
+    /**
+     * Number of elements (product of dims; 1 for a scalar), in checked arithmetic.
+     *
+     * @return the element count
+     * @throws HeedException {@link ErrorCode#MALFORMED_INPUT} for a negative dimension, {@link ErrorCode#MEMORY_LIMIT} when the count overflows
+     */
     public long numel() {
         long n = 1;
         for (long d : dims) if (d == 0) return 0;
@@ -71,6 +113,7 @@ public record TensorData(String name, ElemType elemType, long[] dims, Data data)
     /**
      * This tensor as a Heed {@link Tensor}. Raw data is referenced in place; typed fields are converted.
      *
+     * @return the tensor, a view of the mapped file for raw data
      * @throws HeedException UNSUPPORTED for element types Heed has no dtype for, MALFORMED_INPUT when the data
      *                       length does not match the dims
      */

@@ -16,16 +16,23 @@ import java.util.stream.Collectors;
  * @param dims     declared dimensions, or null when no shape is declared (any rank)
  */
 public record ValueInfo(String name, ElemType elemType, List<Dim> dims) {
+    /**
+     * Copies {@code dims}.
+     *
+     * @param name     value name
+     * @param elemType element type, or null
+     * @param dims     declared dimensions, or null
+     */
     public ValueInfo {
         dims = dims == null ? null : List.copyOf(dims);
     }
 
-    /** True when a shape is declared and every dimension is fixed. */
+    /** {@return true when a shape is declared and every dimension is fixed} */
     public boolean isStatic() {
         return dims != null && dims.stream().allMatch(d -> d instanceof Dim.Fixed);
     }
 
-    /** The shape as text, {@code [batch, 3, 640, 640]}, or {@code [*]} when undeclared. */
+    /** {@return the shape as text, e.g. {@code [batch, 3, 640, 640]}, or {@code [*]} when undeclared} */
     public String shapeString() {
         return dims == null ? "[*]" : dims.stream().map(Dim::toString).collect(Collectors.joining(", ", "[", "]"));
     }

@@ -25,7 +25,16 @@ public final class Data {
 
     private Data() {}
 
-    /** A zero-filled heap tensor, refused when it would exceed the context's per-tensor memory limit. */
+    /**
+     * A zero-filled heap tensor, refused when it would exceed the context's per-tensor memory limit or the run's budget.
+     *
+     * @param ctx  the context whose limit applies
+     * @param op   names the op in error messages
+     * @param dt   the element type
+     * @param dims the shape
+     * @return the tensor
+     * @throws HeedException INVALID_ARGUMENT for a negative dimension, MEMORY_LIMIT when over the limit
+     */
     public static Tensor alloc(ExecutionContext ctx, String op, DType dt, int[] dims) {
         long n = 1;
         for (int d : dims) {
@@ -36,7 +45,15 @@ public final class Data {
         return Tensor.zeros(dt, dims);
     }
 
-    /** Copies {@code n} consecutive storage elements of {@code src} (from position sp) into heap tensor {@code dst} at dp. */
+    /**
+     * Copies {@code n} consecutive storage elements of {@code src} (from position sp) into heap tensor {@code dst} at dp.
+     *
+     * @param src the source, heap or segment
+     * @param sp  the first source storage position
+     * @param dst the heap destination, same dtype
+     * @param dp  the first destination storage position
+     * @param n   the number of elements
+     */
     public static void copy(Tensor src, long sp, Tensor dst, long dp, int n) {
         if (n <= 0) return;
         long s = src.offset() + sp;
@@ -59,7 +76,12 @@ public final class Data {
         }
     }
 
-    /** A dense (contiguous) version of t: t itself when contiguous (heap or segment), else a heap copy. */
+    /**
+     * A dense (contiguous) version of t.
+     *
+     * @param t any tensor
+     * @return t itself when contiguous (heap or segment), else a heap copy
+     */
     public static Tensor dense(Tensor t) {
         return t.isContiguous() ? t : t.contiguous();
     }
@@ -76,12 +98,29 @@ public final class Data {
         return t.toLongArray();
     }
 
+    /**
+     * Narrows an index or size to int.
+     *
+     * @param v    the value
+     * @param op   names the op in error messages
+     * @param what names the value in error messages
+     * @return {@code v} as an int
+     * @throws HeedException INVALID_ARGUMENT when it does not fit
+     */
     public static int toInt(long v, String op, String what) {
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) throw HeedException.invalid(op, what + " " + v + " is out of range");
         return (int) v;
     }
 
-    /** Normalises an axis in [-rank, rank) or throws naming the op. */
+    /**
+     * Normalises an axis in [-rank, rank).
+     *
+     * @param axis the axis, negative counting from the end
+     * @param rank the tensor's rank
+     * @param op   names the op in error messages
+     * @return the axis in [0, rank)
+     * @throws HeedException INVALID_ARGUMENT naming the op when out of range
+     */
     public static int axis(long axis, int rank, String op) {
         long a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) throw HeedException.invalid(op, "axis " + axis + " is out of range for rank " + rank);
@@ -100,6 +139,12 @@ public final class Data {
         return t.shape().dims();
     }
 
+    /**
+     * The dtype and shape for messages.
+     *
+     * @param t the tensor
+     * @return e.g. {@code float32[2, 3]}
+     */
     public static String shapeOf(Tensor t) {
         return t.dtype() + t.shape().toString();
     }
@@ -233,7 +278,12 @@ public final class Data {
         return out;
     }
 
-    /** Copies every element of {@code src} (any view) into the fresh contiguous {@code dst} of the same shape. */
+    /**
+     * Copies every element of {@code src} (any view) into the fresh contiguous {@code dst} of the same shape.
+     *
+     * @param src the source, any layout or storage
+     * @param dst a contiguous heap tensor of the same shape and dtype
+     */
     public static void copyAll(Tensor src, Tensor dst) {
         if (src.isContiguous()) {
             copy(src, 0, dst, 0, (int) src.numel());

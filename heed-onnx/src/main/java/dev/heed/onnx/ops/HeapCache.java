@@ -12,7 +12,16 @@ import dev.heed.tensor.Tensor;
 public final class HeapCache {
     private final TensorMemo<Tensor> memo = new TensorMemo<>();
 
-    /** {@code t} itself when heap-backed, else a contiguous heap copy (cached when the segment is read-only). */
+    /** An empty cache; an op adapter keeps one per weight input it reads. */
+    public HeapCache() {}
+
+    /**
+     * The tensor on the heap.
+     *
+     * @param t a tensor, or null
+     * @return {@code t} itself when heap-backed (or null), else a contiguous heap copy (cached when the segment is
+     *         read-only)
+     */
     public Tensor of(Tensor t) {
         if (t == null || !(t.storage() instanceof Storage.Segment s)) return t;
         return s.segment().isReadOnly() ? memo.get(t, HeapCache::copy) : copy(t);

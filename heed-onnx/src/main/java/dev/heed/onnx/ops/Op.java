@@ -15,6 +15,13 @@ import dev.heed.tensor.Tensor;
  */
 @FunctionalInterface
 public interface Op {
-    /** Runs the node on {@code inputs} (positional, as the node lists them) and returns its outputs in order. */
+    /**
+     * Runs the node.
+     *
+     * @param ctx    the threads and memory budget of the run
+     * @param inputs the inputs, positional as the node lists them; null for a missing optional input
+     * @return the outputs in the node's order
+     * @throws dev.heed.HeedException when the inputs break the operator's rules (the Session adds the node's name to the message)
+     */
     Tensor[] apply(ExecutionContext ctx, Tensor[] inputs);
 }

@@ -12,6 +12,13 @@ import dev.heed.onnx.ir.Node;
  */
 @FunctionalInterface
 public interface OpFactory {
-    /** Validates the node's attributes and returns the compiled op; throws a {@code HeedException} naming the node. */
+    /**
+     * Validates the node's attributes and returns the compiled op.
+     *
+     * @param node  the node, with its attributes
+     * @param opset the opset the model imports for the node's domain
+     * @return the op, ready to run
+     * @throws dev.heed.HeedException naming the node when an attribute is missing, malformed or unsupported
+     */
     Op create(Node node, int opset);
 }

@@ -55,7 +55,7 @@ public final class OpRegistry {
         this.shapePreserving = shapePreserving;
     }
 
-    /** Every operator this module implements: data movement and shape ops, logic, Cast, elementwise math, NN layers, reductions, resampling. */
+    /** {@return a new registry of every operator this module implements: data movement and shape ops, logic, Cast, elementwise math, NN layers, reductions, resampling, quantisation} */
     public static OpRegistry standard() {
         Builder b = builder();
         ConstantOps.register(b);
@@ -71,6 +71,7 @@ public final class OpRegistry {
         return b.build();
     }
 
+    /** {@return an empty builder; {@link Builder#include} an existing registry to extend it} */
     public static Builder builder() {
         return new Builder();
     }
@@ -86,25 +87,49 @@ public final class OpRegistry {
      * The factory for {@code opType} in {@code domain} at {@code opset}, or null when there is none (op unknown,
      * or only introduced in a later opset than the model imports). The factory validates each node against the
      * registration's {@link OpSchema} before building its op.
+     *
+     * @param domain the op's domain ("" or "ai.onnx" for the default)
+     * @param opType the op, e.g. {@code Squeeze}
+     * @param opset  the opset the model imports for the domain
+     * @return the factory of the highest registered version not above {@code opset}, or null
      */
     public OpFactory resolve(String domain, String opType, long opset) {
         Entry e = entry(domain, opType, opset);
         return e == null ? null : e.validating();
     }
 
-    /** The schema that applies at {@code opset}, or null (op unknown there, or registered without a signature). */
+    /**
+     * The schema that applies at {@code opset}.
+     *
+     * @param domain the op's domain
+     * @param opType the op
+     * @param opset  the imported opset
+     * @return the schema, or null (op unknown there, or registered without a signature)
+     */
     public OpSchema schema(String domain, String opType, long opset) {
         Entry e = entry(domain, opType, opset);
         return e == null ? null : e.schema();
     }
 
-    /** The since-versions registered for {@code opType}, ascending (empty when unknown). */
+    /**
+     * The since-versions registered for {@code opType}.
+     *
+     * @param domain the op's domain
+     * @param opType the op
+     * @return the versions, ascending (empty when unknown)
+     */
     public SortedSet<Integer> versions(String domain, String opType) {
         NavigableMap<Integer, Entry> v = table.getOrDefault(Node.canonicalDomain(domain), Map.of()).get(opType);
         return v == null ? Collections.emptySortedSet() : Collections.unmodifiableSortedSet(new TreeSet<>(v.keySet()));
     }
 
-    /** Free-text notes on what the implementation covers, or "" when none were registered. */
+    /**
+     * Free-text notes on what the implementation covers.
+     *
+     * @param domain the op's domain
+     * @param opType the op
+     * @return the notes, or "" when none were registered
+     */
     public String notes(String domain, String opType) {
         return notes.getOrDefault(key(domain, opType), "");
     }
@@ -112,6 +137,10 @@ public final class OpRegistry {
     /**
      * True when the op's first output always has its first input's shape (elementwise unary ops, Cast, Softmax…):
      * a constant folder may give such an output the input's known shape without running the op.
+     *
+     * @param domain the op's domain
+     * @param opType the op
+     * @return true when marked shape-preserving
      */
     public boolean isShapePreserving(String domain, String opType) {
         return shapePreserving.contains(key(domain, opType));
@@ -121,22 +150,40 @@ public final class OpRegistry {
         return Node.canonicalDomain(domain) + "/" + opType;
     }
 
-    /** True when {@link #resolve} finds an implementation. */
+    /**
+     * Whether {@link #resolve} finds an implementation.
+     *
+     * @param domain the op's domain
+     * @param opType the op
+     * @param opset  the imported opset
+     * @return true when supported
+     */
     public boolean supports(String domain, String opType, long opset) {
         return resolve(domain, opType, opset) != null;
     }
 
-    /** The op types registered for {@code domain}, sorted. */
+    /**
+     * The op types registered for {@code domain}.
+     *
+     * @param domain the domain
+     * @return the op types, sorted
+     */
     public SortedSet<String> supportedOps(String domain) {
         return Collections.unmodifiableSortedSet(new TreeSet<>(table.getOrDefault(Node.canonicalDomain(domain), Map.of()).keySet()));
     }
 
-    /** The domains with at least one op. */
+    /** {@return the domains with at least one op, sorted ("" is the default domain)} */
     public SortedSet<String> domains() {
         return Collections.unmodifiableSortedSet(new TreeSet<>(table.keySet()));
     }
 
-    /** The error for a node no implementation covers: names op, domain, opset and node, lists what exists. */
+    /**
+     * The error for a node no implementation covers: names op, domain, opset and node, lists what exists.
+     *
+     * @param node  the node
+     * @param opset the opset the model imports for its domain
+     * @return an {@link ErrorCode#UNSUPPORTED} exception, for the caller to throw
+     */
     public HeedException unsupported(Node node, long opset) {
         String dom = node.domain().isEmpty() ? "ai.onnx" : node.domain();
         NavigableMap<Integer, Entry> versions = table.getOrDefault(node.domain(), Map.of()).get(node.opType());
@@ -166,42 +213,94 @@ public final class OpRegistry {
         /**
          * Registers {@code factory} for {@code opType} from opset {@code sinceVersion} on (until a later
          * registration), accepting nodes that match {@code signature} ({@link OpSchema#parse}).
+         *
+         * @param domain       the op's domain
+         * @param opType       the op
+         * @param sinceVersion the first opset it applies to
+         * @param signature    inputs, outputs and attributes, e.g. {@code "X -> Y | alpha:float"}
+         * @param factory      builds the op for each node
+         * @return this builder
+         * @throws IllegalArgumentException when the signature does not parse
          */
         public Builder register(String domain, String opType, int sinceVersion, String signature, OpFactory factory) {
             return put(domain, opType, sinceVersion, new Entry(factory, OpSchema.parse(signature)));
         }
 
-        /** Registers the same factory and signature for several since-versions (versions that differ only in types). */
+        /**
+         * Registers the same factory and signature for several since-versions (versions that differ only in types).
+         *
+         * @param domain        the op's domain
+         * @param opType        the op
+         * @param sinceVersions the first opsets of each version
+         * @param signature     inputs, outputs and attributes
+         * @param factory       builds the op for each node
+         * @return this builder
+         * @throws IllegalArgumentException when the signature does not parse
+         */
         public Builder register(String domain, String opType, int[] sinceVersions, String signature, OpFactory factory) {
             OpSchema s = OpSchema.parse(signature);
             for (int v : sinceVersions) put(domain, opType, v, new Entry(factory, s));
             return this;
         }
 
-        /** Registers {@code factory} without a signature: nodes reach it unvalidated (prefer the signature form). */
+        /**
+         * Registers {@code factory} without a signature: nodes reach it unvalidated (prefer the signature form).
+         *
+         * @param domain       the op's domain
+         * @param opType       the op
+         * @param sinceVersion the first opset it applies to
+         * @param factory      builds the op for each node
+         * @return this builder
+         */
         public Builder register(String domain, String opType, int sinceVersion, OpFactory factory) {
             return put(domain, opType, sinceVersion, new Entry(factory, null));
         }
 
-        /** Registers the same factory without a signature for several since-versions. */
+        /**
+         * Registers the same factory without a signature for several since-versions.
+         *
+         * @param domain        the op's domain
+         * @param opType        the op
+         * @param sinceVersions the first opsets of each version
+         * @param factory       builds the op for each node
+         * @return this builder
+         */
         public Builder register(String domain, String opType, int[] sinceVersions, OpFactory factory) {
             for (int v : sinceVersions) register(domain, opType, v, factory);
             return this;
         }
 
-        /** Notes for the supported-ops documentation: what the implementation covers, per version where it differs. */
+        /**
+         * Notes for the supported-ops documentation: what the implementation covers, per version where it differs.
+         *
+         * @param domain the op's domain
+         * @param opType the op
+         * @param text   Markdown text, one table cell
+         * @return this builder
+         */
         public Builder notes(String domain, String opType, String text) {
             notes.put(key(domain, opType), text);
             return this;
         }
 
-        /** Marks ops whose first output always has their first input's shape ({@link OpRegistry#isShapePreserving}). */
+        /**
+         * Marks ops whose first output always has their first input's shape ({@link OpRegistry#isShapePreserving}).
+         *
+         * @param domain  the ops' domain
+         * @param opTypes the ops
+         * @return this builder
+         */
         public Builder shapePreserving(String domain, String... opTypes) {
             for (String op : opTypes) shapePreserving.add(key(domain, op));
             return this;
         }
 
-        /** Copies every registration, note and flag of {@code other}. */
+        /**
+         * Copies every registration, note and flag of {@code other}; later registrations of the same version replace them.
+         *
+         * @param other the registry to extend
+         * @return this builder
+         */
         public Builder include(OpRegistry other) {
             other.table.forEach((d, ops) -> ops.forEach((op, vs) -> vs.forEach((v, e) -> put(d, op, v, e))));
             notes.putAll(other.notes);
@@ -209,6 +308,7 @@ public final class OpRegistry {
             return this;
         }
 
+        /** {@return an immutable, thread-safe registry of everything registered so far} */
         public OpRegistry build() {
             Map<String, Map<String, NavigableMap<Integer, Entry>>> copy = new HashMap<>();
             table.forEach((d, ops) -> {

@@ -30,13 +30,27 @@ import java.util.Map;
  */
 public record OpSchema(List<String> inputs, List<String> outputs, Map<String, Attribute.Type> attributes) {
 
+    /**
+     * Copies the lists and map into unmodifiable ones.
+     *
+     * @param inputs     input names as written
+     * @param outputs    output names as written
+     * @param attributes attribute name → type
+     */
     public OpSchema {
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
         attributes = Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
     }
 
-    /** Parses {@code "in1, in2? -> out1, out2? | attr:type ..."}; an op without inputs writes {@code "-> out"}. */
+    /**
+     * Parses {@code "in1, in2? -> out1, out2? | attr:type ..."}; an op without inputs writes {@code "-> out"}.
+     *
+     * @param signature the signature text
+     * @return the schema
+     * @throws IllegalArgumentException when the text has no {@code ->}, an attribute has no type, a variadic input is not last or
+     *                                  a required input follows an optional one
+     */
     public static OpSchema parse(String signature) {
         String sig = signature.strip();
         String attrs = "";
@@ -90,24 +104,24 @@ public record OpSchema(List<String> inputs, List<String> outputs, Map<String, At
         return !s.endsWith("?") && !s.endsWith("*");
     }
 
-    /** Fewest inputs a node must list. */
+    /** {@return the fewest inputs a node must list (the required ones)} */
     public int minInputs() {
         int n = 0;
         for (String s : inputs) if (required(s)) n++;
         return n;
     }
 
-    /** Most inputs a node may list ({@link Integer#MAX_VALUE} when the last is variadic). */
+    /** {@return the most inputs a node may list ({@link Integer#MAX_VALUE} when the last is variadic)} */
     public int maxInputs() {
         return !inputs.isEmpty() && isVariadic(inputs.getLast()) ? Integer.MAX_VALUE : inputs.size();
     }
 
-    /** Most outputs a node may list ({@link Integer#MAX_VALUE} when the last is variadic). */
+    /** {@return the most outputs a node may list ({@link Integer#MAX_VALUE} when the last is variadic)} */
     public int maxOutputs() {
         return !outputs.isEmpty() && isVariadic(outputs.getLast()) ? Integer.MAX_VALUE : outputs.size();
     }
 
-    /** The signature as written to {@link #parse}, normalised. */
+    /** {@return the signature as written to {@link #parse}, normalised (single spaces, lower-case attribute types)} */
     public String signature() {
         StringBuilder b = new StringBuilder(String.join(", ", inputs)).append(inputs.isEmpty() ? "-> " : " -> ")
                 .append(String.join(", ", outputs));
@@ -123,6 +137,7 @@ public record OpSchema(List<String> inputs, List<String> outputs, Map<String, At
      * more outputs than the op produces, or carries a listed attribute of another type (or a tensor attribute
      * holding no tensor).
      *
+     * @param node the node to check
      * @throws HeedException {@code MALFORMED_INPUT} naming the node (op type and name) and the rule
      */
     public void validate(Node node) {

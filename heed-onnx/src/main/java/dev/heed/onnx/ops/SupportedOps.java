@@ -18,7 +18,12 @@ import java.util.Map;
 public final class SupportedOps {
     private SupportedOps() {}
 
-    /** The Markdown document for {@code registry}. */
+    /**
+     * The Markdown document for {@code registry}.
+     *
+     * @param registry the operators to list
+     * @return the document, ending with a newline
+     */
     public static String markdown(OpRegistry registry) {
         StringBuilder b = new StringBuilder();
         b.append("# Supported ONNX operators\n\n");

@@ -10,13 +10,24 @@ import java.util.function.Function;
  * (and derive the value themselves) or a complete entry. Callers decide which tensors are safe to memoise
  * (constants whose contents cannot change between runs). Cost: one identity compare per hit. Shared by the op
  * adapters (this package and {@code ops.nn}); not an API for users.
+ *
+ * @param <V> the derived value's type
  */
 public final class TensorMemo<V> {
     private record Entry<V>(Tensor key, V value) {}
 
     private volatile Entry<V> last;
 
-    /** {@code derive(key)}, computed once for the last key seen. */
+    /** An empty memo; the first {@link #get} derives its value. */
+    public TensorMemo() {}
+
+    /**
+     * {@code derive(key)}, computed once for the last key seen.
+     *
+     * @param key    the tensor, compared by identity
+     * @param derive computes the value; may run more than once under concurrency
+     * @return the memoised or freshly derived value
+     */
     public V get(Tensor key, Function<Tensor, V> derive) {
         Entry<V> e = last;
         if (e != null && e.key == key) return e.value;

@@ -33,7 +33,15 @@ public final class OnnxReader {
 
     private OnnxReader() {}
 
-    /** Reads and memory-maps a model file; external data is resolved relative to its directory. */
+    /**
+     * Reads and memory-maps a model file; external data is resolved relative to its directory.
+     *
+     * @param file             the {@code .onnx} file
+     * @param memoryLimitBytes the largest tensor the file may declare, in bytes
+     * @return the decoded model
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be read, {@link ErrorCode#MALFORMED_INPUT} for a truncated or
+     *                       invalid file, {@link ErrorCode#MEMORY_LIMIT} for a tensor over the limit
+     */
     public static Model read(Path file, long memoryLimitBytes) {
         MemorySegment seg = map(file);
         Path dir = file.toAbsolutePath().getParent();
@@ -43,20 +51,42 @@ public final class OnnxReader {
     /**
      * Reads a model held in memory. Raw tensors reference {@code bytes} in place (do not modify it afterwards).
      *
-     * @param baseDir directory for external data files, or null when the model must not have any
+     * @param bytes            the serialised ModelProto
+     * @param baseDir          directory for external data files, or null when the model must not have any
+     * @param memoryLimitBytes the largest tensor the model may declare, in bytes
+     * @return the decoded model
+     * @throws HeedException {@link ErrorCode#MALFORMED_INPUT} for truncated or invalid bytes, {@link ErrorCode#MEMORY_LIMIT} for a tensor
+     *                       over the limit, {@link ErrorCode#IO} when an external
+     *                       data file cannot be read
      */
     public static Model read(byte[] bytes, Path baseDir, long memoryLimitBytes) {
         return new WireDecoder(MemorySegment.ofArray(bytes), baseDir, memoryLimitBytes, "<bytes>").readModel();
     }
 
-    /** Reads a file holding one serialized {@code TensorProto}. */
+    /**
+     * Reads a file holding one serialized {@code TensorProto} (memory-mapped, raw data read in place).
+     *
+     * @param file             the {@code .pb} file
+     * @param memoryLimitBytes the largest tensor the file may declare, in bytes
+     * @return the decoded tensor
+     * @throws HeedException {@link ErrorCode#IO} when the file cannot be read, {@link ErrorCode#MALFORMED_INPUT} for a truncated or
+     *                       invalid file, {@link ErrorCode#MEMORY_LIMIT} for a tensor over the limit
+     */
     public static TensorData readTensor(Path file, long memoryLimitBytes) {
         MemorySegment seg = map(file);
         return new WireDecoder(seg, file.toAbsolutePath().getParent(), memoryLimitBytes, file.getFileName().toString())
                 .readTopLevelTensor();
     }
 
-    /** Reads one serialized {@code TensorProto} from memory. */
+    /**
+     * Reads one serialized {@code TensorProto} from memory (raw data referenced in place). No external data.
+     *
+     * @param bytes            the serialised TensorProto
+     * @param memoryLimitBytes the largest tensor the file may declare, in bytes
+     * @return the decoded tensor
+     * @throws HeedException {@link ErrorCode#MALFORMED_INPUT} for truncated or invalid bytes, {@link ErrorCode#MEMORY_LIMIT} for a tensor
+     *                       over the limit
+     */
     public static TensorData readTensor(byte[] bytes, long memoryLimitBytes) {
         return new WireDecoder(MemorySegment.ofArray(bytes), null, memoryLimitBytes, "<bytes>").readTopLevelTensor();
     }
