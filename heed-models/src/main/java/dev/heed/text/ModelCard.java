@@ -27,23 +27,45 @@ import java.util.Locale;
 public record ModelCard(PoolingMode pooling, boolean normalize, String queryPrefix, String passagePrefix) {
 
     /** Token pooling: the masked mean, or the first token ([CLS]). */
-    public enum PoolingMode { MEAN, CLS }
+    public enum PoolingMode {
+        /** The mean of the last hidden states over the attended tokens (attention mask 1). */
+        MEAN,
+        /** The last hidden state of the first token, [CLS]. */
+        CLS
+    }
 
     /** The name of the optional file in a model directory. */
     public static final String FILE = "heed-model.json";
 
+    /**
+     * Checks the pooling and turns absent prefixes into empty ones.
+     *
+     * @throws HeedException INVALID_ARGUMENT when {@code pooling} is null
+     */
     public ModelCard {
         if (pooling == null) throw HeedException.invalid("ModelCard", "pooling is null; expected one of MEAN, CLS");
         queryPrefix = queryPrefix == null ? "" : queryPrefix;
         passagePrefix = passagePrefix == null ? "" : passagePrefix;
     }
 
-    /** Mean pooling, normalised, no prefixes. */
+    /**
+     * The card of a model directory without {@value #FILE}: mean pooling, normalised, no prefixes.
+     *
+     * @return the default card
+     */
     public static ModelCard defaults() {
         return new ModelCard(PoolingMode.MEAN, true, "", "");
     }
 
-    /** {@code dir/heed-model.json} when present, else {@link #defaults()}. */
+    /**
+     * Reads {@code dir/heed-model.json} when present (fields {@code pooling}: mean | cls, {@code normalize},
+     * {@code queryPrefix}, {@code passagePrefix}; each optional), else {@link #defaults()}.
+     *
+     * @param dir the model directory
+     * @return the card the directory declares, or the defaults
+     * @throws HeedException MALFORMED_INPUT when the file cannot be read or is not JSON, UNSUPPORTED for an
+     *                       unknown pooling
+     */
     public static ModelCard read(Path dir) {
         Path f = dir.resolve(FILE);
         if (!Files.isRegularFile(f)) return defaults();
@@ -63,7 +85,12 @@ public record ModelCard(PoolingMode pooling, boolean normalize, String queryPref
         }
     }
 
-    /** Writes this card as {@code dir/heed-model.json}. */
+    /**
+     * Writes this card as {@code dir/heed-model.json} (replacing one that is there).
+     *
+     * @param dir an existing, writable directory
+     * @throws HeedException IO when the file cannot be written
+     */
     public void write(Path dir) {
         try {
             var m = new ObjectMapper();

