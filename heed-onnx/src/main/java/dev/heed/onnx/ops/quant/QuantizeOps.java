@@ -5,6 +5,7 @@ import static dev.heed.onnx.ops.quant.QuantSupport.float32;
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
+import dev.heed.kernel.Quantize;
 import dev.heed.onnx.ir.Node;
 import dev.heed.onnx.ops.Data;
 import dev.heed.onnx.ops.Op;
@@ -128,20 +129,27 @@ final class QuantizeOps {
     /**
      * DynamicQuantizeLinear on {@code x[off, off+n)} into {@code y[yOff…]}: scale = (max − min) / 255 over the range
      * widened to include 0, zero point = saturate(round(0 − min / scale)); writes {scale, zero point} to
-     * {@code scaleZero}. Shared with the fused quantised linear op.
+     * {@code scaleZero}.
      */
     static void dynamicQuantize(float[] x, int off, int n, byte[] y, int yOff, float[] scaleZero) {
-        float min = 0f, max = 0f;
-        for (int i = off; i < off + n; i++) {
-            float v = x[i];
-            if (v < min) min = v;
-            if (v > max) max = v;
-        }
+        float[] mm = new float[2];
+        Quantize.range(x, off, n, mm);
+        dynamicParameters(mm[0], mm[1], scaleZero);
+        float scale = scaleZero[0];
+        int zp = (int) scaleZero[1];
+        for (int i = 0; i < n; i++) y[yOff + i] = (byte) QuantSupport.quantize(x[off + i], scale, zp, DType.UINT8);
+    }
+
+    /**
+     * DynamicQuantizeLinear's scale and zero point for the range {@code [min, max]} (min ≤ 0 ≤ max), as the spec and
+     * ONNX Runtime compute them: scale = (max − min) / 255 (1 when the range is empty), zero point =
+     * round_half_even(saturate(0 − min / scale)). Writes {scale, zero point} to {@code scaleZero}. Shared with the
+     * fused quantised linear op.
+     */
+    static void dynamicParameters(float min, float max, float[] scaleZero) {
         float scale = max == min ? 1f : (max - min) / 255f;
         float initial = 0f - min / scale;
-        int zp = (int) Math.rint(Math.max(0f, Math.min(255f, initial)));
-        for (int i = 0; i < n; i++) y[yOff + i] = (byte) QuantSupport.quantize(x[off + i], scale, zp, DType.UINT8);
         scaleZero[0] = scale;
-        scaleZero[1] = zp;
+        scaleZero[1] = (int) Math.rint(Math.max(0f, Math.min(255f, initial)));
     }
 }

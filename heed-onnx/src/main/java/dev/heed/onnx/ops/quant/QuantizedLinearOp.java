@@ -3,29 +3,36 @@ package dev.heed.onnx.ops.quant;
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
+import dev.heed.kernel.Int8Matrix;
 import dev.heed.kernel.IntGemm;
 import dev.heed.kernel.PackedInt8;
+import dev.heed.kernel.Quantize;
 import dev.heed.onnx.ir.Node;
 import dev.heed.onnx.ops.Data;
 import dev.heed.onnx.ops.Op;
 import dev.heed.onnx.ops.TensorMemo;
 import dev.heed.tensor.DType;
+import dev.heed.tensor.Storage;
 import dev.heed.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Runs a node made by the quantised-linear fusion: the dynamically quantised linear layer ONNX Runtime's quantiser
  * writes as {@code DynamicQuantizeLinear → MatMulInteger → Cast → Mul(scale) [→ Add(bias)]}, in one op:
  * <pre>
  *   (xq, xs, xz) = DynamicQuantizeLinear(x)              x float32 [.., K], one scale for the whole tensor
- *   acc[M, N]    = Σ_k (xq − xz) · (W[k, n] − wz[n])      IntGemm, W int8 / uint8 [K, N] packed once
+ *   acc[M, N]    = Σ_k (xq − xz) · (W[k, n] − wz[n])      W int8 / uint8 [K, N], read in place
  *   y            = float(acc) · (xs · ws[n]) [+ b[n]]     float32 [.., N]
  * </pre>
  * Inputs {@code [x, W, w_scale, w_zero_point?, bias?]} (w_scale and w_zero_point 1 or N values); attribute
- * {@code matmul} names the replaced MatMulInteger. Every float step is the same float32 expression as the unfused
- * nodes, so the result equals theirs bit for bit. Cost M·N·K integer multiply-adds plus two passes over x.
+ * {@code matmul} names the replaced MatMulInteger. The integer product runs on the float GEMM
+ * ({@link IntGemm#gemmExactFloat}: exact, W widened from bytes per micro-panel), or on the integer GEMM when a call
+ * falls outside that kernel's exactness bound. Every float step is the same float32 expression as the unfused
+ * nodes, so the result equals theirs bit for bit. Cost M·N·K multiply-adds plus two passes over x.
  */
 public final class QuantizedLinearOp implements Op {
     private final String op;
+    private final TensorMemo<Int8Matrix> matrix = new TensorMemo<>();
     private final TensorMemo<PackedInt8> packed = new TensorMemo<>();
 
     public QuantizedLinearOp(Node node) {
@@ -58,26 +65,56 @@ public final class QuantizedLinearOp implements Op {
         int m = Math.toIntExact(x.numel() / Math.max(1, k));
         Tensor y = Data.alloc(ctx, op, DType.FLOAT32, outDims);
         if (x.numel() == 0 || n == 0) return new Tensor[] {y};
-        // DynamicQuantizeLinear over the whole tensor, exactly as the replaced node
+        // DynamicQuantizeLinear over the whole tensor, exactly as the replaced node: its range, scale and zero point,
+        // then q − zp for every element (as floats, the input of the exact float product)
         Tensor xc = x.floatArrayOrNull() != null ? x : x.contiguous();
+        float[] xd = xc.floatArrayOrNull();
+        int xo = (int) xc.offset(), len = m * k;
+        float[] mm = new float[2], sz = new float[2];
+        Quantize.range(xd, xo, len, mm);
+        QuantizeOps.dynamicParameters(mm[0], mm[1], sz);
+        int zp = (int) sz[1];
+        float[] yd = y.floatArrayOrNull();                 // [M, N]: the integer product first, then scaled in place
+        float[] a = ctx != null ? ctx.borrowFloats(len) : new float[len];   // [M, K] q − zp
+        try {
+            Quantize.shifted(xd, xo, len, sz[0], zp, a, 0);
+            Int8Matrix wm = matrix.get(w, QuantizedLinearOp::int8Matrix);
+            if (!IntGemm.gemmExactFloat(ctx, m, a, 0, k, wm, wz, yd, 0, n)) integerProduct(ctx, m, k, n, a, zp, w, wz, yd);
+        } finally {
+            if (ctx != null) ctx.giveBack(a);
+        }
+        float[] mult = new float[n];
+        for (int j = 0; j < n; j++) mult[j] = sz[0] * ws[ws.length == 1 ? 0 : j];   // Mul(x_scale, w_scale)
+        for (int i = 0; i < m; i++) {
+            int o = i * n;
+            if (bias == null) for (int j = 0; j < n; j++) yd[o + j] = yd[o + j] * mult[j];
+            else for (int j = 0; j < n; j++) yd[o + j] = yd[o + j] * mult[j] + bias[j];
+        }
+        return new Tensor[] {y};
+    }
+
+    /** The integer GEMM on packed W (the fallback of the float product), int32 results written as floats. */
+    private void integerProduct(ExecutionContext ctx, int m, int k, int n, float[] a, int zp, Tensor w, int[] wz, float[] yd) {
         byte[] xq = new byte[m * k];
-        float[] sz = new float[2];
-        QuantizeOps.dynamicQuantize(xc.floatArrayOrNull(), (int) xc.offset(), m * k, xq, 0, sz);
+        for (int i = 0; i < xq.length; i++) xq[i] = (byte) ((int) a[i] + zp);
         PackedInt8 pw = packed.get(w, t -> {
             QuantSupport.Bytes bb = QuantSupport.bytes(t, null);
             return IntGemm.pack(bb.data(), bb.offset(), n, k, n, bb.unsigned());
         });
         int[] acc = new int[Math.multiplyExact(m, n)];
-        IntGemm.gemm(ctx, m, xq, 0, k, true, new int[] {(int) sz[1]}, pw, wz, acc, 0, n);
-        float[] mult = new float[n];
-        for (int j = 0; j < n; j++) mult[j] = sz[0] * ws[ws.length == 1 ? 0 : j];   // Mul(x_scale, w_scale)
-        float[] yd = y.floatArrayOrNull();
-        for (int i = 0; i < m; i++) {
-            int o = i * n;
-            if (bias == null) for (int j = 0; j < n; j++) yd[o + j] = (float) acc[o + j] * mult[j];
-            else for (int j = 0; j < n; j++) yd[o + j] = (float) acc[o + j] * mult[j] + bias[j];
-        }
-        return new Tensor[] {y};
+        IntGemm.gemm(ctx, m, xq, 0, k, true, new int[] {zp}, pw, wz, acc, 0, n);
+        for (int i = 0; i < acc.length; i++) yd[i] = (float) acc[i];
+    }
+
+    /** W [K, N] as an {@link Int8Matrix} over its own memory (a mapped weight stays mapped; no copy). */
+    private static Int8Matrix int8Matrix(Tensor w) {
+        Tensor t = w.isContiguous() ? w : w.contiguous();
+        MemorySegment seg = switch (t.storage()) {
+            case Storage.Segment s -> s.segment();
+            case Storage.ByteArray arr -> MemorySegment.ofArray(arr.data());
+            default -> throw new HeedException(ErrorCode.DTYPE_MISMATCH, "quantised linear: W storage " + t.storage().getClass().getSimpleName());
+        };
+        return Int8Matrix.of(seg, t.offset(), t.dim(0), t.dim(1), t.dim(1), t.dtype() == DType.UINT8);
     }
 
     @Override

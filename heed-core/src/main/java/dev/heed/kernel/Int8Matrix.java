@@ -1,0 +1,72 @@
+package dev.heed.kernel;
+
+import dev.heed.HeedException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A row-major int8 / uint8 matrix {@code B[K, N]} read in place from a memory segment (a memory-mapped weight or a
+ * heap array wrapped by {@link MemorySegment#ofArray(byte[])}): {@code B[p, j]} is the byte at
+ * {@code offset + p·ld + j}. Holds the smallest and largest element, scanned once by {@link #of}, which bound the
+ * partial sums of {@link IntGemm#gemmExactFloat}. No copy of the elements is made.
+ *
+ * <pre>{@code
+ * Int8Matrix w = Int8Matrix.of(mapped, 0, 384, 1536, 1536, false);   // s8 [K=384, N=1536], scanned once
+ * }</pre>
+ *
+ * @param segment  the bytes
+ * @param offset   byte offset of {@code B[0, 0]}
+ * @param k        rows (the reduction length)
+ * @param n        columns
+ * @param ld       bytes between rows, {@code >= n}
+ * @param unsigned uint8 elements (else int8)
+ * @param min      smallest element value (0 for an empty matrix)
+ * @param max      largest element value (0 for an empty matrix)
+ */
+public record Int8Matrix(MemorySegment segment, long offset, int k, int n, int ld, boolean unsigned, int min, int max) {
+
+    public Int8Matrix {
+        if (k < 0 || n < 0 || offset < 0 || (k > 0 && ld < n)) {
+            throw HeedException.invalid("Int8Matrix", "[" + k + ", " + n + "] with offset " + offset + " and leading dimension "
+                    + ld + ": sizes and offset must be >= 0 and ld >= n");
+        }
+        long need = k == 0 || n == 0 ? 0 : offset + (long) (k - 1) * ld + n;
+        if (need > segment.byteSize()) {
+            throw HeedException.invalid("Int8Matrix", "[" + k + ", " + n + "] with offset " + offset + " and leading dimension "
+                    + ld + " needs " + need + " bytes, the segment has " + segment.byteSize());
+        }
+    }
+
+    /** Wraps the matrix and scans its elements once for their range. */
+    public static Int8Matrix of(MemorySegment segment, long offset, int k, int n, int ld, boolean unsigned) {
+        new Int8Matrix(segment, offset, k, n, ld, unsigned, 0, 0);      // validates before reading
+        int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
+        for (int p = 0; p < k; p++) {
+            long row = offset + (long) p * ld;
+            for (int j = 0; j < n; j++) {
+                byte b = segment.get(ValueLayout.JAVA_BYTE, row + j);
+                int v = unsigned ? b & 0xff : b;
+                if (v < lo) lo = v;
+                if (v > hi) hi = v;
+            }
+        }
+        if (lo > hi) lo = hi = 0;
+        return new Int8Matrix(segment, offset, k, n, ld, unsigned, lo, hi);
+    }
+
+    /** Element {@code B[p, j]} as an int. */
+    public int get(int p, int j) {
+        byte b = segment.get(ValueLayout.JAVA_BYTE, offset + (long) p * ld + j);
+        return unsigned ? b & 0xff : b;
+    }
+
+    /** Largest {@code |B[p, j] − zb_j|} over the matrix, for zero points {@code zb} (1 or N values). */
+    public int maxAbsShifted(int[] zb) {
+        int m = 0;
+        for (int j = 0; j < (zb.length == 1 ? 1 : n); j++) {
+            int z = zb[j];
+            m = Math.max(m, Math.max(Math.abs(max - z), Math.abs(min - z)));
+        }
+        return m;
+    }
+}
