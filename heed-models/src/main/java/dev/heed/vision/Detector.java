@@ -1,5 +1,6 @@
 package dev.heed.vision;
 
+import dev.heed.HeedException;
 import dev.heed.onnx.Session;
 import dev.heed.tensor.Tensor;
 import dev.heed.vision.explain.DeformableCapture;
@@ -55,6 +56,15 @@ public final class Detector implements AutoCloseable {
     /** Detects objects in a decoded image; boxes in the image's pixels. */
     public Detections detect(RgbImage image) {
         return pipeline.predict(image, model::run);
+    }
+
+    /**
+     * Detects objects with other thresholds than the options' ({@code heed serve} takes them per request); the same
+     * pipeline and model as {@link #detect(RgbImage)}.
+     */
+    public Detections detect(RgbImage image, DetectionPostprocess postprocess) {
+        if (postprocess == null) throw HeedException.invalid("detect", "postprocess is null");
+        return new RtDetrPipeline(model.size, postprocess, pipeline.names()).predict(image, model::run);
     }
 
     /** Reads {@code file} (EXIF orientation applied, pixel limit from the options) and detects objects in it. */

@@ -2,7 +2,9 @@ package dev.heed.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.heed.text.TextEncoder;
+import dev.heed.viz.AttentionHtml;
 import dev.heed.viz.AttentionMaps;
+import java.nio.charset.StandardCharsets;
 import io.javalin.http.Context;
 import java.util.concurrent.CompletableFuture;
 
@@ -11,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
  * probabilities ({@code attention[layer][head][i][j]}), the tokens and the attention rollout ({@code rollout[i][j]})
  * out — the data the HTML viewer embeds. The text must fit the model's maximum length (413 naming it) unless
  * {@code truncate} is true, as {@code heed attend} cuts at {@code --max-tokens}. Computed on the runner threads.
+ * {@code ?format=html} answers the self-contained viewer page of {@code heed attend --html} for the same maps.
  */
 final class AttentionRoute {
     private final TextEncoder encoder;
@@ -34,7 +37,18 @@ final class AttentionRoute {
         if (t.textValue().isEmpty()) throw ApiException.badRequest("'text' is an empty string", "text");
         boolean truncate = Bodies.bool(root, "truncate", false);
         int tokens = inputs.encode(java.util.List.of(t.textValue()), truncate, "text").getFirst().length();
+        boolean asHtml = html(ctx);
         CompletableFuture<AttentionMaps> maps = batcher.submitTask(() -> encoder.attention(t.textValue()));
+        Disconnects.watch(ctx, () -> maps.cancel(false));
+        if (asHtml) {
+            // the viewer of attention.html itself (heed-models' AttentionHtml), not a copy: the playground shows it
+            ctx.future(() -> maps.thenApply(m -> {
+                ctx.contentType("text/html; charset=utf-8");
+                ctx.result(AttentionHtml.render(m, encoder.name() + ": " + t.textValue()).getBytes(StandardCharsets.UTF_8));
+                return null;
+            }));
+            return;
+        }
         ctx.future(() -> maps.thenApply(m -> {
             byte[] body = EmbeddingRoutes.json(g -> {
                 int l = m.length();
@@ -61,6 +75,14 @@ final class AttentionRoute {
             ctx.result(body);
             return null;
         }));
+    }
+
+    /** {@code ?format=html} asks for the viewer page; {@code json} (the default) for the data. */
+    private static boolean html(Context ctx) {
+        String f = ctx.queryParam("format");
+        if (f == null || f.equals("json")) return false;
+        if (f.equals("html")) return true;
+        throw ApiException.badRequest("'format' must be json or html, not '" + f + "'", "format");
     }
 
     private static void matrix(com.fasterxml.jackson.core.JsonGenerator g, float[] rowMajor, int l) throws java.io.IOException {
