@@ -21,7 +21,10 @@ final class AttentionRoute {
     private final Inputs inputs;
     private final long payloadLimit;
 
-    AttentionRoute(TextEncoder encoder, EmbeddingBatcher batcher, ServerConfig config) {
+    private final Disconnects disconnects;
+
+    AttentionRoute(TextEncoder encoder, EmbeddingBatcher batcher, ServerConfig config, Disconnects disconnects) {
+        this.disconnects = disconnects;
         this.encoder = encoder;
         this.batcher = batcher;
         this.inputs = new Inputs(encoder, 1);
@@ -38,8 +41,7 @@ final class AttentionRoute {
         boolean truncate = Bodies.bool(root, "truncate", false);
         int tokens = inputs.encode(java.util.List.of(t.textValue()), truncate, "text").getFirst().length();
         boolean asHtml = html(ctx);
-        CompletableFuture<AttentionMaps> maps = batcher.submitTask(() -> encoder.attention(t.textValue()));
-        Disconnects.watch(ctx, () -> maps.cancel(false));
+        CompletableFuture<AttentionMaps> maps = disconnects.watch(ctx, batcher.submitTask(() -> encoder.attention(t.textValue())));
         if (asHtml) {
             // the viewer of attention.html itself (heed-models' AttentionHtml), not a copy: the playground shows it
             ctx.future(() -> maps.thenApply(m -> {

@@ -29,8 +29,10 @@ final class EmbeddingRoutes {
     private final Inputs inputs;
     private final long payloadLimit;
     private final int dimensions;
+    private final Disconnects disconnects;
 
-    EmbeddingRoutes(TextEncoder encoder, EmbeddingBatcher batcher, ServerConfig config, int dimensions) {
+    EmbeddingRoutes(TextEncoder encoder, EmbeddingBatcher batcher, ServerConfig config, int dimensions, Disconnects disconnects) {
+        this.disconnects = disconnects;
         this.encoder = encoder;
         this.batcher = batcher;
         this.inputs = new Inputs(encoder, config.maxClientBatchSize());
@@ -186,9 +188,9 @@ final class EmbeddingRoutes {
      * Writes the answer when the vectors are ready; errors go through the server's one error path. If the client goes
      * away first, the request is withdrawn (it leaves the queue unless its batch is already running).
      */
-    private static void respond(Context ctx, CompletableFuture<List<float[]>> vectors, Function<List<float[]>, byte[]> body) {
-        Disconnects.watch(ctx, () -> vectors.cancel(false));
-        ctx.future(() -> vectors.thenApply(v -> {
+    private void respond(Context ctx, CompletableFuture<List<float[]>> vectors, Function<List<float[]>, byte[]> body) {
+        CompletableFuture<List<float[]>> ready = disconnects.watch(ctx, vectors);
+        ctx.future(() -> ready.thenApply(v -> {
             byte[] bytes = body.apply(v);
             ctx.contentType("application/json");
             ctx.result(bytes);

@@ -49,6 +49,7 @@ public final class HeedServer implements AutoCloseable {
     private final ServerConfig config;
     private final ServerMetrics metrics;
     private final EmbeddingBatcher batcher;
+    private final Disconnects disconnects = new Disconnects();
     private final int dimensions;
     private final byte[] keyDigest;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -66,8 +67,8 @@ public final class HeedServer implements AutoCloseable {
         this.metrics = new ServerMetrics(() -> b[0] == null ? 0 : b[0].waitingInputs());
         this.batcher = b[0] = new EmbeddingBatcher(encoder, config, metrics);
         metrics.inFlight(inFlight::get);
-        EmbeddingRoutes embed = new EmbeddingRoutes(encoder, batcher, config, dimensions);
-        VisionRoutes images = new VisionRoutes(this.vision, batcher, metrics, config);
+        EmbeddingRoutes embed = new EmbeddingRoutes(encoder, batcher, config, dimensions, disconnects);
+        VisionRoutes images = new VisionRoutes(this.vision, batcher, metrics, config, disconnects);
         byte[] playground = Playground.page();
         org.eclipse.jetty.server.Server[] jetty = new org.eclipse.jetty.server.Server[1];
         this.app = Javalin.create(c -> {
@@ -99,7 +100,7 @@ public final class HeedServer implements AutoCloseable {
             c.routes.post("/embed", embed::tei);
             c.routes.post("/similarity", embed::similarity);
             c.routes.post("/tokenize", embed::tokenize);
-            c.routes.post("/v1/attention", new AttentionRoute(encoder, batcher, config)::handle);
+            c.routes.post("/v1/attention", new AttentionRoute(encoder, batcher, config, disconnects)::handle);
             c.routes.post("/v1/detect", images::detect);
             c.routes.post("/v1/classify", images::classify);
             c.routes.exception(Exception.class, (e, ctx) -> fail(ctx, e));
@@ -116,6 +117,7 @@ public final class HeedServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             batcher.close();
+            disconnects.close();
             throw e;
         }
     }
@@ -268,6 +270,7 @@ public final class HeedServer implements AutoCloseable {
             app.stop();
         } finally {
             batcher.close();
+            disconnects.close();
         }
     }
 }

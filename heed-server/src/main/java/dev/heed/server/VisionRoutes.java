@@ -48,7 +48,10 @@ final class VisionRoutes {
     private final long payloadLimit;
     private final long maxPixels;
 
-    VisionRoutes(VisionModels models, EmbeddingBatcher pool, ServerMetrics metrics, ServerConfig config) {
+    private final Disconnects disconnects;
+
+    VisionRoutes(VisionModels models, EmbeddingBatcher pool, ServerMetrics metrics, ServerConfig config, Disconnects disconnects) {
+        this.disconnects = disconnects;
         this.models = models;
         this.detector = models.detector();
         this.classifier = models.classifier();
@@ -91,7 +94,8 @@ final class VisionRoutes {
                 g.writeEndObject();
             });
         });
-        ctx.future(() -> answer.thenApply(bytes -> {
+        CompletableFuture<byte[]> ready = disconnects.watch(ctx, answer);
+        ctx.future(() -> ready.thenApply(bytes -> {
             ctx.contentType(annotated ? "image/jpeg" : "application/json");
             ctx.result(bytes);
             return null;
@@ -131,7 +135,8 @@ final class VisionRoutes {
                 g.writeEndObject();
             });
         });
-        ctx.future(() -> answer.thenApply(bytes -> {
+        CompletableFuture<byte[]> ready = disconnects.watch(ctx, answer);
+        ctx.future(() -> ready.thenApply(bytes -> {
             ctx.contentType("application/json");
             ctx.result(bytes);
             return null;
