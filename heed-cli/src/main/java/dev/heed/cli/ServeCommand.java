@@ -2,6 +2,13 @@ package dev.heed.cli;
 
 import dev.heed.server.HeedServer;
 import dev.heed.server.ServerConfig;
+import dev.heed.server.VisionModels;
+import dev.heed.onnx.SessionOptions;
+import dev.heed.vision.Classifier;
+import dev.heed.vision.ClassifierOptions;
+import dev.heed.vision.Detector;
+import dev.heed.vision.DetectorOptions;
+import java.nio.file.Files;
 import dev.heed.text.TextEncoder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -14,16 +21,18 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code heed serve}: the embedding model over HTTP (OpenAI's /v1/embeddings, TEI's /embed, /similarity, /tokenize,
- * /health, /info, /metrics) with dynamic batching. Prints one line with the URL when it answers; SIGTERM or Ctrl-C
+ * /v1/attention, /health, /info, /metrics) with dynamic batching, optionally a detector (/v1/detect) and a classifier
+ * (/v1/classify), and the web playground at /. Prints one line with the URL when it answers; SIGTERM or Ctrl-C
  * stops accepting, lets in-flight requests finish (bounded by a grace period) and exits 0.
  *
  * <pre>
  * bin/heed serve
  * bin/heed serve --port 9000 --threads 2 --api-key s3cret
+ * bin/heed serve --detect-model rtdetr-l.onnx --classify-model vit_b_16.onnx
  * </pre>
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve the embedding model over HTTP (OpenAI and TEI routes, dynamic batching, Prometheus metrics).")
+        description = "Serve the embedding model (and optionally a detector and a classifier) over HTTP: OpenAI and TEI routes, dynamic batching, Prometheus metrics, a web playground.")
 final class ServeCommand implements Callable<Integer> {
     static final String BUNDLED = "all-MiniLM-L6-v2";
     /** Held here: java.util.logging keeps only weak references, and a collected logger forgets its level. */
@@ -38,6 +47,18 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--embed-model", paramLabel = "NAME|DIR",
             description = "all-MiniLM-L6-v2 (bundled, the default) or a directory with model.onnx and tokenizer.json.")
     String embedModel = BUNDLED;
+
+    @Option(names = "--detect-model", paramLabel = "FILE.onnx",
+            description = "Also serve POST /v1/detect with this RT-DETR model (Ultralytics export: images [1, 3, S, S] -> output0 [1, Q, 4 + nc]).")
+    Path detectModel;
+
+    @Option(names = "--classify-model", paramLabel = "FILE.onnx",
+            description = "Also serve POST /v1/classify with this image classifier (input [1, 3, S, S], logits [1, nc]).")
+    Path classifyModel;
+
+    @Option(names = "--max-image-pixels", paramLabel = "N",
+            description = "Images whose header declares more pixels are refused (413) before decoding, 1 to 2147483648 (default 40000000).")
+    long maxImagePixels = 40_000_000;
 
     @Option(names = "--max-batch-tokens", paramLabel = "N", description = "Padded tokens per model run (default 16384).")
     int maxBatchTokens = 16384;
@@ -77,13 +98,21 @@ final class ServeCommand implements Callable<Integer> {
             throw Check.usage(spec, "--payload-limit must be between 1 and " + (1L << 31) + ", got " + payloadLimit);
         }
         Check.range(spec, "--grace-period", gracePeriod, 0, 3600);
+        if (maxImagePixels < 1 || maxImagePixels > (1L << 31)) {
+            throw Check.usage(spec, "--max-image-pixels must be between 1 and " + (1L << 31) + ", got " + maxImagePixels);
+        }
+        for (Path m : new Path[] {detectModel, classifyModel}) {
+            if (m != null && !Files.isRegularFile(m)) {
+                throw Check.usage(spec, (m == detectModel ? "--detect-model " : "--classify-model ") + m + ": no such file");
+            }
+        }
         String key = apiKey != null ? apiKey : System.getenv("HEED_API_KEY");
         if (key != null && key.isEmpty()) key = null;
         Integer nThreads = threads.threads();
         ServerConfig config = ServerConfig.defaults().withHost(host).withPort(port).withMaxBatchTokens(maxBatchTokens)
                 .withMaxBatchSize(maxBatchSize).withMaxConcurrentRequests(maxConcurrentRequests)
                 .withMaxClientBatchSize(maxClientBatchSize).withPayloadLimit(payloadLimit).withApiKey(key)
-                .withGracePeriod(java.time.Duration.ofSeconds(gracePeriod));
+                .withGracePeriod(java.time.Duration.ofSeconds(gracePeriod)).withMaxImagePixels(maxImagePixels);
         // Jetty and Javalin report through java.util.logging (slf4j-jdk14): only warnings, so the ready line stands alone.
         for (Logger l : QUIET) l.setLevel(Level.WARNING);
         Path dir = embedModel.equalsIgnoreCase(BUNDLED) ? null : Path.of(embedModel);
@@ -91,13 +120,26 @@ final class ServeCommand implements Callable<Integer> {
         for (String sig : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
         }
+        SessionOptions session = SessionOptions.defaults().withExecution(ThreadsOption.execution(nThreads));
         try (TextEncoder enc = TextModels.open(dir, nThreads, null, 0);
-             HeedServer server = HeedServer.start(enc, config)) {
-            spec.commandLine().getOut().printf("heed serve: listening on %s (%s, %d dimensions, %d threads)%n",
-                    server.uri(), enc.name(), server.dimensions(), enc.options().execution().threads());
+             Detector det = detectModel == null ? null
+                     : Detector.open(detectModel, DetectorOptions.defaults().withSession(session).withMaxPixels(maxImagePixels));
+             Classifier cls = classifyModel == null ? null
+                     : Classifier.open(classifyModel, ClassifierOptions.defaults().withSession(session).withMaxPixels(maxImagePixels));
+             HeedServer server = HeedServer.start(enc, VisionModels.none()
+                     .withDetector(det, detectModel == null ? null : VisionModels.nameOf(detectModel))
+                     .withClassifier(cls, classifyModel == null ? null : VisionModels.nameOf(classifyModel)), config)) {
+            StringBuilder also = new StringBuilder();
+            if (det != null) also.append(", detect: ").append(VisionModels.nameOf(detectModel));
+            if (cls != null) also.append(", classify: ").append(VisionModels.nameOf(classifyModel));
+            spec.commandLine().getOut().printf("heed serve: listening on %s (%s, %d dimensions, %d threads%s)%n",
+                    server.uri(), enc.name(), server.dimensions(), enc.options().execution().threads(), also);
             spec.commandLine().getOut().flush();
             stop.await();
             spec.commandLine().getErr().println("heed serve: stopping (finishing in-flight requests)");
+            spec.commandLine().getErr().flush();
+            server.close();
+            spec.commandLine().getErr().printf("heed serve: stopped after answering %d requests%n", server.requestsAnswered());
             spec.commandLine().getErr().flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -293,6 +293,14 @@ public final class TextEncoder implements AutoCloseable {
      *                       id outside the vocabulary
      */
     public List<float[]> embedEncodings(List<Encoding> batch) {
+        return embedEncodings(batch, card.normalize());
+    }
+
+    /**
+     * {@link #embedEncodings(List)} with the L2 normalisation chosen by the caller instead of the card (TEI's
+     * {@code normalize: false} asks for the pooled vectors as they are).
+     */
+    public List<float[]> embedEncodings(List<Encoding> batch, boolean normalize) {
         if (batch == null || batch.isEmpty()) throw HeedException.invalid("TextEncoder.embedEncodings", "batch is null or empty");
         int vocab = tokenizer.vocabSize();
         for (int i = 0; i < batch.size(); i++) {
@@ -308,11 +316,17 @@ public final class TextEncoder implements AutoCloseable {
                 }
             }
         }
-        return run(batch);
+        return run(batch, normalize == card.normalize() ? card
+                : new ModelCard(card.pooling(), normalize, card.queryPrefix(), card.passagePrefix()));
     }
 
-    /** Runs one padded batch and pools it. */
+    /** Runs one padded batch and pools it as the card says. */
     private List<float[]> run(List<Encoding> batch) {
+        return run(batch, card);
+    }
+
+    /** Runs one padded batch and pools it as {@code pooling} says. */
+    private List<float[]> run(List<Encoding> batch, ModelCard pooling) {
         Map<String, Tensor> feeds = feeds(batch);
         Tensor hidden = session.run(feeds).get(hiddenOutput);       // [B, L, D]
         int b = batch.size(), l = feeds.get(INPUT_IDS).dim(1);
@@ -321,7 +335,7 @@ public final class TextEncoder implements AutoCloseable {
                     + (hidden == null ? " missing" : hidden.shape().toString()) + " for input_ids[" + b + ", " + l
                     + "]: expected [" + b + ", " + l + ", D]");
         }
-        return TokenPooling.pool(card, hidden.toFloatArray(), feeds.get(ATTENTION_MASK).toLongArray(), b, l, hidden.dim(2));
+        return TokenPooling.pool(pooling, hidden.toFloatArray(), feeds.get(ATTENTION_MASK).toLongArray(), b, l, hidden.dim(2));
     }
 
     /** input_ids, attention_mask (and token_type_ids if declared), each [B, L] int64, padded to the longest. */

@@ -1,5 +1,6 @@
 package dev.heed.vision;
 
+import dev.heed.HeedException;
 import dev.heed.onnx.Session;
 import dev.heed.tensor.Tensor;
 import dev.heed.vision.explain.DeformableCapture;
@@ -75,6 +76,20 @@ public final class Detector implements AutoCloseable {
      */
     public Detections detect(RgbImage image) {
         return pipeline.predict(image, model::run);
+    }
+
+    /**
+     * Detects objects with other thresholds than the options' ({@code heed serve} takes them per request); the same
+     * pipeline and model as {@link #detect(RgbImage)}.
+     *
+     * @param image       the image, any size (letterboxed to the model's input)
+     * @param postprocess the confidence threshold, class filter and maximum detections to use
+     * @return the detections, boxes in the image's pixels
+     * @throws HeedException INVALID_ARGUMENT when {@code postprocess} is null
+     */
+    public Detections detect(RgbImage image, DetectionPostprocess postprocess) {
+        if (postprocess == null) throw HeedException.invalid("detect", "postprocess is null");
+        return new RtDetrPipeline(model.size, postprocess, pipeline.names()).predict(image, model::run);
     }
 
     /**

@@ -2,7 +2,9 @@ package dev.heed.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.heed.text.TextEncoder;
+import dev.heed.viz.AttentionHtml;
 import dev.heed.viz.AttentionMaps;
+import java.nio.charset.StandardCharsets;
 import io.javalin.http.Context;
 import java.util.concurrent.CompletableFuture;
 
@@ -11,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
  * probabilities ({@code attention[layer][head][i][j]}), the tokens and the attention rollout ({@code rollout[i][j]})
  * out — the data the HTML viewer embeds. The text must fit the model's maximum length (413 naming it) unless
  * {@code truncate} is true, as {@code heed attend} cuts at {@code --max-tokens}. Computed on the runner threads.
+ * {@code ?format=html} answers the self-contained viewer page of {@code heed attend --html} for the same maps.
  */
 final class AttentionRoute {
     private final TextEncoder encoder;
@@ -18,7 +21,10 @@ final class AttentionRoute {
     private final Inputs inputs;
     private final long payloadLimit;
 
-    AttentionRoute(TextEncoder encoder, EmbeddingBatcher batcher, ServerConfig config) {
+    private final Disconnects disconnects;
+
+    AttentionRoute(TextEncoder encoder, EmbeddingBatcher batcher, ServerConfig config, Disconnects disconnects) {
+        this.disconnects = disconnects;
         this.encoder = encoder;
         this.batcher = batcher;
         this.inputs = new Inputs(encoder, 1);
@@ -34,7 +40,17 @@ final class AttentionRoute {
         if (t.textValue().isEmpty()) throw ApiException.badRequest("'text' is an empty string", "text");
         boolean truncate = Bodies.bool(root, "truncate", false);
         int tokens = inputs.encode(java.util.List.of(t.textValue()), truncate, "text").getFirst().length();
-        CompletableFuture<AttentionMaps> maps = batcher.submitTask(() -> encoder.attention(t.textValue()));
+        boolean asHtml = html(ctx);
+        CompletableFuture<AttentionMaps> maps = disconnects.watch(ctx, batcher.submitTask(() -> encoder.attention(t.textValue())));
+        if (asHtml) {
+            // the viewer of attention.html itself (heed-models' AttentionHtml), not a copy: the playground shows it
+            ctx.future(() -> maps.thenApply(m -> {
+                ctx.contentType("text/html; charset=utf-8");
+                ctx.result(AttentionHtml.render(m, encoder.name() + ": " + t.textValue()).getBytes(StandardCharsets.UTF_8));
+                return null;
+            }));
+            return;
+        }
         ctx.future(() -> maps.thenApply(m -> {
             byte[] body = EmbeddingRoutes.json(g -> {
                 int l = m.length();
@@ -61,6 +77,14 @@ final class AttentionRoute {
             ctx.result(body);
             return null;
         }));
+    }
+
+    /** {@code ?format=html} asks for the viewer page; {@code json} (the default) for the data. */
+    private static boolean html(Context ctx) {
+        String f = ctx.queryParam("format");
+        if (f == null || f.equals("json")) return false;
+        if (f.equals("html")) return true;
+        throw ApiException.badRequest("'format' must be json or html, not '" + f + "'", "format");
     }
 
     private static void matrix(com.fasterxml.jackson.core.JsonGenerator g, float[] rowMajor, int l) throws java.io.IOException {

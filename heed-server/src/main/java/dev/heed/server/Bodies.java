@@ -40,6 +40,9 @@ final class Bodies {
             return out.toByteArray();
         } catch (IOException e) {
             throw ApiException.badRequest("could not read the request body: " + e.getMessage(), null);
+        } catch (org.eclipse.jetty.http.BadMessageException e) {
+            // Jetty's own limits while reading, e.g. 408 when the body arrives slower than the minimum data rate
+            throw new ApiException(e.getCode(), "could not read the request body: " + e.getReason(), null);
         }
     }
 

@@ -27,15 +27,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class EmbeddingBatcher implements AutoCloseable {
 
-    /** One request: its inputs, their vectors as they come, and the future the HTTP side waits on. */
+    /**
+     * One request: its inputs, whether its vectors are L2-normalised, their vectors as they come, and the future the
+     * HTTP side waits on.
+     */
     static final class Job {
         final Encoding[] inputs;
+        final boolean normalize;
         final float[][] out;
         final AtomicInteger remaining;
         final CompletableFuture<List<float[]>> done = new CompletableFuture<>();
         final long enqueued = System.nanoTime();
+        final java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Job(List<Encoding> inputs) {
+        Job(List<Encoding> inputs, boolean normalize) {
+            this.normalize = normalize;
             this.inputs = inputs.toArray(Encoding[]::new);
             this.out = new float[this.inputs.length][];
             this.remaining = new AtomicInteger(this.inputs.length);
@@ -91,12 +97,20 @@ final class EmbeddingBatcher implements AutoCloseable {
      * @throws ApiException 429 when {@code maxConcurrentRequests} requests are already queued or running; 503 when closed
      */
     CompletableFuture<List<float[]>> submit(List<Encoding> inputs) {
+        return submit(inputs, encoder.card().normalize());
+    }
+
+    /**
+     * {@link #submit(List)} with the L2 normalisation chosen by the request (TEI's {@code normalize}); inputs of either
+     * kind never share a model run.
+     */
+    CompletableFuture<List<float[]>> submit(List<Encoding> inputs, boolean normalize) {
         if (!running) throw new ApiException(503, "the server is shutting down", null);
         if (!admitted.tryAcquire()) {
             throw new ApiException(429, "the server is at its limit of " + maxConcurrent
                     + " concurrent requests (--max-concurrent-requests); retry shortly", null);
         }
-        Job job = new Job(inputs);
+        Job job = new Job(inputs, normalize);
         job.done.whenComplete((v, e) -> admitted.release());
         waitingInputs.addAndGet(job.inputs.length);
         queue.add(job);
@@ -166,18 +180,22 @@ final class EmbeddingBatcher implements AutoCloseable {
         for (int i = 0; i < j.inputs.length; i++) pending.add(new Item(j, i));
     }
 
+    /** Drops an input whose request is answered already: withdrawn (its client went away) or failed. */
     private boolean dropIfCancelled(Item it) {
         if (!it.job.done.isDone()) return false;
         waitingInputs.decrementAndGet();
+        if (it.job.done.isCancelled() && it.job.counted.compareAndSet(false, true)) metrics.cancelledRequest();
         return true;
     }
 
     /**
      * Removes and returns the next batch: the oldest input, then the inputs closest to its length (older first among
-     * equals) while the batch stays within {@code maxBatchSize} inputs and {@code maxBatchTokens} padded tokens.
+     * equals) while the batch stays within {@code maxBatchSize} inputs and {@code maxBatchTokens} padded tokens; only
+     * inputs normalised like the oldest one join it.
      */
     private List<Item> take(List<Item> pending) {
         int anchor = pending.getFirst().length();
+        boolean normalize = pending.getFirst().job.normalize;
         Integer[] order = new Integer[pending.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> Math.abs(pending.get(i).length() - anchor))
@@ -187,6 +205,7 @@ final class EmbeddingBatcher implements AutoCloseable {
         int longest = 0;
         for (int i : order) {
             if (batch.size() == maxBatchSize) break;
+            if (pending.get(i).job.normalize != normalize) continue;
             int l = Math.max(longest, pending.get(i).length());
             if (!batch.isEmpty() && (long) l * (batch.size() + 1) > maxBatchTokens) continue;
             batch.add(pending.get(i));
@@ -212,7 +231,7 @@ final class EmbeddingBatcher implements AutoCloseable {
         }
         List<float[]> vectors;
         try {
-            vectors = encoder.embedEncodings(encodings);
+            vectors = encoder.embedEncodings(encodings, batch.getFirst().job.normalize);
         } catch (RuntimeException | Error e) {
             for (Item it : batch) it.job.done.completeExceptionally(e);
             return;

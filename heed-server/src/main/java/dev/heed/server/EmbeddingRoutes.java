@@ -29,8 +29,10 @@ final class EmbeddingRoutes {
     private final Inputs inputs;
     private final long payloadLimit;
     private final int dimensions;
+    private final Disconnects disconnects;
 
-    EmbeddingRoutes(TextEncoder encoder, EmbeddingBatcher batcher, ServerConfig config, int dimensions) {
+    EmbeddingRoutes(TextEncoder encoder, EmbeddingBatcher batcher, ServerConfig config, int dimensions, Disconnects disconnects) {
+        this.disconnects = disconnects;
         this.encoder = encoder;
         this.batcher = batcher;
         this.inputs = new Inputs(encoder, config.maxClientBatchSize());
@@ -99,16 +101,16 @@ final class EmbeddingRoutes {
         return n.equalsIgnoreCase(encoder.name());
     }
 
-    /** POST /embed (TEI): {@code inputs}, {@code truncate}, {@code normalize}; answers an array of vectors. */
+    /**
+     * POST /embed (TEI): {@code inputs}, {@code truncate}, {@code normalize} (default true; false answers the pooled
+     * vectors as they are); answers an array of vectors.
+     */
     void tei(Context ctx) {
         JsonNode root = Bodies.json(ctx, payloadLimit);
         List<String> texts = inputs.texts(root, "inputs");
         boolean truncate = Bodies.bool(root, "truncate", false);
-        if (!Bodies.bool(root, "normalize", true)) {
-            throw ApiException.badRequest("'normalize': false is not supported: Heed's text encoder pools and "
-                    + "L2-normalises in one step, so every embedding it returns is unit length", "normalize");
-        }
-        respond(ctx, batcher.submit(inputs.encode(texts, truncate, "inputs")), vectors -> json(g -> {
+        boolean normalize = Bodies.bool(root, "normalize", true);
+        respond(ctx, batcher.submit(inputs.encode(texts, truncate, "inputs"), normalize), vectors -> json(g -> {
             g.writeStartArray();
             for (float[] v : vectors) {
                 g.writeStartArray();
@@ -182,9 +184,13 @@ final class EmbeddingRoutes {
         }));
     }
 
-    /** Writes the answer when the vectors are ready; errors go through the server's one error path. */
-    private static void respond(Context ctx, CompletableFuture<List<float[]>> vectors, Function<List<float[]>, byte[]> body) {
-        ctx.future(() -> vectors.thenApply(v -> {
+    /**
+     * Writes the answer when the vectors are ready; errors go through the server's one error path. If the client goes
+     * away first, the request is withdrawn (it leaves the queue unless its batch is already running).
+     */
+    private void respond(Context ctx, CompletableFuture<List<float[]>> vectors, Function<List<float[]>, byte[]> body) {
+        CompletableFuture<List<float[]>> ready = disconnects.watch(ctx, vectors);
+        ctx.future(() -> ready.thenApply(v -> {
             byte[] bytes = body.apply(v);
             ctx.contentType("application/json");
             ctx.result(bytes);

@@ -15,8 +15,9 @@ import java.util.logging.Logger;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
- * Heed over HTTP: OpenAI- and TEI-shaped embedding routes, attention maps ({@code /v1/attention}) with dynamic batching ({@link EmbeddingBatcher}),
- * {@code /health}, {@code /info} and Prometheus {@code /metrics}, on Javalin 7 / Jetty 12.
+ * Heed over HTTP: OpenAI- and TEI-shaped embedding routes with dynamic batching ({@link EmbeddingBatcher}), attention
+ * maps ({@code /v1/attention}), detection and classification ({@code /v1/detect}, {@code /v1/classify}), the web
+ * playground ({@code GET /}), {@code /health}, {@code /info} and Prometheus {@code /metrics}, on Javalin 7 / Jetty 12.
  *
  * <pre>{@code
  * try (TextEncoder enc = TextEncoder.defaultModel(options);
@@ -35,14 +36,20 @@ public final class HeedServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HeedServer.class.getName());
     private static final String START = "heed.start";
     private static final String FAILED = "heed.failed";
+    /** The status recorded for a request whose client went away (nginx's 499 "client closed request"). */
+    static final int CLIENT_GONE = 499;
     /** The routes by path, the tag of the request metrics (anything else is "unmatched"). */
-    private static final java.util.Set<String> ROUTES = java.util.Set.of("/health", "/info", "/metrics", "/v1/embeddings",
-            "/embed", "/similarity", "/tokenize", "/v1/attention");
+    private static final java.util.Set<String> ROUTES = java.util.Set.of("/", "/health", "/info", "/metrics", "/v1/embeddings",
+            "/embed", "/similarity", "/tokenize", "/v1/attention", "/v1/detect", "/v1/classify");
+    /** Slowest request body accepted, bytes per second (Jetty answers 408 below it): a trickled body cannot hold a thread. */
+    static final long MIN_BODY_BYTES_PER_SECOND = 4096;
 
     private final TextEncoder encoder;
+    private final VisionModels vision;
     private final ServerConfig config;
     private final ServerMetrics metrics;
     private final EmbeddingBatcher batcher;
+    private final Disconnects disconnects = new Disconnects();
     private final int dimensions;
     private final byte[] keyDigest;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -50,8 +57,9 @@ public final class HeedServer implements AutoCloseable {
     private volatile boolean stopping;
     private boolean closed;
 
-    private HeedServer(TextEncoder encoder, ServerConfig config) {
+    private HeedServer(TextEncoder encoder, VisionModels vision, ServerConfig config) {
         this.encoder = encoder;
+        this.vision = vision == null ? VisionModels.none() : vision;
         this.config = config;
         this.dimensions = encoder.embed("dimensions").length;     // also warms the model up before the first request
         this.keyDigest = config.apiKey() == null ? null : sha256(config.apiKey());
@@ -59,7 +67,10 @@ public final class HeedServer implements AutoCloseable {
         this.metrics = new ServerMetrics(() -> b[0] == null ? 0 : b[0].waitingInputs());
         this.batcher = b[0] = new EmbeddingBatcher(encoder, config, metrics);
         metrics.inFlight(inFlight::get);
-        EmbeddingRoutes embed = new EmbeddingRoutes(encoder, batcher, config, dimensions);
+        EmbeddingRoutes embed = new EmbeddingRoutes(encoder, batcher, config, dimensions, disconnects);
+        VisionRoutes images = new VisionRoutes(this.vision, batcher, metrics, config, disconnects);
+        byte[] playground = Playground.page();
+        org.eclipse.jetty.server.Server[] jetty = new org.eclipse.jetty.server.Server[1];
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
@@ -69,7 +80,9 @@ public final class HeedServer implements AutoCloseable {
             c.jetty.port = config.port();
             // Jetty's graceful stop: connectors stop accepting, GracefulHandler waits for in-flight requests (async
             // ones included, until their response is written), both bounded by the stop timeout.
+            c.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_BODY_BYTES_PER_SECOND));
             c.jetty.modifyServer(server -> {
+                jetty[0] = server;
                 server.setStopTimeout(config.gracePeriod().toMillis());
                 if (server.getHandler() == null) server.setHandler(new GracefulHandler());
                 else server.insertHandler(new GracefulHandler());
@@ -80,13 +93,16 @@ public final class HeedServer implements AutoCloseable {
                 if (stopping) throw new ApiException(503, "the server is shutting down", null);
                 ctx.contentType("application/json").result("{\"status\":\"ok\"}");
             });
+            c.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(playground));
             c.routes.get("/info", this::info);
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
             c.routes.post("/v1/embeddings", embed::openAi);
             c.routes.post("/embed", embed::tei);
             c.routes.post("/similarity", embed::similarity);
             c.routes.post("/tokenize", embed::tokenize);
-            c.routes.post("/v1/attention", new AttentionRoute(encoder, batcher, config)::handle);
+            c.routes.post("/v1/attention", new AttentionRoute(encoder, batcher, config, disconnects)::handle);
+            c.routes.post("/v1/detect", images::detect);
+            c.routes.post("/v1/classify", images::classify);
             c.routes.exception(Exception.class, (e, ctx) -> fail(ctx, e));
             c.routes.error(404, ctx -> {
                 if (ctx.attribute(FAILED) == null) fail(ctx, new ApiException(404, "no route " + ctx.method() + " " + ctx.path(), null));
@@ -95,15 +111,25 @@ public final class HeedServer implements AutoCloseable {
         });
         try {
             app.start();
+            // connections that send nothing for this long are closed (the connector exists only once started)
+            for (org.eclipse.jetty.server.Connector k : jetty[0].getConnectors()) {
+                if (k instanceof org.eclipse.jetty.server.AbstractConnector a) a.setIdleTimeout(config.idleTimeout().toMillis());
+            }
         } catch (RuntimeException e) {
             batcher.close();
+            disconnects.close();
             throw e;
         }
     }
 
     /** Starts a server for this encoder; returns once it answers on {@link #uri()}. */
     public static HeedServer start(TextEncoder encoder, ServerConfig config) {
-        return new HeedServer(encoder, config);
+        return new HeedServer(encoder, VisionModels.none(), config);
+    }
+
+    /** Starts a server for this encoder and these image models (either may be absent); returns once it answers. */
+    public static HeedServer start(TextEncoder encoder, VisionModels vision, ServerConfig config) {
+        return new HeedServer(encoder, vision, config);
     }
 
     /** The port it listens on (the chosen one when the config asked for 0). */
@@ -115,6 +141,12 @@ public final class HeedServer implements AutoCloseable {
         return URI.create("http://" + h + ":" + port());
     }
 
+    /** Requests answered so far, any route and status (after {@link #close()}: all it ever answered). */
+    public long requestsAnswered() { return metrics.answered(); }
+
+    /** The Prometheus text of {@code GET /metrics}; still readable after {@link #close()} (tests check what was answered). */
+    String scrapeMetrics() { return metrics.scrape(); }
+
     /** The embedding dimension of the served model. */
     public int dimensions() { return dimensions; }
 
@@ -123,7 +155,8 @@ public final class HeedServer implements AutoCloseable {
         inFlight.incrementAndGet();
         ctx.attribute("heed.counted", Boolean.TRUE);
         if (stopping) throw new ApiException(503, "the server is shutting down", null);
-        if (keyDigest != null && !ctx.path().equals("/health")) {
+        // /health and the playground page (static, no data) need no key; the page sends the key the user types
+        if (keyDigest != null && !ctx.path().equals("/health") && !ctx.path().equals("/")) {
             String auth = ctx.header("Authorization");
             String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
             // Compares digests, so neither the content nor the length of the key leaks through timing.
@@ -138,7 +171,7 @@ public final class HeedServer implements AutoCloseable {
         if (ctx.attribute("heed.counted") != null) inFlight.decrementAndGet();
         Long t0 = ctx.attribute(START);
         String route = ROUTES.contains(ctx.path()) ? ctx.path() : "unmatched";
-        metrics.request(route, ctx.method().name(), ctx.status().getCode(), t0 == null ? 0 : System.nanoTime() - t0);
+        metrics.request(route, ctx.method().name(), ctx.res().getStatus(), t0 == null ? 0 : System.nanoTime() - t0);
     }
 
     private void info(Context ctx) {
@@ -156,6 +189,20 @@ public final class HeedServer implements AutoCloseable {
         l.put("max_client_batch_size", config.maxClientBatchSize());
         l.put("payload_limit", config.payloadLimit());
         l.put("threads", encoder.options().execution().threads());
+        if (vision.detector() != null) {
+            ObjectNode d = n.putObject("detect_model");
+            d.put("name", vision.detectorName());
+            d.put("input_size", vision.detector().inputSize());
+            d.put("classes", vision.detector().names().size());
+        }
+        if (vision.classifier() != null) {
+            ObjectNode d = n.putObject("classify_model");
+            d.put("name", vision.classifierName());
+            d.put("input_size", vision.classifier().inputSize());
+            d.put("classes", vision.classifier().labels().size());
+        }
+        l.put("max_image_pixels", config.maxImagePixels());
+        l.put("idle_timeout_ms", config.idleTimeout().toMillis());
         n.put("auth", config.apiKey() != null);
         ctx.contentType("application/json").result(n.toString());
     }
@@ -173,6 +220,9 @@ public final class HeedServer implements AutoCloseable {
         ApiException e;
         if (t instanceof ApiException a) {
             e = a;
+        } else if (t instanceof java.util.concurrent.CancellationException) {
+            // the client went away and its request was withdrawn: nobody reads this answer, nothing failed
+            e = new ApiException(CLIENT_GONE, "the client closed the connection before the answer was ready", null);
         } else {
             LOG.log(Level.SEVERE, "heed serve: internal error on " + ctx.method() + " " + ctx.path(), t);
             e = new ApiException(500, "internal error: " + t, null);
@@ -220,6 +270,7 @@ public final class HeedServer implements AutoCloseable {
             app.stop();
         } finally {
             batcher.close();
+            disconnects.close();
         }
     }
 }

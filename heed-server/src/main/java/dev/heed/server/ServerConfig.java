@@ -17,9 +17,13 @@ import java.time.Duration;
  * @param apiKey                 the bearer key every route but /health needs; null: no key
  * @param runners                batches in flight at once (each runs on the encoder's own worker threads)
  * @param gracePeriod            how long {@link HeedServer#close()} waits for in-flight requests
+ * @param maxImagePixels         images whose header declares more pixels are refused (413) before decoding
+ * @param idleTimeout            a connection that sends nothing for this long is closed (a slow or stalled body
+ *                               included), so slow clients cannot hold the server's threads
  */
 public record ServerConfig(String host, int port, int maxBatchTokens, int maxBatchSize, int maxConcurrentRequests,
-                           int maxClientBatchSize, long payloadLimit, String apiKey, int runners, Duration gracePeriod) {
+                           int maxClientBatchSize, long payloadLimit, String apiKey, int runners, Duration gracePeriod,
+                           long maxImagePixels, Duration idleTimeout) {
 
     public ServerConfig {
         if (host == null || host.isBlank()) throw HeedException.invalid("ServerConfig", "host is empty");
@@ -32,23 +36,31 @@ public record ServerConfig(String host, int port, int maxBatchTokens, int maxBat
         range("runners", runners, 1, 64);
         if (apiKey != null && apiKey.isEmpty()) throw HeedException.invalid("ServerConfig", "apiKey is empty (use null for no key)");
         if (gracePeriod == null || gracePeriod.isNegative()) throw HeedException.invalid("ServerConfig", "gracePeriod must be >= 0");
+        range("maxImagePixels", maxImagePixels, 1, 1L << 31);
+        if (idleTimeout == null || idleTimeout.toMillis() < 1) throw HeedException.invalid("ServerConfig", "idleTimeout must be >= 1 ms");
     }
 
-    /** 127.0.0.1:8080, 16384 batch tokens, 64 per batch, 512 concurrent requests, 32 inputs per request, 2 MB, no key, 30 s grace. */
+    /**
+     * 127.0.0.1:8080, 16384 batch tokens, 64 per batch, 512 concurrent requests, 32 inputs per request, 2 MB, no key,
+     * 30 s grace, 40 megapixels per image, 30 s idle timeout.
+     */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8080, 16384, 64, 512, 32, 2_000_000, null, 2, Duration.ofSeconds(30));
+        return new ServerConfig("127.0.0.1", 8080, 16384, 64, 512, 32, 2_000_000, null, 2, Duration.ofSeconds(30),
+                40_000_000, Duration.ofSeconds(30));
     }
 
-    public ServerConfig withHost(String h) { return new ServerConfig(h, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
-    public ServerConfig withPort(int p) { return new ServerConfig(host, p, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
-    public ServerConfig withMaxBatchTokens(int n) { return new ServerConfig(host, port, n, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
-    public ServerConfig withMaxBatchSize(int n) { return new ServerConfig(host, port, maxBatchTokens, n, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
-    public ServerConfig withMaxConcurrentRequests(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, n, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod); }
-    public ServerConfig withMaxClientBatchSize(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, n, payloadLimit, apiKey, runners, gracePeriod); }
-    public ServerConfig withPayloadLimit(long n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, n, apiKey, runners, gracePeriod); }
-    public ServerConfig withApiKey(String k) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, k, runners, gracePeriod); }
-    public ServerConfig withRunners(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, n, gracePeriod); }
-    public ServerConfig withGracePeriod(Duration d) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, d); }
+    public ServerConfig withHost(String h) { return new ServerConfig(h, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod, maxImagePixels, idleTimeout); }
+    public ServerConfig withPort(int p) { return new ServerConfig(host, p, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod, maxImagePixels, idleTimeout); }
+    public ServerConfig withMaxBatchTokens(int n) { return new ServerConfig(host, port, n, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod, maxImagePixels, idleTimeout); }
+    public ServerConfig withMaxBatchSize(int n) { return new ServerConfig(host, port, maxBatchTokens, n, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod, maxImagePixels, idleTimeout); }
+    public ServerConfig withMaxConcurrentRequests(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, n, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod, maxImagePixels, idleTimeout); }
+    public ServerConfig withMaxClientBatchSize(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, n, payloadLimit, apiKey, runners, gracePeriod, maxImagePixels, idleTimeout); }
+    public ServerConfig withPayloadLimit(long n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, n, apiKey, runners, gracePeriod, maxImagePixels, idleTimeout); }
+    public ServerConfig withApiKey(String k) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, k, runners, gracePeriod, maxImagePixels, idleTimeout); }
+    public ServerConfig withRunners(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, n, gracePeriod, maxImagePixels, idleTimeout); }
+    public ServerConfig withGracePeriod(Duration d) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, d, maxImagePixels, idleTimeout); }
+    public ServerConfig withMaxImagePixels(long n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod, n, idleTimeout); }
+    public ServerConfig withIdleTimeout(Duration d) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, runners, gracePeriod, maxImagePixels, d); }
 
     private static void range(String name, long v, long lo, long hi) {
         if (v < lo || v > hi) throw HeedException.invalid("ServerConfig", name + "=" + v + " is out of range [" + lo + ", " + hi + "]");

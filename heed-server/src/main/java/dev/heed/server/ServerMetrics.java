@@ -19,7 +19,11 @@ import java.util.function.Supplier;
  *       runs;</li>
  *   <li>{@code heed_http_in_flight} — requests being handled;</li>
  *   <li>{@code heed_queue_size} — inputs waiting; {@code heed_batch_size}, {@code heed_batch_tokens} — inputs and
- *       padded tokens per model run; {@code heed_input_tokens_total} — tokens embedded.</li>
+ *       padded tokens per model run; {@code heed_input_tokens_total} — tokens embedded;</li>
+ *   <li>{@code heed_requests_cancelled_total} — requests whose client went away before their batch was formed
+ *       (they leave the queue and are never computed);</li>
+ *   <li>{@code heed_image_seconds} — decode plus model plus post-processing per image, tagged task (detect,
+ *       classify).</li>
  * </ul>
  */
 final class ServerMetrics {
@@ -29,6 +33,8 @@ final class ServerMetrics {
     private final DistributionSummary batchSize;
     private final DistributionSummary batchTokens;
     private final Counter inputTokens;
+    private final Counter cancelled;
+    private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
 
     ServerMetrics(Supplier<Number> queueSize) {
         queue = Timer.builder("heed_queue").description("Time an input waits in the queue for its batch")
@@ -40,6 +46,8 @@ final class ServerMetrics {
         batchTokens = DistributionSummary.builder("heed_batch_tokens").description("Padded tokens per model run")
                 .serviceLevelObjectives(64, 256, 1024, 4096, 16384, 65536).register(registry);
         inputTokens = Counter.builder("heed_input_tokens").description("Tokens of the inputs embedded").register(registry);
+        cancelled = Counter.builder("heed_requests_cancelled").description("Requests withdrawn from the queue because their client went away")
+                .register(registry);
         Gauge.builder("heed_queue_size", queueSize, s -> s.get().doubleValue()).description("Inputs waiting for a batch")
                 .strongReference(true).register(registry);
     }
@@ -50,7 +58,11 @@ final class ServerMetrics {
                 .strongReference(true).register(registry);
     }
 
+    /** Requests answered (any route and status) since the start. */
+    long answered() { return answered.get(); }
+
     void request(String route, String method, int status, long nanos) {
+        answered.incrementAndGet();
         Timer.builder("heed_http_requests").description("HTTP requests by route, method and status")
                 .tag("route", route).tag("method", method).tag("status", Integer.toString(status))
                 .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(30))
@@ -64,6 +76,13 @@ final class ServerMetrics {
         batchTokens.record(paddedTokens);
         inputTokens.increment(realTokens);
         inference.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void cancelledRequest() { cancelled.increment(); }
+
+    void image(String task, long nanos) {
+        Timer.builder("heed_image").description("Decode, model and post-processing time of one image").tag("task", task)
+                .publishPercentileHistogram().register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     String scrape() { return registry.scrape(); }

@@ -90,7 +90,7 @@ class BadInputTest {
         openAi(Http.post(base, "/v1/embeddings", "{\"input\": \"a\", \"dimensions\": \"8\"}"), 400, "'dimensions'");
         tei(Http.post(base, "/embed", "{\"inputs\": {\"a\": 1}}"), 400, "'inputs' must be a string or an array of strings");
         tei(Http.post(base, "/embed", "{\"inputs\": \"a\", \"truncate\": \"yes\"}"), 400, "'truncate' must be true or false");
-        tei(Http.post(base, "/embed", "{\"inputs\": \"a\", \"normalize\": false}"), 400, "'normalize': false is not supported");
+        tei(Http.post(base, "/embed", "{\"inputs\": \"a\", \"normalize\": \"no\"}"), 400, "'normalize' must be true or false");
         tei(Http.post(base, "/similarity", "{\"inputs\": [\"a\"]}"), 400, "'inputs' must be an object");
         tei(Http.post(base, "/similarity", "{\"inputs\": {\"source_sentence\": \"a\"}}"), 400, "'inputs.sentences'");
         tei(Http.post(base, "/similarity", "{\"inputs\": {\"source_sentence\": 1, \"sentences\": [\"b\"]}}"), 400, "'inputs.source_sentence'");

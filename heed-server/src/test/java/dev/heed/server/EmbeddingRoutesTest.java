@@ -125,6 +125,26 @@ class EmbeddingRoutesTest {
     }
 
     @Test
+    void teiNormalizeFalseAnswersThePooledVector() {
+        List<String> texts = List.of("Mean pooling before the unit length.", "Second one.");
+        JsonNode raw = Http.post(base, "/embed", Http.json(Map.of("inputs", texts, "normalize", false))).json();
+        JsonNode unit = Http.post(base, "/embed", Http.json(Map.of("inputs", texts, "normalize", true))).json();
+        for (int i = 0; i < texts.size(); i++) {
+            float[] v = Http.floats(raw.get(i));
+            float[] ref = enc.embedEncodings(List.of(enc.tokenizer().encode(texts.get(i))), false).getFirst();
+            assertTrue(Http.maxDiff(ref, v) <= TOL, "input " + i);
+            double norm = 0;
+            for (float x : v) norm += (double) x * x;
+            norm = Math.sqrt(norm);
+            assertTrue(Math.abs(norm - 1) > 1e-3, "MiniLM's mean-pooled vector is not unit length: " + norm);
+            float[] scaled = new float[v.length];
+            for (int k = 0; k < v.length; k++) scaled[k] = (float) (v[k] / norm);
+            assertTrue(Http.maxDiff(enc.embed(texts.get(i)), scaled) <= TOL, "scaled to unit length it is embed()'s vector");
+            assertTrue(Http.maxDiff(enc.embed(texts.get(i)), Http.floats(unit.get(i))) <= TOL);
+        }
+    }
+
+    @Test
     void truncateCutsLongInputs() {
         String longText = "word ".repeat(600);
         Http.Reply refused = Http.post(base, "/embed", Http.json(Map.of("inputs", longText)));
