@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * check fails. Runs after {@code package} (failsafe), because it needs the application jar.
  */
 class StandaloneClusterIT {
-    static final int LINES = 400;
+    static final int LINES = 240;
     static final double TOLERANCE = 1e-6;
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -107,7 +107,13 @@ class StandaloneClusterIT {
                     pids.add(loads.getFirst());
                 }
                 assertNotEquals(pids.get(0), pids.get(1), "two executor JVMs");
-                assertTrue(cluster.tail("submit").contains("heed spark: stage"), "progress lines per stage");
+                String driver = cluster.log("submit");
+                assertTrue(driver.contains("heed spark: stage"), "progress lines per stage");
+                driver.lines().filter(l -> l.startsWith("heed spark")).forEach(l -> System.out.println("driver: " + l));
+                for (Path log : logs) {
+                    Files.readString(log).lines().filter(l -> l.contains(ExecutorModels.LOADED))
+                            .forEach(l -> System.out.println("executor: " + l));
+                }
             } finally {
                 started = cluster.processTree();
             }
