@@ -25,6 +25,12 @@ import java.lang.foreign.ValueLayout;
  */
 public record Int8Matrix(MemorySegment segment, long offset, int k, int n, int ld, boolean unsigned, int min, int max) {
 
+    /**
+     * Checks the sizes against the segment (the range fields are taken as given; {@link #of} computes them).
+     *
+     * @throws dev.heed.HeedException INVALID_ARGUMENT for negative sizes, {@code ld < n}, or a matrix that does not
+     *                                fit the segment
+     */
     public Int8Matrix {
         if (k < 0 || n < 0 || offset < 0 || (k > 0 && ld < n)) {
             throw HeedException.invalid("Int8Matrix", "[" + k + ", " + n + "] with offset " + offset + " and leading dimension "
@@ -37,7 +43,19 @@ public record Int8Matrix(MemorySegment segment, long offset, int k, int n, int l
         }
     }
 
-    /** Wraps the matrix and scans its elements once for their range. */
+    /**
+     * Wraps the matrix and scans its elements once for their range.
+     *
+     * @param segment  the bytes
+     * @param offset   byte offset of {@code B[0, 0]}
+     * @param k        rows (the reduction length)
+     * @param n        columns
+     * @param ld       bytes between rows, {@code >= n}
+     * @param unsigned uint8 elements (else int8)
+     * @return the matrix with its smallest and largest element
+     * @throws dev.heed.HeedException INVALID_ARGUMENT for negative sizes, {@code ld < n}, or a matrix that does not
+     *                                fit the segment
+     */
     public static Int8Matrix of(MemorySegment segment, long offset, int k, int n, int ld, boolean unsigned) {
         new Int8Matrix(segment, offset, k, n, ld, unsigned, 0, 0);      // validates before reading
         int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
@@ -54,13 +72,24 @@ public record Int8Matrix(MemorySegment segment, long offset, int k, int n, int l
         return new Int8Matrix(segment, offset, k, n, ld, unsigned, lo, hi);
     }
 
-    /** Element {@code B[p, j]} as an int. */
+    /**
+     * One element.
+     *
+     * @param p row, {@code 0 <= p < k}
+     * @param j column, {@code 0 <= j < n}
+     * @return {@code B[p, j]} as an int (0…255 for uint8, −128…127 for int8)
+     */
     public int get(int p, int j) {
         byte b = segment.get(ValueLayout.JAVA_BYTE, offset + (long) p * ld + j);
         return unsigned ? b & 0xff : b;
     }
 
-    /** Largest {@code |B[p, j] − zb_j|} over the matrix, for zero points {@code zb} (1 or N values). */
+    /**
+     * The bound on {@code |B − zb|} that {@link IntGemm#gemmExactFloat} checks.
+     *
+     * @param zb zero points: one, or one per column
+     * @return the largest {@code |B[p, j] − zb_j|} over the matrix (from the element range, so an upper bound)
+     */
     public int maxAbsShifted(int[] zb) {
         int m = 0;
         for (int j = 0; j < (zb.length == 1 ? 1 : n); j++) {

@@ -33,6 +33,15 @@ public final class IntGemm {
     /**
      * Packs the row-major {@code B[K, N]} ({@code b[bOff + p·ldb + j]}) into {@link PackedInt8} column panels of
      * {@link #panelWidth()} columns, padded with zeros.
+     *
+     * @param b        the elements
+     * @param bOff     index of {@code B[0, 0]}
+     * @param ldb      elements between rows, {@code >= n}
+     * @param k        rows (the reduction length)
+     * @param n        columns
+     * @param unsigned uint8 elements (else int8)
+     * @return the packed copy (K·⌈N/width⌉·width bytes)
+     * @throws dev.heed.HeedException INVALID_ARGUMENT when the offset, sizes or leading dimension do not fit {@code b}
      */
     public static PackedInt8 pack(byte[] b, int bOff, int ldb, int k, int n, boolean unsigned) {
         check("IntGemm.pack", "B", b.length, bOff, ldb, k, n);
@@ -48,7 +57,11 @@ public final class IntGemm {
         return new PackedInt8(k, n, w, unsigned, data);
     }
 
-    /** Columns per packed panel: the int lanes of the widest vector (16 on AVX-512, 8 on AVX2), 8 without the Vector API. */
+    /**
+     * Columns per packed panel.
+     *
+     * @return the int lanes of the widest vector (16 on AVX-512, 8 on AVX2), 8 without the Vector API
+     */
     public static int panelWidth() {
         return VectorSupport.available() ? IntGemmVector.lanes() : 8;
     }
@@ -56,6 +69,21 @@ public final class IntGemm {
     /**
      * {@code c[cOff + i·ldc + j] = Σ_p (A[i,p] − za) · (B[p,j] − zb)} for the row-major {@code A[M, K]}
      * ({@code a[aOff + i·lda + p]}) and the packed B. {@code za} holds 1 or M values, {@code zb} 1 or N.
+     *
+     * @param ctx       threads (null: the calling thread only)
+     * @param m         rows of A and C
+     * @param a         A's elements
+     * @param aOff      index of {@code A[0, 0]}
+     * @param lda       elements between A's rows, {@code >= K}
+     * @param aUnsigned uint8 A (else int8)
+     * @param za        A's zero points: one, or one per row
+     * @param b         B packed by {@link #pack}
+     * @param zb        B's zero points: one, or one per column
+     * @param c         C, overwritten
+     * @param cOff      index of {@code C[0, 0]}
+     * @param ldc       elements between C's rows, {@code >= N}
+     * @throws dev.heed.HeedException INVALID_ARGUMENT when an offset, size or leading dimension does not fit its
+     *                                array, SHAPE_MISMATCH for a zero-point array of the wrong length
      */
     public static void gemm(ExecutionContext ctx, int m, byte[] a, int aOff, int lda, boolean aUnsigned, int[] za,
                             PackedInt8 b, int[] zb, int[] c, int cOff, int ldc) {
@@ -79,6 +107,20 @@ public final class IntGemm {
      * is an integer that float represents exactly, so the result equals the int32 product of {@link #gemm}
      * converted to float, bit for bit, and this returns true. Otherwise, or without the Vector API, it returns
      * false and leaves C untouched: the caller runs {@link #gemm}. {@code zb} holds 1 or N values.
+     *
+     * @param ctx  threads (null: the calling thread only)
+     * @param m    rows of A' and C
+     * @param a    A' as floats (integers, |a'| ≤ 255)
+     * @param aOff index of {@code A'[0, 0]}
+     * @param lda  elements between A' rows, {@code >= K}
+     * @param b    B, read in place
+     * @param zb   B's zero points: one, or one per column
+     * @param c    C, overwritten when this returns true
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc  elements between C's rows, {@code >= N}
+     * @return true when C holds the exact product; false when the bound does not hold or the Vector API is absent
+     * @throws dev.heed.HeedException INVALID_ARGUMENT when an offset, size or leading dimension does not fit its
+     *                                array, SHAPE_MISMATCH for a zero-point array of the wrong length
      */
     public static boolean gemmExactFloat(ExecutionContext ctx, int m, float[] a, int aOff, int lda, Int8Matrix b, int[] zb,
                                          float[] c, int cOff, int ldc) {
@@ -97,7 +139,27 @@ public final class IntGemm {
         return true;
     }
 
-    /** The same contract on an unpacked row-major {@code B[K, N]}, computed by the scalar twin. */
+    /**
+     * The same contract as {@link #gemm} on an unpacked row-major {@code B[K, N]}, computed by the scalar twin.
+     *
+     * @param m         rows of A and C
+     * @param n         columns of B and C
+     * @param k         the reduction length
+     * @param a         A's elements
+     * @param aOff      index of {@code A[0, 0]}
+     * @param lda       elements between A's rows
+     * @param aUnsigned uint8 A (else int8)
+     * @param za        A's zero points: one, or one per row
+     * @param b         B's elements
+     * @param bOff      index of {@code B[0, 0]}
+     * @param ldb       elements between B's rows
+     * @param bUnsigned uint8 B (else int8)
+     * @param zb        B's zero points: one, or one per column
+     * @param c         C, overwritten
+     * @param cOff      index of {@code C[0, 0]}
+     * @param ldc       elements between C's rows
+     * @throws dev.heed.HeedException as {@link #gemm}
+     */
     public static void gemmReference(int m, int n, int k, byte[] a, int aOff, int lda, boolean aUnsigned, int[] za,
                                      byte[] b, int bOff, int ldb, boolean bUnsigned, int[] zb, int[] c, int cOff, int ldc) {
         check("IntGemm.reference", "A", a.length, aOff, lda, m, k);

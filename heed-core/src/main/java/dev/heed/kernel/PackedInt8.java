@@ -14,7 +14,11 @@ package dev.heed.kernel;
  */
 public record PackedInt8(int k, int n, int width, boolean unsigned, byte[] data) {
 
-    /** Bytes held. */
+    /**
+     * The memory the panels take.
+     *
+     * @return bytes held
+     */
     public long bytes() {
         return data.length;
     }

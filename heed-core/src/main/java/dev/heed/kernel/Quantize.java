@@ -23,14 +23,33 @@ package dev.heed.kernel;
 public final class Quantize {
     private Quantize() {}
 
-    /** {@code minMax = {min(0, min x), max(0, max x)}} over {@code x[off, off+n)}, ignoring NaN. */
+    /**
+     * {@code minMax = {min(0, min x), max(0, max x)}} over {@code x[off, off+n)}, ignoring NaN.
+     *
+     * @param x      the values
+     * @param off    first index
+     * @param n      count
+     * @param minMax receives the two bounds (length at least 2)
+     * @throws dev.heed.HeedException INVALID_ARGUMENT when the range does not fit {@code x}
+     */
     public static void range(float[] x, int off, int n, float[] minMax) {
         check(x.length, off, n);
         if (VectorSupport.available()) QuantizeVector.range(x, off, n, minMax);
         else QuantizeReference.range(x, off, n, minMax);
     }
 
-    /** {@code out[outOff + i] = saturate_u8(round_half_even(x[off + i] / scale) + zp) − zp}, NaN → 0. */
+    /**
+     * {@code out[outOff + i] = saturate_u8(round_half_even(x[off + i] / scale) + zp) − zp}, NaN → 0.
+     *
+     * @param x      the values
+     * @param off    first index in x
+     * @param n      count
+     * @param scale  the quantisation step
+     * @param zp     the zero point, 0…255
+     * @param out    receives {@code q − zp} as floats
+     * @param outOff first index in out
+     * @throws dev.heed.HeedException INVALID_ARGUMENT when a range does not fit its array or zp is outside 0…255
+     */
     public static void shifted(float[] x, int off, int n, float scale, int zp, float[] out, int outOff) {
         check(x.length, off, n);
         check(out.length, outOff, n);
@@ -39,13 +58,30 @@ public final class Quantize {
         else QuantizeReference.shifted(x, off, n, scale, zp, out, outOff);
     }
 
-    /** The scalar twin of {@link #range} (tests and the fallback). */
+    /**
+     * The scalar twin of {@link #range} (tests and the fallback); same parameters and result.
+     *
+     * @param x      the values
+     * @param off    first index
+     * @param n      count
+     * @param minMax receives the two bounds
+     */
     public static void rangeReference(float[] x, int off, int n, float[] minMax) {
         check(x.length, off, n);
         QuantizeReference.range(x, off, n, minMax);
     }
 
-    /** The scalar twin of {@link #shifted} (tests and the fallback). */
+    /**
+     * The scalar twin of {@link #shifted} (tests and the fallback); same parameters and result.
+     *
+     * @param x      the values
+     * @param off    first index in x
+     * @param n      count
+     * @param scale  the quantisation step
+     * @param zp     the zero point, 0…255
+     * @param out    receives {@code q − zp} as floats
+     * @param outOff first index in out
+     */
     public static void shiftedReference(float[] x, int off, int n, float scale, int zp, float[] out, int outOff) {
         check(x.length, off, n);
         check(out.length, outOff, n);
