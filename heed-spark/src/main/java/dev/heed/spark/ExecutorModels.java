@@ -51,6 +51,13 @@ public final class ExecutorModels {
     /**
      * The model for {@code key}, opened with {@code open} the first time any thread of this JVM asks; concurrent
      * first requests wait for the one load. A failed load is not remembered: the next task tries again.
+     *
+     * @param <M>  the model's type
+     * @param key  the model's identity on this JVM (kind, location, checksum, options)
+     * @param open opens the model; called at most once per key while that model stays loaded
+     * @return the model for {@code key}, shared with every other caller of this JVM; callers must not close it (a
+     *         key first loaded as another type fails the caller's cast with a {@code ClassCastException})
+     * @throws RuntimeException whatever {@code open} throws (typically a {@code HeedException}), unwrapped
      */
     @SuppressWarnings("unchecked")
     public static <M extends AutoCloseable> M get(ModelKey key, Supplier<M> open) {
@@ -65,12 +72,21 @@ public final class ExecutorModels {
         return (M) m;
     }
 
-    /** How many models this JVM has loaded so far (each key counts once). */
+    /**
+     * How many models this JVM has loaded so far (each key counts once).
+     *
+     * @return the number of successful loads since the JVM started
+     */
     public static int loads() {
         return LOADS.get();
     }
 
-    /** Whether a model for {@code key} is open in this JVM. */
+    /**
+     * Whether a model for {@code key} is open in this JVM.
+     *
+     * @param key the model's identity
+     * @return true if a load for {@code key} has finished and the model is still held
+     */
     public static boolean isLoaded(ModelKey key) {
         return MODELS.containsKey(key);
     }
@@ -78,6 +94,11 @@ public final class ExecutorModels {
     /**
      * The SHA-256 of a file, computed once per (path, size, modification time) in this JVM: a model's identity in
      * its {@link ModelKey}, so that a file replaced under the same name is a new model.
+     *
+     * @param file the file to hash (relative paths resolve against the working directory)
+     * @return the digest as 64 lower-case hexadecimal digits
+     * @throws HeedException with {@code ErrorCode.IO} if the file cannot be read (the message names it), or
+     *                       {@code ErrorCode.INTERNAL} if this JDK has no SHA-256
      */
     public static String sha256(Path file) {
         try {

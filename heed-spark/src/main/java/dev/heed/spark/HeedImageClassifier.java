@@ -45,22 +45,50 @@ public final class HeedImageClassifier extends HeedImageTransformer<HeedImageCla
             .add("class", DataTypes.IntegerType, false)
             .add("confidence", DataTypes.DoubleType, false);
 
+    /** Param {@code topK}: how many classes to keep per image, at least 1. */
     private final IntParam topK;
 
+    /**
+     * A classifier with a random uid and the defaults: {@code inputCol} {@code content}, {@code outputCol}
+     * {@code classes}, {@code topK} 5, {@code batchSize} 8, no {@code model} (set it before {@code transform}).
+     */
     public HeedImageClassifier() {
         this(Identifiable$.MODULE$.randomUID("heedImageClassifier"));
     }
 
+    /**
+     * A classifier with the given uid and the same defaults as {@link #HeedImageClassifier()}; Spark's reader uses
+     * this to restore a saved stage.
+     *
+     * @param uid this stage's unique id
+     */
     public HeedImageClassifier(String uid) {
         super(uid, "classes");
         topK = new IntParam(this, "topK", "how many of the most probable classes to keep");
         setDefault(topK, 5);
     }
 
+    /**
+     * The {@code topK} param (default 5): how many of the most probable classes each image keeps, best first; at
+     * least 1 (a value above the model's class count keeps them all).
+     *
+     * @return the param
+     */
     public IntParam topK() { return topK; }
 
+    /**
+     * Classes kept per image.
+     *
+     * @return {@code topK}, set or default (5)
+     */
     public int getTopK() { return (Integer) getOrDefault(topK); }
 
+    /**
+     * Sets {@code topK}; checked by {@link #transformSchema} (it must be at least 1).
+     *
+     * @param v how many classes to keep per image, at least 1
+     * @return this classifier
+     */
     public HeedImageClassifier setTopK(int v) { set(topK, v); return this; }
 
     @Override
@@ -80,12 +108,21 @@ public final class HeedImageClassifier extends HeedImageTransformer<HeedImageCla
                 getThreads(), getFailOnError(), binaryInput(schema), pathIndex(schema), getMaxPixels());
     }
 
-    /** Reads a saved {@code HeedImageClassifier}. */
+    /**
+     * Reads a saved {@code HeedImageClassifier} (what {@link #load} uses).
+     *
+     * @return Spark's default params reader for this class
+     */
     public static MLReader<HeedImageClassifier> read() {
         return new DefaultParamsReader<>();
     }
 
-    /** Loads a {@code HeedImageClassifier} saved with {@code write().save(path)}. */
+    /**
+     * Loads a {@code HeedImageClassifier} saved with {@code write().save(path)}.
+     *
+     * @param path the directory it was saved to (any Hadoop file system path)
+     * @return the classifier, with its saved uid and params
+     */
     public static HeedImageClassifier load(String path) {
         return read().load(path);
     }

@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.StructType;
 public abstract class HeedImageTransformer<T extends HeedImageTransformer<T>> extends HeedTransformer<T> {
     private static final long serialVersionUID = 1L;
 
+    /** Param {@code maxPixels}: the largest width x height accepted, at least 1. */
     private final LongParam maxPixels;
 
     HeedImageTransformer(String uid, String defaultOutput) {
@@ -27,10 +28,28 @@ public abstract class HeedImageTransformer<T extends HeedImageTransformer<T>> ex
         setDefault(maxPixels, Images.DEFAULT_MAX_PIXELS);
     }
 
+    /**
+     * The {@code maxPixels} param (default {@code Images.DEFAULT_MAX_PIXELS}, 100,000,000): an image whose width x
+     * height is larger gets a null result and a message in {@code errorCol} (or fails the task with
+     * {@code failOnError}), decided from its header before any pixel is decoded.
+     *
+     * @return the param
+     */
     public LongParam maxPixels() { return maxPixels; }
 
+    /**
+     * The pixel limit.
+     *
+     * @return {@code maxPixels}, set or default (100,000,000)
+     */
     public long getMaxPixels() { return (Long) getOrDefault(maxPixels); }
 
+    /**
+     * Sets {@code maxPixels}; checked by {@link #transformSchema} (it must be at least 1).
+     *
+     * @param v the largest width x height accepted, at least 1
+     * @return this transformer
+     */
     public T setMaxPixels(long v) { set(maxPixels, v); return self(); }
 
     @Override

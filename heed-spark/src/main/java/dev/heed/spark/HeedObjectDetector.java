@@ -54,14 +54,28 @@ public final class HeedObjectDetector extends HeedImageTransformer<HeedObjectDet
             .add("box", new StructType().add("x1", DataTypes.FloatType, false).add("y1", DataTypes.FloatType, false)
                     .add("x2", DataTypes.FloatType, false).add("y2", DataTypes.FloatType, false), false);
 
+    /** Param {@code conf}: the score threshold in [0, 1]; detections with score &gt; conf are kept. */
     private final FloatParam conf;
+    /** Param {@code classes}: the class ids (each &gt;= 0) to keep; empty keeps every class. */
     private final IntArrayParam classes;
+    /** Param {@code maxDet}: the most detections per image, at least 1. */
     private final IntParam maxDet;
 
+    /**
+     * A detector with a random uid and the defaults (Ultralytics'): {@code inputCol} {@code content},
+     * {@code outputCol} {@code detections}, {@code conf} 0.25, {@code classes} empty (all), {@code maxDet} 300,
+     * {@code batchSize} 8, no {@code model} (set it before {@code transform}).
+     */
     public HeedObjectDetector() {
         this(Identifiable$.MODULE$.randomUID("heedObjectDetector"));
     }
 
+    /**
+     * A detector with the given uid and the same defaults as {@link #HeedObjectDetector()}; Spark's reader uses this
+     * to restore a saved stage.
+     *
+     * @param uid this stage's unique id
+     */
     public HeedObjectDetector(String uid) {
         super(uid, "detections");
         conf = new FloatParam(this, "conf", "keep detections whose score is above this");
@@ -72,22 +86,71 @@ public final class HeedObjectDetector extends HeedImageTransformer<HeedObjectDet
         setDefault(maxDet, 300);
     }
 
+    /**
+     * The {@code conf} param (default 0.25): a detection is kept when its score (the best class probability, in
+     * [0, 1]) is strictly above it; must be in [0, 1].
+     *
+     * @return the param
+     */
     public FloatParam conf() { return conf; }
 
+    /**
+     * The {@code classes} param (default empty): the class ids to keep, each &gt;= 0; empty keeps every class.
+     *
+     * @return the param
+     */
     public IntArrayParam classes() { return classes; }
 
+    /**
+     * The {@code maxDet} param (default 300): the most detections kept per image (the highest scores), at least 1.
+     *
+     * @return the param
+     */
     public IntParam maxDet() { return maxDet; }
 
+    /**
+     * The score threshold.
+     *
+     * @return {@code conf}, set or default (0.25)
+     */
     public float getConf() { return (Float) getOrDefault(conf); }
 
+    /**
+     * The class ids kept.
+     *
+     * @return {@code classes}, set or default (empty: all); the param's own array, not a copy
+     */
     public int[] getClasses() { return getOrDefault(classes); }
 
+    /**
+     * The per-image detection limit.
+     *
+     * @return {@code maxDet}, set or default (300)
+     */
     public int getMaxDet() { return (Integer) getOrDefault(maxDet); }
 
+    /**
+     * Sets {@code conf}; checked by {@link #transformSchema} (NaN or outside [0, 1] is refused).
+     *
+     * @param v the score threshold in [0, 1]; detections with a score strictly above it are kept
+     * @return this detector
+     */
     public HeedObjectDetector setConf(float v) { set(conf, v); return this; }
 
+    /**
+     * Sets {@code classes}; checked by {@link #transformSchema} (a negative id is refused).
+     *
+     * @param v the class ids to keep, each &gt;= 0; none keeps every class
+     * @return this detector
+     */
     public HeedObjectDetector setClasses(int... v) { set(classes, v); return this; }
 
+    /**
+     * Sets {@code maxDet}; checked by {@link #transformSchema} (it must be at least 1).
+     *
+     * @param v the most detections kept per image, at least 1
+     * @return this detector
+     */
     public HeedObjectDetector setMaxDet(int v) { set(maxDet, v); return this; }
 
     @Override
@@ -111,12 +174,21 @@ public final class HeedObjectDetector extends HeedImageTransformer<HeedObjectDet
                 getMaxPixels());
     }
 
-    /** Reads a saved {@code HeedObjectDetector}. */
+    /**
+     * Reads a saved {@code HeedObjectDetector} (what {@link #load} uses).
+     *
+     * @return Spark's default params reader for this class
+     */
     public static MLReader<HeedObjectDetector> read() {
         return new DefaultParamsReader<>();
     }
 
-    /** Loads a {@code HeedObjectDetector} saved with {@code write().save(path)}. */
+    /**
+     * Loads a {@code HeedObjectDetector} saved with {@code write().save(path)}.
+     *
+     * @param path the directory it was saved to (any Hadoop file system path)
+     * @return the detector, with its saved uid and params
+     */
     public static HeedObjectDetector load(String path) {
         return read().load(path);
     }

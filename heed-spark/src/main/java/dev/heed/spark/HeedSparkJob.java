@@ -33,20 +33,35 @@ import picocli.CommandLine.Option;
         description = "Heed's models as Spark jobs: embed texts, detect objects in images.",
         subcommands = {HeedSparkJob.Embed.class, HeedSparkJob.Detect.class})
 public final class HeedSparkJob implements Runnable {
+    /** Creates the top-level command; {@link #run(String...)} makes one per call (explicit only to document it). */
+    public HeedSparkJob() {}
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Prints the usage to standard output: {@code heed spark} was given no subcommand. */
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Runs the job; exit code 0 (done), 2 (bad usage or input), 1 (the job failed). */
+    /**
+     * Runs the job and exits the JVM with its exit code: 0 (done), 2 (bad usage or input), 1 (the job failed).
+     *
+     * @param args the command line, for example {@code embed --input docs.txt --output out}
+     */
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** {@link #main} without the exit: the exit code. */
+    /**
+     * {@link #main} without the exit: parses {@code args}, runs the subcommand, prints errors to standard error
+     * (with the stack trace when the environment variable {@code HEED_DEBUG} is set) and gives the exit code.
+     *
+     * @param args the command line, for example {@code detect --input images/ --output found --model rtdetr-l.onnx}
+     * @return 0 when the job finished (or help was printed), 2 for bad usage or input (an unknown option, a missing
+     *         path or column, a {@code HeedException} other than {@code INTERNAL}), 1 when the job failed otherwise
+     */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new HeedSparkJob());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
