@@ -24,10 +24,21 @@ final class Bodies {
 
     private Bodies() {}
 
-    /** The body's bytes, at most {@code limit}; 413 past it. */
+    /** After this long reading a body, it must keep arriving at {@link #MIN_BYTES_PER_SECOND} on average. */
+    static final long GRACE_NANOS = 5_000_000_000L;
+    /** The slowest body accepted past the grace period: a trickled body (slowloris) cannot hold a thread for long. */
+    static final long MIN_BYTES_PER_SECOND = 4096;
+
+    /**
+     * The body's bytes, at most {@code limit}; 413 past it. A body that after {@link #GRACE_NANOS} arrives slower than
+     * {@link #MIN_BYTES_PER_SECOND} is refused with 408 (a body that stops altogether ends at the idle timeout).
+     * Why not Jetty's minimum data rate: it counts from the request's arrival, so a small body read late by a busy
+     * server is refused through no fault of its client.
+     */
     static byte[] bytes(Context ctx, long limit) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) throw tooLarge(declared, limit);
+        long start = System.nanoTime();
         try (InputStream in = ctx.req().getInputStream()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 1024), limit));
             byte[] buf = new byte[16384];
@@ -36,6 +47,12 @@ final class Bodies {
                 total += n;
                 if (total > limit) throw tooLarge(-1, limit);
                 out.write(buf, 0, n);
+                long late = System.nanoTime() - start - GRACE_NANOS;
+                if (late > 0 && total < MIN_BYTES_PER_SECOND * late / 1_000_000_000L) {
+                    throw new ApiException(408, "the request body arrives too slowly: " + total + " bytes in "
+                            + (System.nanoTime() - start) / 1_000_000 + " ms; after " + GRACE_NANOS / 1_000_000_000L
+                            + " s at least " + MIN_BYTES_PER_SECOND + " bytes/s are expected", null);
+                }
             }
             return out.toByteArray();
         } catch (IOException e) {

@@ -53,6 +53,13 @@ final class EmbeddingBatcher implements AutoCloseable {
         int length() { return encoding().length(); }
     }
 
+    /**
+     * Padded tokens a batch may spend per real token: an input whose length would push the batch past this waits for
+     * a batch of its own length (the next one, or one on the other runner) instead of making every input in this one
+     * pay for its padding.
+     */
+    static final double MAX_PADDING = 1.5;
+
     private final TextEncoder encoder;
     private final int maxBatchTokens;
     private final int maxBatchSize;
@@ -190,8 +197,8 @@ final class EmbeddingBatcher implements AutoCloseable {
 
     /**
      * Removes and returns the next batch: the oldest input, then the inputs closest to its length (older first among
-     * equals) while the batch stays within {@code maxBatchSize} inputs and {@code maxBatchTokens} padded tokens; only
-     * inputs normalised like the oldest one join it.
+     * equals) while the batch stays within {@code maxBatchSize} inputs, {@code maxBatchTokens} padded tokens and
+     * {@link #MAX_PADDING} padded tokens per real token; only inputs normalised like the oldest one join it.
      */
     private List<Item> take(List<Item> pending) {
         int anchor = pending.getFirst().length();
@@ -203,14 +210,18 @@ final class EmbeddingBatcher implements AutoCloseable {
         boolean[] chosen = new boolean[pending.size()];
         List<Item> batch = new ArrayList<>();
         int longest = 0;
+        long real = 0;
         for (int i : order) {
             if (batch.size() == maxBatchSize) break;
             if (pending.get(i).job.normalize != normalize) continue;
-            int l = Math.max(longest, pending.get(i).length());
-            if (!batch.isEmpty() && (long) l * (batch.size() + 1) > maxBatchTokens) continue;
+            int len = pending.get(i).length();
+            int l = Math.max(longest, len);
+            long padded = (long) l * (batch.size() + 1);
+            if (!batch.isEmpty() && (padded > maxBatchTokens || padded > MAX_PADDING * (real + len))) continue;
             batch.add(pending.get(i));
             chosen[i] = true;
             longest = l;
+            real += len;
         }
         List<Item> rest = new ArrayList<>(pending.size() - batch.size());
         for (int i = 0; i < chosen.length; i++) if (!chosen[i]) rest.add(pending.get(i));

@@ -41,8 +41,7 @@ public final class HeedServer implements AutoCloseable {
     /** The routes by path, the tag of the request metrics (anything else is "unmatched"). */
     private static final java.util.Set<String> ROUTES = java.util.Set.of("/", "/health", "/info", "/metrics", "/v1/embeddings",
             "/embed", "/similarity", "/tokenize", "/v1/attention", "/v1/detect", "/v1/classify");
-    /** Slowest request body accepted, bytes per second (Jetty answers 408 below it): a trickled body cannot hold a thread. */
-    static final long MIN_BODY_BYTES_PER_SECOND = 4096;
+
 
     private final TextEncoder encoder;
     private final VisionModels vision;
@@ -80,7 +79,6 @@ public final class HeedServer implements AutoCloseable {
             c.jetty.port = config.port();
             // Jetty's graceful stop: connectors stop accepting, GracefulHandler waits for in-flight requests (async
             // ones included, until their response is written), both bounded by the stop timeout.
-            c.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_BODY_BYTES_PER_SECOND));
             c.jetty.modifyServer(server -> {
                 jetty[0] = server;
                 server.setStopTimeout(config.gracePeriod().toMillis());
