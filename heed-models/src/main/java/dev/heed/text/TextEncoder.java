@@ -299,6 +299,12 @@ public final class TextEncoder implements AutoCloseable {
     /**
      * {@link #embedEncodings(List)} with the L2 normalisation chosen by the caller instead of the card (TEI's
      * {@code normalize: false} asks for the pooled vectors as they are).
+     *
+     * @param batch     encodings from this encoder's tokenizer, each 1 to {@link #maxTokens()} tokens
+     * @param normalize scale each vector to unit length (true) or return the pooled vectors as they are (false)
+     * @return one vector per encoding, in order
+     * @throws HeedException INVALID_ARGUMENT for an empty batch, an empty or too long encoding, or a token id
+     *                       outside the vocabulary
      */
     public List<float[]> embedEncodings(List<Encoding> batch, boolean normalize) {
         if (batch == null || batch.isEmpty()) throw HeedException.invalid("TextEncoder.embedEncodings", "batch is null or empty");

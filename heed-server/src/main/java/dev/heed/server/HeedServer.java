@@ -120,32 +120,62 @@ public final class HeedServer implements AutoCloseable {
         }
     }
 
-    /** Starts a server for this encoder; returns once it answers on {@link #uri()}. */
+    /**
+     * Starts a server for this encoder, without image models; returns once it answers on {@link #uri()}.
+     *
+     * @param encoder the text model the embedding, similarity, tokenize and attention routes use (the server does
+     *                not close it)
+     * @param config  address, limits, key and batching
+     * @return the running server; {@link #close()} stops it
+     */
     public static HeedServer start(TextEncoder encoder, ServerConfig config) {
         return new HeedServer(encoder, VisionModels.none(), config);
     }
 
-    /** Starts a server for this encoder and these image models (either may be absent); returns once it answers. */
+    /**
+     * Starts a server for this encoder and these image models (either may be absent); returns once it answers.
+     *
+     * @param encoder the text model (the server does not close it)
+     * @param vision  the detector and classifier behind {@code /v1/detect} and {@code /v1/classify}
+     * @param config  address, limits, key and batching
+     * @return the running server; {@link #close()} stops it
+     */
     public static HeedServer start(TextEncoder encoder, VisionModels vision, ServerConfig config) {
         return new HeedServer(encoder, vision, config);
     }
 
-    /** The port it listens on (the chosen one when the config asked for 0). */
+    /**
+     * The port it listens on.
+     *
+     * @return the configured port, or the one the system chose when the config asked for 0
+     */
     public int port() { return app.port(); }
 
-    /** {@code http://HOST:PORT}. */
+    /**
+     * Where clients reach it.
+     *
+     * @return {@code http://HOST:PORT} (an IPv6 host in brackets)
+     */
     public URI uri() {
         String h = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
         return URI.create("http://" + h + ":" + port());
     }
 
-    /** Requests answered so far, any route and status (after {@link #close()}: all it ever answered). */
+    /**
+     * Requests answered so far, any route and status.
+     *
+     * @return the count; after {@link #close()}, all it ever answered
+     */
     public long requestsAnswered() { return metrics.answered(); }
 
     /** The Prometheus text of {@code GET /metrics}; still readable after {@link #close()} (tests check what was answered). */
     String scrapeMetrics() { return metrics.scrape(); }
 
-    /** The embedding dimension of the served model. */
+    /**
+     * The embedding dimension of the served text model.
+     *
+     * @return the length of every embedding the server returns (before a request's {@code dimensions})
+     */
     public int dimensions() { return dimensions; }
 
     private void admit(Context ctx) {
