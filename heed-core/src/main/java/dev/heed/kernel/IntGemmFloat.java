@@ -8,6 +8,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -30,7 +31,11 @@ final class IntGemmFloat {
     private static final VectorSpecies<Float> F = VectorShapes.F;
     private static final int L = F.length();
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+    /** One byte per float lane; at 4 lanes (128-bit vectors) that is 32 bits, below the smallest byte vector (64
+     *  bits), so the bytes are then read as a 64-bit vector under a mask of the first four lanes. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
+    private static final boolean PARTIAL = B.length() > L;
+    private static final VectorMask<Byte> FIRST = B.indexInRange(0, L);
     /** Partial sums of integers stay exact in float below this magnitude. */
     static final double EXACT = 1 << 24;
 
@@ -106,7 +111,8 @@ final class IntGemmFloat {
         }
 
         private static FloatVector widen(MemorySegment seg, long off, boolean unsigned) {
-            ByteVector v = ByteVector.fromMemorySegment(B, seg, off, ByteOrder.nativeOrder());
+            ByteVector v = PARTIAL ? ByteVector.fromMemorySegment(B, seg, off, ByteOrder.nativeOrder(), FIRST)
+                    : ByteVector.fromMemorySegment(B, seg, off, ByteOrder.nativeOrder());
             if (!unsigned) return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);
             IntVector i = ((IntVector) v.convertShape(VectorOperators.B2I, I, 0)).and(0xff);
             return (FloatVector) i.convertShape(VectorOperators.I2F, F, 0);
