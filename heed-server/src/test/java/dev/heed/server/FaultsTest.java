@@ -212,6 +212,16 @@ class FaultsTest {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    /** True when the reply declares a Content-Length and its body has exactly that many bytes. */
+    static boolean wholeByLength(String reply, String body) {
+        for (String line : reply.substring(0, Math.max(0, reply.indexOf("\r\n\r\n"))).split("\r\n")) {
+            if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                return Integer.parseInt(line.substring(15).trim()) == body.getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        return false;
+    }
+
     @Test
     void stopUnderLoadAnswersEveryAcceptedRequest() throws Exception {
         int clients = 16;
@@ -247,7 +257,9 @@ class FaultsTest {
                             String body = reply.contains("\r\n\r\n") ? reply.substring(reply.indexOf("\r\n\r\n") + 4) : "";
                             JsonNode j = status < 0 ? null : parse(dechunk(reply, body));
                             if (status == 200 && (j == null || !j.isArray() || j.size() != n)) bad.add("incomplete 200: " + reply);
-                            else if (status == 503 && (j == null || !j.has("message"))) bad.add("incomplete 503: " + reply);
+                            // a 503 is Heed's JSON error, or, for a request that reaches Jetty while its context is already
+                            // stopping, Jetty's own error page: either way a whole answer (its Content-Length is all there)
+                            else if (status == 503 && (j == null || !j.has("message")) && !wholeByLength(reply, body)) bad.add("incomplete 503: " + reply);
                             else if (status != 200 && status != 503) bad.add("status " + status + ": " + reply);
                             else answered.computeIfAbsent(status, x -> new AtomicInteger()).incrementAndGet();
                         } catch (IOException e) {
