@@ -75,7 +75,11 @@ final class Disconnects implements AutoCloseable {
      * touch the connection after the answer is on its way, when the client may send its next request).
      */
     <T> CompletableFuture<T> watch(Context ctx, CompletableFuture<T> answer) {
-        Watch w = watch(ctx, () -> answer.cancel(false));
+        // once the watcher is closed (the server is stopping) nothing is withdrawn: Jetty's stop closes connections
+        // and fails their requests, which is not a client leaving; the grace period lets the answers finish
+        Watch w = watch(ctx, () -> {
+            if (open) answer.cancel(false);
+        });
         return w == null ? answer : answer.whenComplete((v, e) -> finish(w));
     }
 

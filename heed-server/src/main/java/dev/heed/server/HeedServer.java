@@ -294,11 +294,13 @@ public final class HeedServer implements AutoCloseable {
         if (closed) return;
         closed = true;
         stopping = true;
+        // the disconnect watcher goes first: while Jetty stops, its connections close under the watcher, which must not
+        // take that for a client leaving and withdraw an answer that is being written (seen as a cut chunked body)
+        disconnects.close();
         try {
             app.stop();
         } finally {
             batcher.close();
-            disconnects.close();
         }
     }
 }
