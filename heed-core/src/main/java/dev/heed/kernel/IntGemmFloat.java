@@ -9,7 +9,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -31,11 +30,9 @@ final class IntGemmFloat {
     private static final VectorSpecies<Float> F = VectorShapes.F;
     private static final int L = F.length();
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    /** One byte per float lane; at 4 lanes (128-bit vectors) that is 32 bits, below the smallest byte vector (64
-     *  bits), so the bytes are then read as a 64-bit vector under a mask of the first four lanes. */
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
-    private static final boolean PARTIAL = B.length() > L;
-    private static final VectorMask<Byte> FIRST = B.indexInRange(0, L);
+    private static final VectorSpecies<Byte> B = VectorShapes.BYTES;           // see there for 128-bit vectors
+    private static final boolean PARTIAL = VectorShapes.BYTES_PARTIAL;
+    private static final VectorMask<Byte> FIRST = VectorShapes.BYTE_LANES;
     /** Partial sums of integers stay exact in float below this magnitude. */
     static final double EXACT = 1 << 24;
 

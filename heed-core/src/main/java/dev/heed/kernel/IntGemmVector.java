@@ -5,7 +5,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,11 +18,9 @@ final class IntGemmVector {
     private IntGemmVector() {}
 
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    /** One byte per int lane; at 4 int lanes (128-bit vectors) that is 32 bits, below the smallest byte vector
-     *  (64 bits), so the bytes are then loaded as a 64-bit vector under a mask of the first four lanes. */
-    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, I.length() * 8)));
-    private static final boolean PARTIAL = B.length() > I.length();
-    private static final VectorMask<Byte> FIRST = B.indexInRange(0, I.length());
+    private static final VectorSpecies<Byte> B = VectorShapes.BYTES;           // see there for 128-bit vectors
+    private static final boolean PARTIAL = VectorShapes.BYTES_PARTIAL;
+    private static final VectorMask<Byte> FIRST = VectorShapes.BYTE_LANES;
 
     static int lanes() {
         return I.length();
