@@ -26,6 +26,9 @@ import org.apache.spark.sql.types.StructType;
  * </ol>
  * Each Spark run reads its input from a cached DataFrame and follows a warm-up run on 2,000 sentences (model loaded,
  * JIT warm); the in-process run follows a warm-up too. Prints sentences per second and the ratios.
+ *
+ * <p>Arguments: {@code [N [CACHE_DIR [spark-only]]]}; {@code spark-only} skips the in-process run (the two Spark runs
+ * and their ratio only).
  */
 public final class SparkThroughputBench {
     private SparkThroughputBench() {}
@@ -76,15 +79,18 @@ public final class SparkThroughputBench {
         List<String> warm = sentences(2_000);
         System.out.printf(Locale.ROOT, "%d sentences, %d processors%n", n, Runtime.getRuntime().availableProcessors());
 
-        double inProcess;
-        try (TextEncoder enc = TextEncoder.defaultModel(TextEncoderOptions.defaults(cache).withBatchSize(32)
+        boolean sparkOnly = args.length > 2 && args[2].equals("spark-only"); // skip the in-process run (peer ratio only)
+        double inProcess = Double.NaN;
+        if (!sparkOnly) try (TextEncoder enc = TextEncoder.defaultModel(TextEncoderOptions.defaults(cache).withBatchSize(32)
                 .withExecution(ExecutionOptions.defaults().withThreads(2)))) {
             enc.embedAll(warm);
             long t0 = System.nanoTime();
             enc.embedAll(texts);
             inProcess = (System.nanoTime() - t0) / 1e9;
         }
-        System.out.printf(Locale.ROOT, "in process (embedAll, 2 threads): %.1f s, %.0f sentences/s%n", inProcess, n / inProcess);
+        if (!sparkOnly) {
+            System.out.printf(Locale.ROOT, "in process (embedAll, 2 threads): %.1f s, %.0f sentences/s%n", inProcess, n / inProcess);
+        }
 
         SparkSession spark = SparkSession.builder().master("local[2]").appName("heed-spark throughput")
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
