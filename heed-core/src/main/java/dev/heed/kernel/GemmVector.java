@@ -293,15 +293,21 @@ final class GemmVector {
             int fmBlocks = mBlocks, fmb = mb, fnb = nb;
             AtomicInteger next = new AtomicInteger();
             Runnable worker = () -> {
-                // per-worker scratch, sized to this call: one B micro-panel (only when B is not pre-packed), one edge tile
-                float[] pb = packed == null ? new float[NR * kcMax] : null;     // [kc][NR]
+                // per-worker scratch, sized to this call: the task's B block (only when B is neither pre-packed nor
+                // read in place; one edge micro-panel when read in place), one edge tile
+                int pbLen = packed != null ? 0 : directB != null ? NR * kcMax : fnb * kcMax;
+                float[] pb = pbLen == 0 ? null : ctx != null ? ctx.borrowFloats(pbLen) : new float[pbLen];  // [nb/NR][kc][NR]
                 float[] tile = new float[mr * NR];                              // [mr, NR]
-                int t;
-                while ((t = next.getAndIncrement()) < tasks) {
-                    int mi = t % fmBlocks, ni = t / fmBlocks;   // consecutive tasks share a B block
-                    int i0 = mi * fmb, mc = Math.min(fmb, m - i0);
-                    int j0 = ni * fnb, nc = Math.min(fnb, n - j0);
-                    block(job, i0, mc, j0, nc, pb, tile);
+                try {
+                    int t;
+                    while ((t = next.getAndIncrement()) < tasks) {
+                        int mi = t % fmBlocks, ni = t / fmBlocks;   // consecutive tasks share a B block
+                        int i0 = mi * fmb, mc = Math.min(fmb, m - i0);
+                        int j0 = ni * fnb, nc = Math.min(fnb, n - j0);
+                        block(job, i0, mc, j0, nc, pb, tile);
+                    }
+                } finally {
+                    if (ctx != null && pb != null) ctx.giveBack(pb);
                 }
             };
             if (workers <= 1) worker.run();
@@ -333,60 +339,74 @@ final class GemmVector {
         return (x + y - 1) / y;
     }
 
-    /** One task block: rows {@code [i0, i0+mc)} ({@code i0} a multiple of mr), columns {@code [j0, j0+nc)} of C, all of K. */
+    /**
+     * One task block: rows {@code [i0, i0+mc)} ({@code i0} a multiple of mr), columns {@code [j0, j0+nc)} of C,
+     * all of K. Per K block: the block's B panels ({@code kc × nc}, half of L2 by the choice of nc) are packed
+     * once (unless pre-packed or read in place); then for each A micro-panel ({@code kc × mr}, in L1 by the choice
+     * of kc) the micro-kernel sweeps the B panels, so C is read and written one row tile at a time, along its
+     * rows (sequential lines: the hardware prefetchers follow). After the last K block each row tile gets its
+     * bias and activation at once, while it is still in L1/L2.
+     */
     private static void block(Job job, int i0, int mc, int j0, int nc, float[] pb, float[] tile) {
-        // K blocks outermost: the packed mc×kc A block stays in L2 and each B micro-panel in L1 while it is used.
-        // (Measured on the Xeon: putting the K loop inside the B micro-panel loop, so that a C strip stays in L2
-        // across K blocks, made no difference beyond noise at 1024³ or the MiniLM shapes.)
-        for (int p0 = 0; p0 < job.k; p0 += job.kcBlock) {
-            for (int jb = 0; jb < nc; jb += NR) panel(job, i0, mc, j0, jb, Math.min(NR, nc - jb), p0, pb, tile);
-        }
-        if (job.bias != null || job.act != Activation.NONE) {
-            // Bias and activation once the block's K loop is done, over the block (still in L2), in a method of its
-            // own: with the epilogue inside panel's loop, C2 compiled the micro-kernel worse for every later call,
-            // activation or not (measured 4096x384x1536, one thread: 43 ms before any GELU call, 71 ms after).
-            epilogue(job.c, job.cOff + i0 * job.ldc + j0, job.ldc, mc, nc, job.bias, job.biasOff, job.biasPerRow,
-                    i0, j0, job.act);
-        }
-    }
-
-    /** One B micro-panel (columns {@code j0+jb}, {@code nr} wide, K block at {@code p0}) times every A tile of the block. */
-    private static void panel(Job job, int i0, int mc, int j0, int jb, int nr, int p0, float[] pb, float[] tile) {
         int k = job.k, ldc = job.ldc, mr = job.mr, mPad = job.mPad;
         float[] c = job.c, pa = job.pa;
         PackedB packed = job.packed;
         DenseB directB = job.directB;
-        int kc = Math.min(job.kcBlock, k - p0);
-        boolean add = job.accumulate || p0 > 0;
-        int aBlock = p0 * mPad + i0 * kc;
-        float[] bArr;
-        int bOff, bs = NR;
-        if (packed != null) {
-            bArr = packed.data;
-            bOff = packed.offset(p0, kc, (j0 + jb) / NR);
-        } else if (directB != null && nr == NR) {
-            bArr = directB.b;                       // few rows of A: B rows read in place, no packing
-            bOff = directB.off + p0 * directB.ld + j0 + jb;
-            bs = directB.ld;
-        } else {
-            job.b.packB(p0, kc, j0 + jb, nr, pb);   // one micro-panel, packed right before use: stays in L1
-            bArr = pb;
-            bOff = 0;
-        }
-        for (int ib = 0; ib < mc; ib += mr) {
-            int rows = Math.min(mr, mc - ib);
-            int aOff = aBlock + ib * kc;
-            int cij = job.cOff + (i0 + ib) * ldc + j0 + jb;
-            if (rows == mr && nr == NR) {
-                micro(mr, kc, pa, aOff, bArr, bOff, bs, c, cij, ldc, add);
+        for (int p0 = 0; p0 < k; p0 += job.kcBlock) {
+            int kc = Math.min(job.kcBlock, k - p0);
+            boolean add = job.accumulate || p0 > 0;
+            int aBlock = p0 * mPad + i0 * kc;
+            float[] bArr;
+            int bBase, bs, panelStride;
+            int fullCols = nc / NR * NR;
+            // B of this K block: panel q (NR columns from j0 + q·NR) at bBase + q·panelStride, rows bs apart
+            if (packed != null) {
+                bArr = packed.data;
+                bBase = packed.offset(p0, kc, j0 / NR);
+                bs = NR;
+                panelStride = kc * NR;
+            } else if (directB != null) {
+                bArr = directB.b;
+                bBase = directB.off + p0 * directB.ld + j0;
+                bs = directB.ld;
+                panelStride = NR;
+                if (fullCols < nc) job.b.packB(p0, kc, j0 + fullCols, nc - fullCols, pb);   // the edge panel
             } else {
-                // edge tile: continue each element's chain through the tile buffer, so that an element
-                // is computed the same way whether or not it lies in an edge tile
-                if (add) {
-                    for (int r = 0; r < rows; r++) System.arraycopy(c, cij + r * ldc, tile, r * NR, nr);
+                job.b.packB(p0, kc, j0, nc, pb);
+                bArr = pb;
+                bBase = 0;
+                bs = NR;
+                panelStride = kc * NR;
+            }
+            for (int ib = 0; ib < mc; ib += mr) {
+                int rows = Math.min(mr, mc - ib);
+                int aOff = aBlock + ib * kc;
+                int cRow = job.cOff + (i0 + ib) * ldc + j0;
+                for (int jb = 0; jb < nc; jb += NR) {
+                    int nr = Math.min(NR, nc - jb);
+                    float[] bA = bArr;
+                    int bOff = bBase + jb / NR * panelStride, bsj = bs;
+                    if (directB != null && nr < NR) {      // read in place, but the edge panel was packed
+                        bA = pb;
+                        bOff = 0;
+                        bsj = NR;
+                    }
+                    int cij = cRow + jb;
+                    if (rows == mr && nr == NR) {
+                        micro(mr, kc, pa, aOff, bA, bOff, bsj, c, cij, ldc, add);
+                    } else {
+                        // edge tile: continue each element's chain through the tile buffer, so that an element
+                        // is computed the same way whether or not it lies in an edge tile
+                        if (add) {
+                            for (int r = 0; r < rows; r++) System.arraycopy(c, cij + r * ldc, tile, r * NR, nr);
+                        }
+                        micro(mr, kc, pa, aOff, bA, bOff, bsj, tile, 0, NR, add);
+                        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cij + r * ldc, nr);
+                    }
                 }
-                micro(mr, kc, pa, aOff, bArr, bOff, bs, tile, 0, NR, add);
-                for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cij + r * ldc, nr);
+                if (p0 + kc == k && (job.bias != null || job.act != Activation.NONE)) {
+                    epilogue(c, cRow, ldc, rows, nc, job.bias, job.biasOff, job.biasPerRow, i0 + ib, j0, job.act);
+                }
             }
         }
     }
