@@ -14,7 +14,21 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Catalogue (current version first):
  * <ul>
- *   <li><b>v2 (this)</b>, micro-kernels {@link #micro12} / {@link #micro6}: an {@code MR×NR} tile of C,
+ *   <li><b>v3 (this)</b>: v2's micro-kernels in the BLIS loop order for a broadcast A: per task block and K
+ *       block, the block's B panels ({@code kc × nc}, half of L2) are packed once (or taken from a
+ *       {@link PackedB}), then each A micro-panel ({@code kc × mr}, 3/8 of L1d: kc = 384 on a 48 KiB L1d) stays in
+ *       L1 while the micro-kernel sweeps the B panels from L2. C is then read and written one row tile at a time
+ *       along its rows (sequential lines, which the hardware prefetchers follow; v2 walked down a 32-column strip,
+ *       12 rows of 128 bytes at a time, ldc apart), a deeper kc loads and stores C fewer times (once for K = 384,
+ *       MiniLM's hidden size), and bias and activation run on each row tile right after its last K block, while
+ *       it is in L1/L2 (v2 ran them over the whole task block afterwards, from L3 when the block exceeded L2).
+ *       Measured on the Xeon below, one thread, v2 and v3 timed call by call in turn in one JVM (thread CPU time,
+ *       load average 10-11 on 2 cores: absolute figures low, ratios comparable; v3 with kc = 384, nc = 640,
+ *       mc = 1020), packed B, GFLOP/s best/median:
+ *       bias+GELU epilogue: 768×384·384×1536 62/61 → 74/71, 4096×384·384×1536 85/64 → 117/76, 128×384·384×1536
+ *       67/62 → 71/64, 768×384·384×384 73/70 → 78/71; no epilogue: 1024³ 107/104 → 122/116, 4096×384·384×1536
+ *       112/109 → 133/127, 768×384·384×1536 113/110 → 130/123, 768×1536·1536×384 118/111 → 121/112.</li>
+ *   <li>v2, micro-kernels {@link #micro12} / {@link #micro6}: an {@code MR×NR} tile of C,
  *       {@code NR} = two vectors, {@code MR} = 12 with 32 vector registers (AVX-512: 12×32 floats, 24
  *       accumulators) or 6 with 16 (AVX2: 6×16, 12 accumulators). Per k step two vector loads of B, MR
  *       broadcasts of A, 2·MR FMAs. A is always packed ({@code [kc][MR]} panels), so every A index is
@@ -48,8 +62,8 @@ import jdk.incubator.vector.VectorSpecies;
  * same conditions): 128 is 3–8 % slower than 192; 192, 256 and 384 are within noise of each other.
  *
  * <ul>
- *   <li>B: packed into {@code NR}-wide panels ({@code [kc][NR]}, zero-padded) right before the column of
- *       micro-kernels that uses it (one {@code kc×NR} micro-panel: half of L1d by the choice of kc), from any
+ *   <li>B: packed into {@code NR}-wide panels ({@code [kc][NR]}, zero-padded), a task block's {@code kc × nc}
+ *       at a time (half of L2 by the choice of nc), from any
  *       {@link BSource} — a dense matrix (a transposed one gathered {@code L} rows per vector) or an implicit
  *       im2col of a convolution ({@link Conv2dVector}); read in place for a non-transposed dense B when
  *       M ≤ {@link #DIRECT_B_ROWS}; or read straight from a {@link PackedB} that the caller packed once
@@ -59,9 +73,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       the tile size, the path (packed or not, B in place or not) and the thread count.</li>
  *   <li>parallelism: calls of at least {@link #PARALLEL_FLOPS} are cut into {@code mb×nb} task blocks handed out
  *       dynamically; when M is small the cut goes through N so that every thread works and no B panel is
- *       packed twice. Per-worker scratch: one B micro-panel and one edge tile.</li>
+ *       packed twice. Per-worker scratch: one task's B block (borrowed from the context) and one edge tile.</li>
  *   <li>epilogue: accumulate into C, bias (per column, or per row for convolutions) and the activation,
- *       applied to each tile while it is in L1.</li>
+ *       applied to each row tile of a task block right after its last K block.</li>
  * </ul>
  * Cost {@code 2·M·N·K} flops plus {@code M·K} A packing copies and {@code K·N·⌈M/mb⌉} B packing copies (none
  * with {@link PackedB}).
