@@ -16,7 +16,8 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources"
 OPSET = 17
 
 # M x K x N
-MATMULS = ["1024x1024x1024", "2048x2048x2048", "128x384x384", "128x384x1536", "128x1536x384"]
+MATMULS = ["1024x1024x1024", "2048x2048x2048", "128x384x384", "128x384x1536", "128x1536x384",
+           "768x384x384", "768x384x1536", "768x1536x384", "4096x384x384", "4096x384x1536", "4096x1536x384"]
 
 # name: (x [N, C, H, W], w [M, C/g, kH, kW], stride, pad, groups)
 CONVS = {

@@ -10,10 +10,14 @@ package dev.heed.kernel;
  *       32 registers (AVX-512: 24 accumulators, 27 registers), 6 with 16 (AVX2: 12 accumulators, 15 registers).
  *       Either covers FMA latency × ports of current cores (8 on Sapphire Rapids, 4–8 on Zen 4 / AVX2 cores);
  *       {@code heed selfcheck} prints the measured need next to the tile.</li>
- *   <li>{@code kc}: depth of a block of the shared dimension, so that one {@code kc × nr} B micro-panel (reused by
- *       every A micro-panel of the block) takes half of L1d: 192 with 48 KiB and 16 lanes, 128 with 32 KiB.</li>
- *   <li>{@code mc}: rows of A per task block, so that its packed {@code mc × kc} block takes half of L2.</li>
- *   <li>{@code nc}: columns per task block, so that the {@code kc × nc} B block takes a quarter of L3.</li>
+ *   <li>{@code kc}: depth of a block of the shared dimension, so that one {@code kc × mr} A micro-panel (the
+ *       broadcast operand, reused by every B micro-panel of the block while the B panels stream past it from L2)
+ *       takes 3/8 of L1d: 384 with 48 KiB and 12 rows, 256 with 32 KiB and 12 rows, 512 with 32 KiB and 6 rows.
+ *       A deep block also means fewer passes over C (C is loaded and stored once per K block): the MiniLM
+ *       shapes with K = 384 take one.</li>
+ *   <li>{@code nc}: columns per task block, so that the block's {@code kc × nc} B panels take half of L2.</li>
+ *   <li>{@code mc}: rows per task block, so that the task's packed {@code mc × kc} A block would take half of L2
+ *       (it bounds the task size; each A micro-panel is read once per K block).</li>
  * </ul>
  * The blocking changes speed only, never results: every element of C is one FMA chain in K order
  * (see {@link GemmVector}).
@@ -45,9 +49,9 @@ record GemmBlocking(int mr, int nr, int kc, int mc, int nc) {
         int nr = 2 * lanes;
         int mr = 6;
         for (int h : ROW_BLOCKS) if (2 * h + 3 <= registers) mr = h;
-        int kc = clamp((int) (caches.l1d() / 2 / (4L * nr)) / 16 * 16, 64, 512);
+        int kc = clamp((int) (caches.l1d() * 3 / 8 / (4L * mr)) / 16 * 16, 64, 512);
         int mc = clamp((int) (caches.l2() / 2 / (4L * kc)) / mr * mr, mr, 1020 / mr * mr);
-        int nc = clamp((int) (caches.l3() / 4 / (4L * kc)) / nr * nr, nr, Math.max(nr, 4096 / nr * nr));
+        int nc = clamp((int) (caches.l2() / 2 / (4L * kc)) / nr * nr, nr, Math.max(nr, 4096 / nr * nr));
         return new GemmBlocking(mr, nr, kc, mc, nc);
     }
 
@@ -55,7 +59,7 @@ record GemmBlocking(int mr, int nr, int kc, int mc, int nc) {
         return Math.max(lo, Math.min(hi, v));
     }
 
-    /** {@code "12x32 kc=192 mc=1020 nc=4096"}. */
+    /** {@code "12x32 kc=384 mc=672 nc=672"}. */
     String describe() {
         return mr + "x" + nr + " kc=" + kc + " mc=" + mc + " nc=" + nc;
     }

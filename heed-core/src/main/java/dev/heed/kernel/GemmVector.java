@@ -14,7 +14,21 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Catalogue (current version first):
  * <ul>
- *   <li><b>v2 (this)</b>, micro-kernels {@link #micro12} / {@link #micro6}: an {@code MR×NR} tile of C,
+ *   <li><b>v3 (this)</b>: v2's micro-kernels in the BLIS loop order for a broadcast A: per task block and K
+ *       block, the block's B panels ({@code kc × nc}, half of L2) are packed once (or taken from a
+ *       {@link PackedB}), then each A micro-panel ({@code kc × mr}, 3/8 of L1d: kc = 384 on a 48 KiB L1d) stays in
+ *       L1 while the micro-kernel sweeps the B panels from L2. C is then read and written one row tile at a time
+ *       along its rows (sequential lines, which the hardware prefetchers follow; v2 walked down a 32-column strip,
+ *       12 rows of 128 bytes at a time, ldc apart), a deeper kc loads and stores C fewer times (once for K = 384,
+ *       MiniLM's hidden size), and bias and activation run on each row tile right after its last K block, while
+ *       it is in L1/L2 (v2 ran them over the whole task block afterwards, from L3 when the block exceeded L2).
+ *       Measured on the Xeon below, one thread, v2 and v3 timed call by call in turn in one JVM (thread CPU time,
+ *       load average 10-11 on 2 cores: absolute figures low, ratios comparable; v3 with kc = 384, nc = 640,
+ *       mc = 1020), packed B, GFLOP/s best/median:
+ *       bias+GELU epilogue: 768×384·384×1536 62/61 → 74/71, 4096×384·384×1536 85/64 → 117/76, 128×384·384×1536
+ *       67/62 → 71/64, 768×384·384×384 73/70 → 78/71; no epilogue: 1024³ 107/104 → 122/116, 4096×384·384×1536
+ *       112/109 → 133/127, 768×384·384×1536 113/110 → 130/123, 768×1536·1536×384 118/111 → 121/112.</li>
+ *   <li>v2, micro-kernels {@link #micro12} / {@link #micro6}: an {@code MR×NR} tile of C,
  *       {@code NR} = two vectors, {@code MR} = 12 with 32 vector registers (AVX-512: 12×32 floats, 24
  *       accumulators) or 6 with 16 (AVX2: 6×16, 12 accumulators). Per k step two vector loads of B, MR
  *       broadcasts of A, 2·MR FMAs. A is always packed ({@code [kc][MR]} panels), so every A index is
@@ -48,8 +62,8 @@ import jdk.incubator.vector.VectorSpecies;
  * same conditions): 128 is 3–8 % slower than 192; 192, 256 and 384 are within noise of each other.
  *
  * <ul>
- *   <li>B: packed into {@code NR}-wide panels ({@code [kc][NR]}, zero-padded) right before the column of
- *       micro-kernels that uses it (one {@code kc×NR} micro-panel: half of L1d by the choice of kc), from any
+ *   <li>B: packed into {@code NR}-wide panels ({@code [kc][NR]}, zero-padded), a task block's {@code kc × nc}
+ *       at a time (half of L2 by the choice of nc), from any
  *       {@link BSource} — a dense matrix (a transposed one gathered {@code L} rows per vector) or an implicit
  *       im2col of a convolution ({@link Conv2dVector}); read in place for a non-transposed dense B when
  *       M ≤ {@link #DIRECT_B_ROWS}; or read straight from a {@link PackedB} that the caller packed once
@@ -59,9 +73,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       the tile size, the path (packed or not, B in place or not) and the thread count.</li>
  *   <li>parallelism: calls of at least {@link #PARALLEL_FLOPS} are cut into {@code mb×nb} task blocks handed out
  *       dynamically; when M is small the cut goes through N so that every thread works and no B panel is
- *       packed twice. Per-worker scratch: one B micro-panel and one edge tile.</li>
+ *       packed twice. Per-worker scratch: one task's B block (borrowed from the context) and one edge tile.</li>
  *   <li>epilogue: accumulate into C, bias (per column, or per row for convolutions) and the activation,
- *       applied to each tile while it is in L1.</li>
+ *       applied to each row tile of a task block right after its last K block.</li>
  * </ul>
  * Cost {@code 2·M·N·K} flops plus {@code M·K} A packing copies and {@code K·N·⌈M/mb⌉} B packing copies (none
  * with {@link PackedB}).
@@ -293,15 +307,21 @@ final class GemmVector {
             int fmBlocks = mBlocks, fmb = mb, fnb = nb;
             AtomicInteger next = new AtomicInteger();
             Runnable worker = () -> {
-                // per-worker scratch, sized to this call: one B micro-panel (only when B is not pre-packed), one edge tile
-                float[] pb = packed == null ? new float[NR * kcMax] : null;     // [kc][NR]
+                // per-worker scratch, sized to this call: the task's B block (only when B is neither pre-packed nor
+                // read in place; one edge micro-panel when read in place), one edge tile
+                int pbLen = packed != null ? 0 : directB != null ? NR * kcMax : fnb * kcMax;
+                float[] pb = pbLen == 0 ? null : ctx != null ? ctx.borrowFloats(pbLen) : new float[pbLen];  // [nb/NR][kc][NR]
                 float[] tile = new float[mr * NR];                              // [mr, NR]
-                int t;
-                while ((t = next.getAndIncrement()) < tasks) {
-                    int mi = t % fmBlocks, ni = t / fmBlocks;   // consecutive tasks share a B block
-                    int i0 = mi * fmb, mc = Math.min(fmb, m - i0);
-                    int j0 = ni * fnb, nc = Math.min(fnb, n - j0);
-                    block(job, i0, mc, j0, nc, pb, tile);
+                try {
+                    int t;
+                    while ((t = next.getAndIncrement()) < tasks) {
+                        int mi = t % fmBlocks, ni = t / fmBlocks;   // consecutive tasks share a B block
+                        int i0 = mi * fmb, mc = Math.min(fmb, m - i0);
+                        int j0 = ni * fnb, nc = Math.min(fnb, n - j0);
+                        block(job, i0, mc, j0, nc, pb, tile);
+                    }
+                } finally {
+                    if (ctx != null && pb != null) ctx.giveBack(pb);
                 }
             };
             if (workers <= 1) worker.run();
@@ -333,60 +353,74 @@ final class GemmVector {
         return (x + y - 1) / y;
     }
 
-    /** One task block: rows {@code [i0, i0+mc)} ({@code i0} a multiple of mr), columns {@code [j0, j0+nc)} of C, all of K. */
+    /**
+     * One task block: rows {@code [i0, i0+mc)} ({@code i0} a multiple of mr), columns {@code [j0, j0+nc)} of C,
+     * all of K. Per K block: the block's B panels ({@code kc × nc}, half of L2 by the choice of nc) are packed
+     * once (unless pre-packed or read in place); then for each A micro-panel ({@code kc × mr}, in L1 by the choice
+     * of kc) the micro-kernel sweeps the B panels, so C is read and written one row tile at a time, along its
+     * rows (sequential lines: the hardware prefetchers follow). After the last K block each row tile gets its
+     * bias and activation at once, while it is still in L1/L2.
+     */
     private static void block(Job job, int i0, int mc, int j0, int nc, float[] pb, float[] tile) {
-        // K blocks outermost: the packed mc×kc A block stays in L2 and each B micro-panel in L1 while it is used.
-        // (Measured on the Xeon: putting the K loop inside the B micro-panel loop, so that a C strip stays in L2
-        // across K blocks, made no difference beyond noise at 1024³ or the MiniLM shapes.)
-        for (int p0 = 0; p0 < job.k; p0 += job.kcBlock) {
-            for (int jb = 0; jb < nc; jb += NR) panel(job, i0, mc, j0, jb, Math.min(NR, nc - jb), p0, pb, tile);
-        }
-        if (job.bias != null || job.act != Activation.NONE) {
-            // Bias and activation once the block's K loop is done, over the block (still in L2), in a method of its
-            // own: with the epilogue inside panel's loop, C2 compiled the micro-kernel worse for every later call,
-            // activation or not (measured 4096x384x1536, one thread: 43 ms before any GELU call, 71 ms after).
-            epilogue(job.c, job.cOff + i0 * job.ldc + j0, job.ldc, mc, nc, job.bias, job.biasOff, job.biasPerRow,
-                    i0, j0, job.act);
-        }
-    }
-
-    /** One B micro-panel (columns {@code j0+jb}, {@code nr} wide, K block at {@code p0}) times every A tile of the block. */
-    private static void panel(Job job, int i0, int mc, int j0, int jb, int nr, int p0, float[] pb, float[] tile) {
         int k = job.k, ldc = job.ldc, mr = job.mr, mPad = job.mPad;
         float[] c = job.c, pa = job.pa;
         PackedB packed = job.packed;
         DenseB directB = job.directB;
-        int kc = Math.min(job.kcBlock, k - p0);
-        boolean add = job.accumulate || p0 > 0;
-        int aBlock = p0 * mPad + i0 * kc;
-        float[] bArr;
-        int bOff, bs = NR;
-        if (packed != null) {
-            bArr = packed.data;
-            bOff = packed.offset(p0, kc, (j0 + jb) / NR);
-        } else if (directB != null && nr == NR) {
-            bArr = directB.b;                       // few rows of A: B rows read in place, no packing
-            bOff = directB.off + p0 * directB.ld + j0 + jb;
-            bs = directB.ld;
-        } else {
-            job.b.packB(p0, kc, j0 + jb, nr, pb);   // one micro-panel, packed right before use: stays in L1
-            bArr = pb;
-            bOff = 0;
-        }
-        for (int ib = 0; ib < mc; ib += mr) {
-            int rows = Math.min(mr, mc - ib);
-            int aOff = aBlock + ib * kc;
-            int cij = job.cOff + (i0 + ib) * ldc + j0 + jb;
-            if (rows == mr && nr == NR) {
-                micro(mr, kc, pa, aOff, bArr, bOff, bs, c, cij, ldc, add);
+        for (int p0 = 0; p0 < k; p0 += job.kcBlock) {
+            int kc = Math.min(job.kcBlock, k - p0);
+            boolean add = job.accumulate || p0 > 0;
+            int aBlock = p0 * mPad + i0 * kc;
+            float[] bArr;
+            int bBase, bs, panelStride;
+            int fullCols = nc / NR * NR;
+            // B of this K block: panel q (NR columns from j0 + q·NR) at bBase + q·panelStride, rows bs apart
+            if (packed != null) {
+                bArr = packed.data;
+                bBase = packed.offset(p0, kc, j0 / NR);
+                bs = NR;
+                panelStride = kc * NR;
+            } else if (directB != null) {
+                bArr = directB.b;
+                bBase = directB.off + p0 * directB.ld + j0;
+                bs = directB.ld;
+                panelStride = NR;
+                if (fullCols < nc) job.b.packB(p0, kc, j0 + fullCols, nc - fullCols, pb);   // the edge panel
             } else {
-                // edge tile: continue each element's chain through the tile buffer, so that an element
-                // is computed the same way whether or not it lies in an edge tile
-                if (add) {
-                    for (int r = 0; r < rows; r++) System.arraycopy(c, cij + r * ldc, tile, r * NR, nr);
+                job.b.packB(p0, kc, j0, nc, pb);
+                bArr = pb;
+                bBase = 0;
+                bs = NR;
+                panelStride = kc * NR;
+            }
+            for (int ib = 0; ib < mc; ib += mr) {
+                int rows = Math.min(mr, mc - ib);
+                int aOff = aBlock + ib * kc;
+                int cRow = job.cOff + (i0 + ib) * ldc + j0;
+                for (int jb = 0; jb < nc; jb += NR) {
+                    int nr = Math.min(NR, nc - jb);
+                    float[] bA = bArr;
+                    int bOff = bBase + jb / NR * panelStride, bsj = bs;
+                    if (directB != null && nr < NR) {      // read in place, but the edge panel was packed
+                        bA = pb;
+                        bOff = 0;
+                        bsj = NR;
+                    }
+                    int cij = cRow + jb;
+                    if (rows == mr && nr == NR) {
+                        micro(mr, kc, pa, aOff, bA, bOff, bsj, c, cij, ldc, add);
+                    } else {
+                        // edge tile: continue each element's chain through the tile buffer, so that an element
+                        // is computed the same way whether or not it lies in an edge tile
+                        if (add) {
+                            for (int r = 0; r < rows; r++) System.arraycopy(c, cij + r * ldc, tile, r * NR, nr);
+                        }
+                        micro(mr, kc, pa, aOff, bA, bOff, bsj, tile, 0, NR, add);
+                        for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cij + r * ldc, nr);
+                    }
                 }
-                micro(mr, kc, pa, aOff, bArr, bOff, bs, tile, 0, NR, add);
-                for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cij + r * ldc, nr);
+                if (p0 + kc == k && (job.bias != null || job.act != Activation.NONE)) {
+                    epilogue(c, cRow, ldc, rows, nc, job.bias, job.biasOff, job.biasPerRow, i0 + ib, j0, job.act);
+                }
             }
         }
     }

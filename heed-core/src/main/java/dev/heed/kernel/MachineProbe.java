@@ -114,7 +114,7 @@ public final class MachineProbe {
     }
 
     /**
-     * The fast GEMM's blocking chosen for this machine, e.g. {@code "GEMM block 12x32 kc=192 mc=1020 nc=4096 (24
+     * The fast GEMM's blocking chosen for this machine, e.g. {@code "GEMM block 12x32 kc=384 mc=672 nc=672 (24
      * accumulators)"}, or a note that the reference kernels run.
      *
      * @return one line describing the blocking

@@ -22,14 +22,15 @@ class GemmBlockingTest {
     void chosenFromRegistersAndCaches() {
         MachineProbe.Caches spr = new MachineProbe.Caches(48 * 1024, 2 * 1024 * 1024, 300L * 1024 * 1024, true);
         GemmBlocking b = GemmBlocking.choose(16, 32, spr);
-        assertEquals(new GemmBlocking(12, 32, 192, 1020, 4096), b);          // 24 accumulators; B micro-panel = L1d/2
+        assertEquals(new GemmBlocking(12, 32, 384, 672, 672), b);            // 24 accumulators; A micro-panel = 3/8 L1d, B block = L2/2
         MachineProbe.Caches zen4 = new MachineProbe.Caches(32 * 1024, 1024 * 1024, 32L * 1024 * 1024, true);
-        assertEquals(128, GemmBlocking.choose(16, 32, zen4).kc());
-        assertEquals(1020, GemmBlocking.choose(16, 32, zen4).mc());          // 1 MiB / 2 / (128·4) = 1024 → 1020
+        assertEquals(256, GemmBlocking.choose(16, 32, zen4).kc());           // 32 KiB · 3/8 / (12·4) = 256
+        assertEquals(504, GemmBlocking.choose(16, 32, zen4).mc());           // 1 MiB / 2 / (256·4) = 512 → 504
+        assertEquals(512, GemmBlocking.choose(16, 32, zen4).nc());
         GemmBlocking avx2 = GemmBlocking.choose(8, 16, zen4);                 // 16 registers: 6 rows, 12 accumulators
         assertEquals(6, avx2.mr());
         assertEquals(16, avx2.nr());
-        assertEquals(256, avx2.kc());
+        assertEquals(512, avx2.kc());                                         // 32 KiB · 3/8 / (6·4)
         GemmBlocking tiny = GemmBlocking.choose(4, 16, new MachineProbe.Caches(1024, 4096, 8192, true));
         assertEquals(64, tiny.kc());                                          // clamped
         assertEquals(6, tiny.mc());
