@@ -1,6 +1,7 @@
 package dev.heed.attention;
 
 import dev.heed.exec.ExecutionContext;
+import dev.heed.kernel.MachineProbe;
 import dev.heed.tensor.Tensor;
 import java.util.Arrays;
 
@@ -82,38 +83,14 @@ import java.util.Arrays;
 final class FlashAttention {
     private FlashAttention() {}
 
-    /** Assumed L2 size when the platform does not say (bytes). */
-    static final int DEFAULT_L2_BYTES = 1 << 20;
     /** Query rows per task at most (see {@link #queryBlock}). */
     static final int QUERY_BLOCK = 256;
     /** Query rows per task at least, when {@link #queryBlock} shrinks blocks to keep every thread busy. */
     static final int MIN_QUERY_BLOCK = 64;
 
-    /** L2 size per core, read once from Linux sysfs when present; {@link #DEFAULT_L2_BYTES} otherwise. */
+    /** L2 size per core as {@link MachineProbe} reads it (its default when the operating system does not say). */
     static int l2Bytes() {
-        return L2.BYTES;
-    }
-
-    private static final class L2 {
-        static final int BYTES = detect();
-
-        private static int detect() {
-            try {
-                for (int idx = 0; idx < 8; idx++) {
-                    java.nio.file.Path dir = java.nio.file.Path.of("/sys/devices/system/cpu/cpu0/cache/index" + idx);
-                    if (!java.nio.file.Files.isDirectory(dir)) break;
-                    String level = java.nio.file.Files.readString(dir.resolve("level")).trim();
-                    if (!level.equals("2")) continue;
-                    String size = java.nio.file.Files.readString(dir.resolve("size")).trim().toUpperCase();
-                    int mult = size.endsWith("K") ? 1024 : size.endsWith("M") ? 1 << 20 : 1;
-                    String digits = size.replaceAll("[^0-9]", "");
-                    return Integer.parseInt(digits) * mult;
-                }
-            } catch (Exception | Error ignored) {
-                // unreadable: keep the default
-            }
-            return DEFAULT_L2_BYTES;
-        }
+        return (int) Math.min(Integer.MAX_VALUE, MachineProbe.machine().caches().l2());
     }
 
     /**

@@ -151,6 +151,26 @@ class AttentionDataMovementTest {
     }
 
     @Test
+    void exactBlockingFollowsTheCaches() {
+        // 48 KiB L1d, 2 MiB L2 (Sapphire Rapids), 4 × 16-lane vectors: key tiles [64, 64] of 16 KiB, and 64 rows of
+        // 2048 scores (512 KiB, a quarter of L2); 32 rows at S = 4096
+        assertEquals(64, ExactAttention.keyTile(64, 64, 2048, 48 * 1024, 64));
+        assertEquals(64, ExactAttention.queryBlock(2048, 2L << 20));
+        assertEquals(32, ExactAttention.queryBlock(4096, 2L << 20));
+        // 32 KiB L1d, 1 MiB L2 with 8-lane vectors: tiles of 32 keys, 32 rows at S = 2048
+        assertEquals(32, ExactAttention.keyTile(64, 64, 2048, 32 * 1024, 32));
+        assertEquals(32, ExactAttention.queryBlock(2048, 1L << 20));
+        // small heads take wider tiles, capped, and never wider than the padded keys
+        assertEquals(512, ExactAttention.keyTile(8, 8, 4096, 48 * 1024, 64));
+        assertEquals(48, ExactAttention.keyTile(8, 8, 40, 48 * 1024, 64));
+        assertEquals(128, ExactAttention.keyTile(16, 32, 4096, 48 * 1024, 64)); // the wider of E and Ev counts
+        // tiny caches: still one column block and one register group of rows; short rows: at most 64 rows
+        assertEquals(64, ExactAttention.keyTile(64, 64, 2048, 1024, 64));
+        assertEquals(4, ExactAttention.queryBlock(1 << 20, 1L << 20));
+        assertEquals(64, ExactAttention.queryBlock(128, 2L << 20));
+    }
+
+    @Test
     void stridedViewsGiveBitwiseTheContiguousResult() {
         Random r = new Random(6);
         int b = 2, h = 4, l = 29, s = 29, e = 24;

@@ -18,6 +18,9 @@ class AttentionTest {
     /** Softmax kernels vs the float64 reference: max |x - ref| / max(1, max |ref|) on unit-scale float32 inputs. */
     static final double TOLERANCE = 1e-5;
 
+    /** Exact attention under two blockings, vector kernels: a few float32 ulps of a row sum (see the test using it). */
+    static final double BLOCKING_TOLERANCE = 1e-6;
+
     static ExecutionContext ctx;
 
     @BeforeAll
@@ -107,6 +110,48 @@ class AttentionTest {
             }
         }
         assertEquals(CASES.size() * 3 * 4 * 2, runs);
+    }
+
+    @Test
+    void exactKeyTilesAndQueryBlocksChangeNoBit() {
+        // Every score is one FMA chain over E from zero and every output element one chain over the keys in order
+        // (stored and reloaded between key tiles), so any blocking gives the numbers of one tile holding all keys
+        // (exact attention's v1 layout), which must itself match the float64 reference. The scalar twin must agree
+        // bit for bit; the vector kernels within BLOCKING_TOLERANCE, because the row sums of the softmax end in a
+        // lane reduction (FloatVector.reduceLanes(ADD)) whose order the Vector API leaves open, so the interpreter
+        // and C2 may round a sum differently between two calls.
+        Random r = new Random(23);
+        Case c = new Case(2, 4, 2, 45, 77, 64, 48);
+        Tensor q = randn(r, c.b, c.hq, c.l, c.e), k = randn(r, c.b, c.hkv, c.s, c.e), v = randn(r, c.b, c.hkv, c.s, c.ev);
+        int[][] blockings = {{16, 4}, {32, 6}, {48, 1}, {64, 64}, {16, 45}, {96, 13}}; // {keys per tile, rows per block}; 96 > S: one padded tile
+        int runs = 0;
+        for (CausalAlignment ca : CausalAlignment.values()) {
+            for (Tensor mask : masks(r, c)) {
+                AttentionSpec spec = AttentionSpec.defaults().withCausal(ca).withMask(mask)
+                        .withWindow(ca == CausalAlignment.TOP_LEFT ? 5 : 0).withCaptureWeights(true);
+                AttentionResult want = AttentionReference.compute(q, k, v, spec);
+                AttentionProblem p = new AttentionProblem("test", q, k, v, spec);
+                for (TileKernels kern : new TileKernels[] {TileKernels.best(), TileKernelsScalar.INSTANCE}) {
+                    String what = kern.getClass().getSimpleName() + " " + ca + " mask=" + (mask == null ? "none" : mask.dtype() + "" + mask.shape());
+                    AttentionResult one = ExactAttention.compute(ctx, p, kern, true, AttentionProblem.pad16(c.s), 64);
+                    assertTrue(relError(one.output(), want.output()) <= TOLERANCE, "one-tile exact " + what);
+                    assertTrue(relError(one.weights(), want.weights()) <= TOLERANCE, "one-tile exact weights " + what);
+                    for (int[] bl : blockings) {
+                        AttentionResult got = ExactAttention.compute(ctx, p, kern, true, bl[0], bl[1]);
+                        String how = what + " bc=" + bl[0] + " bq=" + bl[1];
+                        if (kern == TileKernelsScalar.INSTANCE) {
+                            assertArrayEquals(one.output().toFloatArray(), got.output().toFloatArray(), "output " + how);
+                            assertArrayEquals(one.weights().toFloatArray(), got.weights().toFloatArray(), "weights " + how);
+                        } else {
+                            assertTrue(relError(got.output(), one.output()) <= BLOCKING_TOLERANCE, "output " + how + ": " + relError(got.output(), one.output()));
+                            assertTrue(relError(got.weights(), one.weights()) <= BLOCKING_TOLERANCE, "weights " + how);
+                        }
+                        runs++;
+                    }
+                }
+            }
+        }
+        assertEquals(3 * 4 * 2 * blockings.length, runs);
     }
 
     @Test
