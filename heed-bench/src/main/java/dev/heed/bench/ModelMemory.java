@@ -34,8 +34,9 @@ import javax.management.ObjectName;
  * JVM takes a snapshot before loading, after {@code Session.open}, after a few runs of batch 1 × 128, after a few
  * runs of batch 32 × 128, and after closing the session and letting the GC release it. A snapshot holds:
  * <ul>
- *   <li><b>heap</b>: Java heap used after several {@code System.gc()} calls (MemoryMXBean), i.e. what stays
- *       reachable: packed weight copies, the op memos, the session's kept scratch arrays, the graph;</li>
+ *   <li><b>heap</b>: the bytes of live Java objects (the total of the JVM's {@code GC.class_histogram}, taken after
+ *       its full GC), i.e. what stays reachable: packed weight copies, the op memos, the session's kept scratch
+ *       arrays, the graph; MemoryMXBean's heap used after several {@code System.gc()} calls is printed beside it;</li>
  *   <li><b>mapped</b>: resident pages (smaps {@code Rss}) of the mappings of the model file and of any other file in
  *       its directory (external data), from {@code /proc/self/smaps}; the weights a session reads in place;</li>
  *   <li><b>direct</b>: direct NIO buffers (BufferPoolMXBean "direct"; its "mapped" pool is shown apart: it counts
@@ -173,12 +174,30 @@ public final class ModelMemory {
         histogram("closed, released", histogram);
     }
 
-    /** The {@code top} largest classes of the live heap (the JVM's GC.class_histogram diagnostic command). */
-    private static void histogram(String when, int top) throws Exception {
+    /** The JVM's GC.class_histogram diagnostic command (a full GC, then every live class with its bytes). */
+    private static String[] classHistogram() {
+        try {
+            Object out = ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
+                    "gcClassHistogram", new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            return out.toString().split("\n");
+        } catch (javax.management.JMException e) {
+            throw new IllegalStateException("GC.class_histogram is not available in this JVM", e);
+        }
+    }
+
+    /** Bytes of live objects: the histogram's "Total" line (exact, after its own full GC). */
+    private static long liveHeap() {
+        for (String line : classHistogram()) {
+            String t = line.trim();
+            if (t.startsWith("Total")) return Long.parseLong(t.split("\\s+")[2]);
+        }
+        throw new IllegalStateException("GC.class_histogram printed no Total line");
+    }
+
+    /** The {@code top} largest classes of the live heap. */
+    private static void histogram(String when, int top) {
         if (top <= 0) return;
-        Object out = ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
-                "gcClassHistogram", new Object[] {new String[0]}, new String[] {String[].class.getName()});
-        String[] lines = out.toString().split("\n");
+        String[] lines = classHistogram();
         System.out.println("heap histogram, " + when + ":");
         for (int i = 0; i < Math.min(lines.length, top + 2); i++) System.out.println("  " + lines[i]);
     }
@@ -204,7 +223,8 @@ public final class ModelMemory {
             System.gc();
             Thread.sleep(30);
         }
-        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long heap = liveHeap();
         long direct = 0, mappedPool = 0;
         for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
             if (b.getName().equals("direct")) direct += b.getMemoryUsed();
@@ -230,7 +250,7 @@ public final class ModelMemory {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmRSS:") || line.startsWith("VmHWM:")) status.put(line.substring(0, 5), kilobytes(line) * 1024);
             }
-            return new Snapshot(phase, heap, rss, size, direct, mappedPool, status.getOrDefault("VmRSS", -1L),
+            return new Snapshot(phase, heap, used, rss, size, direct, mappedPool, status.getOrDefault("VmRSS", -1L),
                     status.getOrDefault("VmHWM", -1L), files.isEmpty() ? "-" : String.join(",", files));
         } catch (IOException e) {
             throw new UncheckedIOException("ModelMemory needs Linux's /proc/self/smaps and /proc/self/status", e);
@@ -264,17 +284,17 @@ public final class ModelMemory {
     // ---------------------------------------------------------------- results
 
     /** One snapshot of one phase (bytes). */
-    private record Snapshot(String phase, long heap, long mappedRss, long mappedSize, long direct, long mappedPool,
+    private record Snapshot(String phase, long heap, long used, long mappedRss, long mappedSize, long direct, long mappedPool,
                             long vmRss, long vmHwm, String note) {
         String format() {
-            return String.join(" ", phase, Long.toString(heap), Long.toString(mappedRss), Long.toString(mappedSize),
+            return String.join(" ", phase, Long.toString(heap), Long.toString(used), Long.toString(mappedRss), Long.toString(mappedSize),
                     Long.toString(direct), Long.toString(mappedPool), Long.toString(vmRss), Long.toString(vmHwm), note);
         }
 
         static Snapshot parse(String s) {
-            String[] f = s.split(" ", 9);
+            String[] f = s.split(" ", 10);
             return new Snapshot(f[0], Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
-                    Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]), f[8]);
+                    Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]), Long.parseLong(f[8]), f[9]);
         }
     }
 
@@ -304,14 +324,16 @@ public final class ModelMemory {
         }
 
         void print(int small, int large) {
-            System.out.printf(Locale.ROOT, "  %-22s %10s %12s %12s %16s %10s %11s %9s %9s%n", "phase", "heap MB", "Δheap MB",
-                    "Δheap model", "mapped Rss/size", "direct Δ", "mapped pool", "VmRSS", "VmHWM");
+            System.out.printf(Locale.ROOT, "  %-22s %9s %9s %10s %11s %16s %9s %11s %8s %8s%n", "phase", "live MB", "used MB", "Δlive MB",
+                    "Δlive model", "mapped Rss/size", "direct Δ", "mapped pool", "VmRSS", "VmHWM");
             for (String ph : PHASES) {
                 Snapshot s = at(ph);
-                System.out.printf(Locale.ROOT, "  %-22s %10.1f %12.1f %12.1f %9.1f/%-6.1f %10.1f %11.1f %9.1f %9.1f%n", label(ph, small, large),
-                        mb(s.heap), mb(heapRetained(ph)), mb(heapModelOnly(ph)), mb(s.mappedRss), mb(s.mappedSize), mb(direct(ph)),
+                System.out.printf(Locale.ROOT, "  %-22s %9.1f %9.1f %10.1f %11.1f %9.1f/%-6.1f %9.1f %11.1f %8.1f %8.1f%n", label(ph, small, large),
+                        mb(s.heap), mb(s.used), mb(heapRetained(ph)), mb(heapModelOnly(ph)), mb(s.mappedRss), mb(s.mappedSize), mb(direct(ph)),
                         mb(s.mappedPool), mb(s.vmRss), mb(s.vmHwm));
             }
+            System.out.println("  (live: bytes of live objects, GC.class_histogram's total after its full GC; used: MemoryMXBean heap used"
+                    + " after 4 System.gc(), which may also hold objects allocated since)");
             System.out.println("  (mapped pool: BufferPoolMXBean 'mapped', the size of mapped files, resident or not: not added to the total)");
             System.out.println("  mapped files of the model's directory after the runs: " + at("large").note);
         }
