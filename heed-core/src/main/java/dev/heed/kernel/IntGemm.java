@@ -17,7 +17,12 @@ import dev.heed.exec.ExecutionContext;
  *       int32 result) whenever {@code max_i Σ_p |a'[i,p]| · max|b − zb| < 2^24}, checked per call. The Vector
  *       API has no VNNI byte dot product, and its widened int multiply-add ({@code vpmulld}) issues a quarter of
  *       the float FMA rate, so the float units are the fastest exact integer multiplier it offers (measured:
- *       BENCHMARKS.md, int8 section).</li>
+ *       BENCHMARKS.md, int8 section). {@link #gemmExactFloatChunked} cuts K into chunks that each keep the bound and
+ *       sums their exact results in int32, so the float formulation serves every call (no packed copy of B).</li>
+ *   <li>{@link #epilogue} — what a quantised linear layer does to the product: {@code act(c·scale_j + bias_j)} in
+ *       one vector pass over C in place, rows spread over the threads ({@code IntGemmFloat}); its twins are a
+ *       scalar float32 loop (the fallback, and the exact expression of the unfused Mul / Add nodes) and a
+ *       float64 loop ({@link #epilogueReference}), the oracle.</li>
  * </ul>
  * Cost M·N·K multiply-adds. Results are exact (int32 wraps as in ONNX Runtime; it cannot for K &lt; 33 000).
  * The Vector API has no VNNI / {@code vpdpbusd} operation, so the widened int multiply-add is what it offers.
@@ -137,6 +142,130 @@ public final class IntGemm {
         if (IntGemmFloat.maxRowAbsSum(m, k, a, aOff, lda) * b.maxAbsShifted(zb) >= IntGemmFloat.EXACT) return false;
         IntGemmFloat.gemm(ctx, m, a, aOff, lda, b, zb, c, cOff, ldc);
         return true;
+    }
+
+    /**
+     * The same exact product as {@link #gemmExactFloat} for any K: when the whole reduction would leave the exactness
+     * bound, K is cut into chunks that each stay inside it ({@code max_i Σ_{p ∈ chunk} |a'[i,p]| · max|B − zb| < 2^24},
+     * checked on the data; at most ⌈K / 258⌉ chunks), each chunk runs on the float GEMM exactly, and the chunks'
+     * integer results are summed in int32 (wrapping as the integer kernel does) and written as floats. So C equals
+     * the int32 product of {@link #gemm} converted to float, bit for bit, for every call, without a packed copy of B;
+     * a call inside the bound is one {@link #gemmExactFloat} call. Returns false (C untouched) only without the
+     * Vector API.
+     *
+     * @param ctx  threads (null: the calling thread only)
+     * @param m    rows of A' and C
+     * @param a    A' as floats (integers, |a'| ≤ 255)
+     * @param aOff index of {@code A'[0, 0]}
+     * @param lda  elements between A' rows, {@code >= K}
+     * @param b    B, read in place
+     * @param zb   B's zero points: one, or one per column
+     * @param c    C, overwritten when this returns true
+     * @param cOff index of {@code C[0, 0]}
+     * @param ldc  elements between C's rows, {@code >= N}
+     * @return true when C holds the exact product; false without the Vector API
+     * @throws dev.heed.HeedException as {@link #gemmExactFloat}, and INVALID_ARGUMENT when an element of A' is not
+     *                                an integer of magnitude at most 255 where the chunking relies on it
+     */
+    public static boolean gemmExactFloatChunked(ExecutionContext ctx, int m, float[] a, int aOff, int lda, Int8Matrix b, int[] zb,
+                                                float[] c, int cOff, int ldc) {
+        if (gemmExactFloat(ctx, m, a, aOff, lda, b, zb, c, cOff, ldc)) return true;
+        if (!VectorSupport.available()) return false;
+        int k = b.k(), n = b.n();
+        double maxB = b.maxAbsShifted(zb);
+        // chunks of equal length, more of them until each one is inside the bound (one element alone always is:
+        // 255·255 < 2^24, so the loop ends)
+        int chunks = (int) Math.min(k, Math.max(2, Math.ceil(IntGemmFloat.maxRowAbsSum(m, k, a, aOff, lda) * maxB / IntGemmFloat.EXACT)));
+        while (!IntGemmFloat.chunksExact(m, k, chunks, a, aOff, lda, maxB)) {
+            if (chunks == k) throw HeedException.invalid("IntGemm.exactFloatChunked", "A' holds a value beyond ±255 or not an integer: one column alone exceeds the exactness bound");
+            chunks = Math.min(k, chunks + Math.max(1, chunks / 4));
+        }
+        IntGemmFloat.gemmChunked(ctx, m, chunks, a, aOff, lda, b, zb, c, cOff, ldc);
+        return true;
+    }
+
+    /**
+     * Tolerance of {@link #epilogue} against {@link #epilogueReference}: {@code |got − want| ≤ EPILOGUE_TOLERANCE ·
+     * (1 + |want|)}. Without an activation (and with ReLU) the float32 results are the exact float32 expression
+     * {@code c·scale + bias} (two roundings, no fused multiply-add); the transcendental activations add the float32
+     * approximation error of the elementwise kernels (erf: 1.3e-7 absolute) and the rounding of their argument.
+     */
+    public static final double EPILOGUE_TOLERANCE = 2e-6;
+
+    /**
+     * The epilogue of a quantised linear layer on {@code C[M, N]} in place:
+     * {@code c[cOff + i·ldc + j] = act(c·scale[j] + bias[j])}, computed as the float32 expressions
+     * {@code (c * scale) + bias} (two roundings, as the unfused {@code Mul} and {@code Add} nodes do) then the
+     * activation by the elementwise kernel a stand-alone activation node runs ({@link Elementwise#unary}), row by
+     * row while the row is in cache: so the fused layer's result equals the bias Add and activation nodes it
+     * replaces bit for bit. Rows spread over the context's threads for large C; without the Vector API the scalar
+     * float32 loop ({@link Activation#apply}).
+     *
+     * <pre>{@code
+     * IntGemm.epilogue(ctx, m, n, y, 0, n, xScaleTimesWScale, bias, Activation.GELU_ERF);   // y [M, N]
+     * }</pre>
+     *
+     * @param ctx   threads (null: the calling thread only)
+     * @param m     rows of C
+     * @param n     columns of C
+     * @param c     C, overwritten
+     * @param cOff  index of {@code C[0, 0]}
+     * @param ldc   elements between C's rows, {@code >= N}
+     * @param scale N per-column factors
+     * @param bias  N per-column addends, or null for none
+     * @param act   the activation applied last
+     * @throws dev.heed.HeedException INVALID_ARGUMENT when C does not fit its array, SHAPE_MISMATCH when scale or bias
+     *                                do not hold N values
+     */
+    public static void epilogue(ExecutionContext ctx, int m, int n, float[] c, int cOff, int ldc, float[] scale, float[] bias,
+                                Activation act) {
+        checkEpilogue(m, n, c, cOff, ldc, scale, bias);
+        if (m == 0 || n == 0) return;
+        if (!VectorSupport.available()) {
+            IntGemmReference.epilogueFloat(0, m, n, c, cOff, ldc, scale, bias, act);
+            return;
+        }
+        long elements = (long) m * n;
+        int threads = ctx == null ? 1 : ctx.threads();
+        if (threads > 1 && elements >= PARALLEL_EPILOGUE) {
+            int grain = (int) Math.max(1, PARALLEL_EPILOGUE / 2 / n);
+            ctx.parallelFor(m, grain, (s, e) -> IntGemmFloat.epilogue(s, e, n, c, cOff, ldc, scale, bias, act));
+        } else {
+            IntGemmFloat.epilogue(0, m, n, c, cOff, ldc, scale, bias, act);
+        }
+    }
+
+    /** Smallest C (elements) whose epilogue is spread over threads: below it the hand-off costs more than the pass. */
+    static final long PARALLEL_EPILOGUE = 1 << 16;
+
+    /**
+     * The float64 twin of {@link #epilogue}: {@code out[cOff + i·ldc + j] = act(c·scale[j] + bias[j])} evaluated in
+     * double ({@link Activation#applyDouble}) from the same float32 inputs; {@code c} is not changed.
+     *
+     * @param m     rows of C
+     * @param n     columns of C
+     * @param c     C, read
+     * @param cOff  index of {@code C[0, 0]}
+     * @param ldc   elements between C's rows
+     * @param scale N per-column factors
+     * @param bias  N per-column addends, or null
+     * @param act   the activation
+     * @param out   the results, same layout as C (elements outside C are not written)
+     * @throws dev.heed.HeedException as {@link #epilogue}
+     */
+    public static void epilogueReference(int m, int n, float[] c, int cOff, int ldc, float[] scale, float[] bias, Activation act,
+                                         double[] out) {
+        checkEpilogue(m, n, c, cOff, ldc, scale, bias);
+        check("IntGemm.epilogue", "out", out.length, cOff, ldc, m, n);
+        IntGemmReference.epilogueDouble(m, n, c, cOff, ldc, scale, bias, act, out);
+    }
+
+    private static void checkEpilogue(int m, int n, float[] c, int cOff, int ldc, float[] scale, float[] bias) {
+        check("IntGemm.epilogue", "C", c.length, cOff, ldc, m, n);
+        if (scale == null || scale.length != n || (bias != null && bias.length != n)) {
+            throw HeedException.shape("IntGemm.epilogue", "scale and bias must hold N=" + n + " values, they hold "
+                    + (scale == null ? "none (null)" : scale.length) + " and " + (bias == null ? "none (no bias)" : bias.length));
+        }
     }
 
     /**

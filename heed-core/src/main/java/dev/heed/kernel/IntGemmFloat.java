@@ -71,6 +71,85 @@ final class IntGemmFloat {
                 c, cOff, ldc, false, null, 0, false, Activation.NONE);
     }
 
+    /** Start of chunk {@code q} of {@code chunks} equal chunks of K. */
+    static int chunkStart(int k, int chunks, int q) {
+        return (int) ((long) k * q / chunks);
+    }
+
+    /** True when each of {@code chunks} equal K chunks keeps {@code max_i Σ_{p ∈ chunk} |a'[i,p]| · maxB} below 2^24. */
+    static boolean chunksExact(int m, int k, int chunks, float[] a, int aOff, int lda, double maxB) {
+        for (int q = 0; q < chunks; q++) {
+            int p0 = chunkStart(k, chunks, q), p1 = chunkStart(k, chunks, q + 1);
+            if (maxRowAbsSum(m, p1 - p0, a, aOff + p0, lda) * maxB >= EXACT) return false;
+        }
+        return true;
+    }
+
+    /**
+     * {@code C = A'·(B − zb)} over {@code chunks} equal K chunks, each exact on the float GEMM (the caller checked
+     * {@link #chunksExact}), summed as int32 and written as floats.
+     */
+    static void gemmChunked(ExecutionContext ctx, int m, int chunks, float[] a, int aOff, int lda, Int8Matrix b, int[] zb,
+                            float[] c, int cOff, int ldc) {
+        int k = b.k(), n = b.n(), len = Math.multiplyExact(m, n);
+        int[] acc = new int[len];                                                   // [M, N] int32 sums of the chunks
+        float[] part = ctx != null ? ctx.borrowFloats(len) : new float[len];         // [M, N] one chunk's exact product
+        try {
+            for (int q = 0; q < chunks; q++) {
+                int p0 = chunkStart(k, chunks, q), p1 = chunkStart(k, chunks, q + 1);
+                Int8Matrix sub = new Int8Matrix(b.segment(), b.offset() + (long) p0 * b.ld(), p1 - p0, n, b.ld(), b.unsigned(),
+                        b.min(), b.max());                                          // rows [p0, p1): the range still bounds them
+                gemm(ctx, m, a, aOff + p0, lda, sub, zb, part, 0, n);
+                for (int e = 0; e < len; e++) acc[e] += (int) part[e];              // exact integers below 2^24
+            }
+        } finally {
+            if (ctx != null) ctx.giveBack(part);
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) c[cOff + i * ldc + j] = (float) acc[i * n + j];
+        }
+    }
+
+    /**
+     * Rows {@code [i0, i1)} of {@link IntGemm#epilogue}: {@code c = (c * scale) + bias} in one vector pass per row,
+     * then the activation over the row while it is in L1, by the elementwise unary kernel
+     * ({@link ElementwiseVector#unary}: the same code as a stand-alone Relu / Gelu / Tanh / Sigmoid node, so fusing
+     * the activation changes no bit of the result; its polynomials round the same interpreted and compiled, where the
+     * Vector API's lanewise EXP / TANH do not, and the quantisation of the next layer would amplify that).
+     */
+    static void epilogue(int i0, int i1, int n, float[] c, int cOff, int ldc, float[] scale, float[] bias, Activation act) {
+        UnaryOp op = unaryOf(act);
+        int bound = F.loopBound(n);
+        for (int i = i0; i < i1; i++) {
+            int o = cOff + i * ldc, j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(F, c, o + j).mul(FloatVector.fromArray(F, scale, j));
+                if (bias != null) v = v.add(FloatVector.fromArray(F, bias, j));
+                v.intoArray(c, o + j);
+            }
+            if (j < n) {
+                VectorMask<Float> mask = F.indexInRange(j, n);
+                FloatVector v = FloatVector.fromArray(F, c, o + j, mask).mul(FloatVector.fromArray(F, scale, j, mask));
+                if (bias != null) v = v.add(FloatVector.fromArray(F, bias, j, mask));
+                v.intoArray(c, o + j, mask);
+            }
+            if (op != null) ElementwiseVector.unary(op, c, o, c, o, n);
+        }
+    }
+
+    /** The elementwise op of an epilogue activation, null for none. */
+    static UnaryOp unaryOf(Activation act) {
+        return switch (act) {
+            case NONE -> null;
+            case RELU -> UnaryOp.RELU;
+            case GELU_ERF -> UnaryOp.GELU;
+            case GELU_TANH -> UnaryOp.GELU_TANH;
+            case SILU -> UnaryOp.SILU;
+            case SIGMOID -> UnaryOp.SIGMOID;
+            case TANH -> UnaryOp.TANH;
+        };
+    }
+
     /** B panels widened from bytes: {@code dst[panel·kc·NR + p·NR + j] = B[p0+p, j0+j] − zb[j0+j]}, zero-padded. */
     private record Widen(Int8Matrix b, float[] zb) implements GemmVector.BSource {
         @Override

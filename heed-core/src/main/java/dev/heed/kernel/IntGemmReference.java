@@ -1,8 +1,9 @@
 package dev.heed.kernel;
 
 /**
- * The scalar twin of the integer GEMM ({@link IntGemm}): plain loops, int32 arithmetic on the zero-point-shifted
- * values, the oracle of the tests and the fallback without the Vector API.
+ * The scalar twins of the integer GEMM ({@link IntGemm}): plain loops, int32 arithmetic on the zero-point-shifted
+ * values, the oracle of the tests and the fallback without the Vector API; and the two scalar forms of its epilogue
+ * (float32, the fallback; float64, the oracle).
  */
 final class IntGemmReference {
     private IntGemmReference() {}
@@ -42,6 +43,29 @@ final class IntGemmReference {
                     s += (value(a[aOff + i * lda + p], aUnsigned) - zai) * (value(d[base + p * w], b.unsigned()) - zbj);
                 }
                 c[cOff + i * ldc + j] = s;
+            }
+        }
+    }
+
+    /** The epilogue in float32, scalar: {@code c = act((c * scale) + bias)} for rows {@code [i0, i1)} (the fallback). */
+    static void epilogueFloat(int i0, int i1, int n, float[] c, int cOff, int ldc, float[] scale, float[] bias, Activation act) {
+        for (int i = i0; i < i1; i++) {
+            int o = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                float v = c[o + j] * scale[j];
+                if (bias != null) v = v + bias[j];
+                c[o + j] = act.apply(v);
+            }
+        }
+    }
+
+    /** The epilogue in float64 (the oracle): {@code out = act(c·scale + bias)} from the float32 inputs. */
+    static void epilogueDouble(int m, int n, float[] c, int cOff, int ldc, float[] scale, float[] bias, Activation act, double[] out) {
+        for (int i = 0; i < m; i++) {
+            int o = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                double v = (double) c[o + j] * scale[j] + (bias == null ? 0 : bias[j]);
+                out[o + j] = act.applyDouble(v);
             }
         }
     }

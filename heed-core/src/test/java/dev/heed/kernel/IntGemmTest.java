@@ -3,6 +3,7 @@ package dev.heed.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
@@ -147,6 +148,120 @@ class IntGemmTest {
             assertEquals(true, IntGemm.gemmExactFloat(one, m, a, 0, k, bm, new int[] {0}, c, 0, n));
             for (float v : c) assertEquals(1536f * 127f, v);
         }
+    }
+
+    /**
+     * The K-chunked float product against the integer twin, bit for bit, on calls far beyond the single-pass bound
+     * (a' at ±255, B at its extremes, K up to 1536), uneven rows (one row large, others small), per-column zero
+     * points, uint8 and int8 B, one and two threads; and a call inside the bound (one pass).
+     */
+    @Test
+    void chunkedExactFloatProductEqualsTheIntegerTwinBeyondTheBound() {
+        SplittableRandom r = new SplittableRandom(18);
+        int[][] sizes = {{2, 40, 1536}, {13, 33, 700}, {33, 70, 1100}, {3, 5, 260}};
+        for (int[] s : sizes) {
+            int m = s[0], n = s[1], k = s[2];
+            for (int variant = 0; variant < 4; variant++) {
+                boolean bu = (variant & 1) != 0, perColumn = (variant & 2) != 0;
+                int lda = k + 1, ldb = n + 2, ldc = n + 3;
+                float[] a = new float[m * lda];
+                byte[] aq = new byte[m * k];
+                int za = variant == 0 ? 0 : 255;
+                for (int i = 0; i < m; i++) {
+                    for (int p = 0; p < k; p++) {
+                        int q = i == 0 ? (variant == 0 ? 255 : 0) : r.nextInt(256);     // row 0 at the extreme
+                        aq[i * k + p] = (byte) q;
+                        a[i * lda + p] = q - za;
+                    }
+                }
+                byte[] b = new byte[k * ldb];
+                for (int e = 0; e < b.length; e++) b[e] = (byte) (r.nextBoolean() ? (bu ? 255 : 127) : (bu ? 0 : -128));
+                int[] zb = perColumn ? zeros(r, n, bu) : new int[] {bu ? 128 : 0};
+                int[] want = new int[m * ldc];
+                IntGemm.gemmReference(m, n, k, aq, 0, k, true, new int[] {za}, b, 0, ldb, bu, zb, want, 0, ldc);
+                Int8Matrix bm = Int8Matrix.of(java.lang.foreign.MemorySegment.ofArray(b), 0, k, n, ldb, bu);
+                String what = "m=" + m + " n=" + n + " k=" + k + " variant " + variant;
+                if (VectorSupport.available() && k > 300) {
+                    assertEquals(false, IntGemm.gemmExactFloat(one, m, a, 0, lda, bm, zb, new float[m * ldc], 0, ldc),
+                            what + ": must be beyond the one-pass bound for the test to mean something");
+                }
+                for (ExecutionContext ctx : new ExecutionContext[] {one, two}) {
+                    float[] got = new float[m * ldc];
+                    java.util.Arrays.fill(got, -7f);
+                    boolean taken = IntGemm.gemmExactFloatChunked(ctx, m, a, 0, lda, bm, zb, got, 0, ldc);
+                    assertEquals(VectorSupport.available(), taken, what);
+                    if (!taken) continue;
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            int o = i * ldc + j;
+                            if (Float.floatToRawIntBits((float) want[o]) != Float.floatToRawIntBits(got[o])) {
+                                fail(what + " at [" + i + ", " + j + "]: " + got[o] + " vs " + want[o]);
+                            }
+                        }
+                        for (int j = n; j < ldc; j++) assertEquals(-7f, got[i * ldc + j], what + ": wrote beyond N");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The quantised linear epilogue {@code act(c·scale + bias)} against its float64 twin within
+     * {@link IntGemm#EPILOGUE_TOLERANCE}·(1 + |want|), for every activation, with and without a bias, N not a multiple
+     * of the vector length, offsets and padded rows, one and two threads (a C large enough to be split); without an
+     * activation and with ReLU it must equal the float32 expression {@code (c * scale) + bias} of the unfused
+     * Mul / Add nodes bit for bit. Elements outside C stay untouched.
+     */
+    @Test
+    void epilogueMatchesItsFloat64TwinAndTheUnfusedExpression() {
+        SplittableRandom r = new SplittableRandom(17);
+        int[][] sizes = {{1, 1}, {3, 7}, {5, 33}, {17, 100}, {200, 333}};      // the last one is split over threads
+        for (int[] s : sizes) {
+            int m = s[0], n = s[1], ldc = n + 3, off = 2;
+            float[] c0 = new float[off + m * ldc + 1];
+            for (int e = 0; e < c0.length; e++) c0[e] = (float) (r.nextInt(-60_000, 60_000));   // integer products
+            float[] scale = new float[n], bias = new float[n];
+            for (int j = 0; j < n; j++) {
+                scale[j] = (float) (1e-4 * (1 + r.nextDouble()));
+                bias[j] = (float) (r.nextDouble() * 4 - 2);
+            }
+            for (Activation act : Activation.values()) {
+                for (boolean withBias : new boolean[] {false, true}) {
+                    float[] b = withBias ? bias : null;
+                    double[] want = new double[c0.length];
+                    IntGemm.epilogueReference(m, n, c0, off, ldc, scale, b, act, want);
+                    for (ExecutionContext ctx : new ExecutionContext[] {one, two}) {
+                        float[] got = c0.clone();
+                        IntGemm.epilogue(ctx, m, n, got, off, ldc, scale, b, act);
+                        String what = m + "x" + n + " " + act + (withBias ? " +bias" : "") + " threads=" + ctx.threads();
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                int o = off + i * ldc + j;
+                                double err = Math.abs(got[o] - want[o]);
+                                if (!(err <= IntGemm.EPILOGUE_TOLERANCE * (1 + Math.abs(want[o])))) {
+                                    fail(what + " at [" + i + ", " + j + "]: " + got[o] + " vs " + want[o]);
+                                }
+                                if (act == Activation.NONE || act == Activation.RELU) {
+                                    float v = c0[o] * scale[j];
+                                    if (withBias) v = v + bias[j];
+                                    if (act == Activation.RELU) v = Math.max(v, 0f);
+                                    if (Float.floatToRawIntBits(v) != Float.floatToRawIntBits(got[o])) {
+                                        fail(what + " bit for bit at [" + i + ", " + j + "]: " + got[o] + " vs " + v);
+                                    }
+                                }
+                            }
+                            for (int j = n; j < ldc && off + i * ldc + j < got.length; j++) {
+                                assertEquals(c0[off + i * ldc + j], got[off + i * ldc + j], what + ": padding changed");
+                            }
+                        }
+                        for (int e = 0; e < off; e++) assertEquals(c0[e], got[e], what + ": prefix changed");
+                    }
+                }
+            }
+        }
+        HeedException e = assertThrows(HeedException.class,
+                () -> IntGemm.epilogue(one, 2, 3, new float[6], 0, 3, new float[2], null, Activation.NONE));
+        assertEquals(true, e.getMessage().contains("N=3"), e.getMessage());
     }
 
     private static byte[] bytes(SplittableRandom r, int n) {

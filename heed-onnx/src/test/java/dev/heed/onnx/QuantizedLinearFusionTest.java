@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The quantised-linear fusion on the pattern ONNX Runtime's dynamic quantiser writes — two linear layers sharing one
  * DynamicQuantizeLinear, one with a bias Add, one with a per-column weight zero point and scale — fused vs unfused
- * (bit for bit) and vs ONNX Runtime (within 1e-5 relative to the output's scale: ORT fuses the pattern itself).
+ * (bit for bit) and vs ONNX Runtime (within 1e-5 relative to the output's scale: ORT fuses the pattern itself); and
+ * the activation (GELU, Relu) that the fusion takes into the op's epilogue.
  */
 class QuantizedLinearFusionTest {
     @TempDir
@@ -94,8 +95,9 @@ class QuantizedLinearFusionTest {
 
     /**
      * K = 1536 with activations at both ends of their range and weights near ±127: the partial sums exceed what the
-     * float formulation represents exactly (2^24), so the fused op must take the integer kernel; with small
-     * activations in the second batch row it takes the float one. Both equal the unfused graph bit for bit.
+     * float formulation represents exactly (2^24) in one pass, so the fused op must cut K into exact chunks (the
+     * integer kernel without the Vector API); with small activations it takes the single float product. Both equal
+     * the unfused graph bit for bit.
      */
     @Test
     void largeSumsStayExact() throws IOException {
@@ -130,6 +132,117 @@ class QuantizedLinearFusionTest {
             for (int e = 0; e < small.length; e++) small[e] = (float) r.nextGaussian();
             Map<String, Tensor> feeds = Map.of("x", Tensor.of(small, 3, k));
             assertArrayEquals(off.run(feeds).get("y").toFloatArray(), on.run(feeds).get("y").toFloatArray(), "fused vs unfused (float product)");
+        }
+    }
+
+    /**
+     * An activation after the layer joins the fused op's epilogue: the exported erf GELU (Div √2, Erf, Add 1, Mul x,
+     * Mul 0.5, which the GELU pass makes one node first) after a bias Add, and a Relu straight after the scale Mul
+     * (no bias). One fused node per layer; the Relu layer equals the unfused graph bit for bit, the GELU layer is
+     * within {@link dev.heed.kernel.IntGemm#EPILOGUE_TOLERANCE} of it (the unfused graph rounds after each of Div,
+     * Erf, Add, Mul, Mul; the epilogue runs the one-pass GELU kernel of the fused Gelu node), and both equal ONNX
+     * Runtime within 1e-5 relative to the output's scale.
+     */
+    @Test
+    void foldsAFollowingGeluOrReluIntoTheEpilogue() throws IOException {
+        SplittableRandom r = new SplittableRandom(9);
+        int k = 64, n1 = 37, n2 = 19;
+        List<TensorData> inits = new ArrayList<>();
+        inits.add(int8("w1", r, k, n1));
+        inits.add(int8("w2", r, k, n2));
+        inits.add(floats("ws1", new float[] {0.0087f}));
+        float[] ws2 = new float[n2];
+        for (int j = 0; j < n2; j++) ws2[j] = 0.002f + 0.001f * j;
+        inits.add(floats("ws2", ws2, n2));
+        float[] b1 = new float[n1];
+        for (int j = 0; j < n1; j++) b1[j] = (float) r.nextDouble() * 2 - 1;
+        inits.add(floats("b1", b1, n1));
+        inits.add(floats("sqrt2", new float[] {1.4142135f}));
+        inits.add(floats("one", new float[] {1f}));
+        inits.add(floats("half", new float[] {0.5f}));
+        List<Node> nodes = List.of(
+                node("DynamicQuantizeLinear", List.of("x"), List.of("xq", "xs", "xz")),
+                named(node("Mul", List.of("xs", "ws1"), List.of("s1")), "s1"),
+                named(node("MatMulInteger", List.of("xq", "w1", "xz"), List.of("i1")), "mm1"),
+                named(node("Cast", List.of("i1"), List.of("f1"), i("to", 1)), "c1"),
+                named(node("Mul", List.of("f1", "s1"), List.of("m1")), "m1"),
+                named(node("Add", List.of("m1", "b1"), List.of("a1")), "a1"),
+                named(node("Div", List.of("a1", "sqrt2"), List.of("d1")), "gelu_div"),
+                named(node("Erf", List.of("d1"), List.of("e1")), "gelu_erf"),
+                named(node("Add", List.of("e1", "one"), List.of("p1")), "gelu_add"),
+                named(node("Mul", List.of("a1", "p1"), List.of("q1")), "gelu_mul"),
+                named(node("Mul", List.of("q1", "half"), List.of("y1")), "gelu_half"),
+                named(node("Mul", List.of("ws2", "xs"), List.of("s2")), "s2"),
+                named(node("MatMulInteger", List.of("xq", "w2", "xz"), List.of("i2")), "mm2"),
+                named(node("Cast", List.of("i2"), List.of("f2"), i("to", 1)), "c2"),
+                named(node("Mul", List.of("s2", "f2"), List.of("m2")), "m2"),
+                named(node("Relu", List.of("m2"), List.of("y2")), "relu2"));
+        Graph g = new Graph("qla", nodes, List.of(value("x", ElemType.FLOAT, 3, 7, k)),
+                List.of(value("y1", ElemType.FLOAT, 3, 7, n1), value("y2", ElemType.FLOAT, 3, 7, n2)), List.of(), inits);
+        byte[] bytes = ModelWriter.write(new Model(8, Map.of("", 13L), "test", "", "", 0, "", Map.of(), g));
+        Path file = dir.resolve("qla.onnx");
+        Files.write(file, bytes);
+        float[] xv = new float[3 * 7 * k];
+        for (int e = 0; e < xv.length; e++) xv[e] = (float) (r.nextGaussian() * 1.5);
+        Map<String, Tensor> feeds = Map.of("x", Tensor.of(xv, 3, 7, k));
+        Map<String, Tensor> want;
+        try (OrtReference ort = OrtReference.open(file, 1)) {
+            want = ort.run(feeds);
+        }
+        try (Session on = Session.open(bytes, GraphFusionTest.options(true)); Session off = Session.open(bytes, GraphFusionTest.options(false))) {
+            Map<String, Integer> f = on.graphFusions();
+            assertEquals(2, f.get("quantized_linear"), f.toString());
+            assertEquals(1, f.get("quantized_linear_bias"), f.toString());
+            assertEquals(1, f.get("quantized_linear_gelu_erf"), f.toString());
+            assertEquals(1, f.get("quantized_linear_relu"), f.toString());
+            assertEquals(2, on.plannedNodes(), "one node per layer: the GELU and the Relu went into the epilogues");
+            Map<String, Tensor> fused = on.run(feeds), plain = off.run(feeds);
+            assertArrayEquals(plain.get("y2").toFloatArray(), fused.get("y2").toFloatArray(), "y2 (Relu): fused vs unfused");
+            float[] p1 = plain.get("y1").toFloatArray(), f1 = fused.get("y1").toFloatArray();
+            int negative = 0;
+            for (int e = 0; e < p1.length; e++) {
+                assertTrue(Math.abs(p1[e] - f1[e]) <= dev.heed.kernel.IntGemm.EPILOGUE_TOLERANCE * (1 + Math.abs(p1[e])),
+                        "y1 (GELU) [" + e + "]: fused " + f1[e] + " vs unfused " + p1[e]);
+                if (f1[e] < 0) negative++;
+            }
+            assertTrue(negative > 0, "the GELU inputs must reach below zero for the test to mean something");
+            for (String y : List.of("y1", "y2")) {
+                double scale = 0, err = 0;
+                float[] w = want.get(y).toFloatArray(), got = fused.get(y).toFloatArray();
+                for (int e = 0; e < w.length; e++) {
+                    scale = Math.max(scale, Math.abs(w[e]));
+                    err = Math.max(err, Math.abs(w[e] - got[e]));
+                }
+                assertTrue(err <= 1e-5 * Math.max(1, scale), y + ": vs ONNX Runtime max |diff| " + err + " (scale " + scale + ")");
+            }
+        }
+    }
+
+    /** A GELU whose input is also a graph output stays a node of its own: the epilogue would lose that value. */
+    @Test
+    void keepsTheActivationApartWhenItsInputIsAlsoAnOutput() throws IOException {
+        SplittableRandom r = new SplittableRandom(10);
+        int k = 16, n = 8;
+        List<TensorData> inits = List.of(int8("w", r, k, n), floats("ws", new float[] {0.01f}));
+        List<Node> nodes = List.of(
+                node("DynamicQuantizeLinear", List.of("x"), List.of("xq", "xs", "xz")),
+                named(node("Mul", List.of("xs", "ws"), List.of("s")), "s"),
+                named(node("MatMulInteger", List.of("xq", "w", "xz"), List.of("i")), "mm"),
+                named(node("Cast", List.of("i"), List.of("f"), i("to", 1)), "c"),
+                named(node("Mul", List.of("f", "s"), List.of("m")), "m"),
+                named(node("Relu", List.of("m"), List.of("y")), "relu"));
+        Graph g = new Graph("qlo", nodes, List.of(value("x", ElemType.FLOAT, 2, k)),
+                List.of(value("m", ElemType.FLOAT, 2, n), value("y", ElemType.FLOAT, 2, n)), List.of(), inits);
+        byte[] bytes = ModelWriter.write(new Model(8, Map.of("", 13L), "test", "", "", 0, "", Map.of(), g));
+        float[] xv = new float[2 * k];
+        for (int e = 0; e < xv.length; e++) xv[e] = (float) r.nextGaussian();
+        Map<String, Tensor> feeds = Map.of("x", Tensor.of(xv, 2, k));
+        try (Session on = Session.open(bytes, GraphFusionTest.options(true)); Session off = Session.open(bytes, GraphFusionTest.options(false))) {
+            assertEquals(1, on.graphFusions().get("quantized_linear"));
+            assertEquals(null, on.graphFusions().get("quantized_linear_relu"), on.graphFusions().toString());
+            assertEquals(2, on.plannedNodes(), "the fused layer and the Relu");
+            Map<String, Tensor> fused = on.run(feeds), plain = off.run(feeds);
+            for (String y : List.of("m", "y")) assertArrayEquals(plain.get(y).toFloatArray(), fused.get(y).toFloatArray(), y);
         }
     }
 

@@ -83,8 +83,8 @@ final class BiasActivationFusion implements GraphPass {
         return b != null && b.dtype() == DType.FLOAT32 && b.rank() > 0 && b.dim(-1) == n && b.numel() == n;
     }
 
-    /** The epilogue activation a single-input node computes, or {@link Activation#NONE}. */
-    private static Activation activationOf(Node n) {
+    /** The epilogue activation a single-input node computes, or {@link Activation#NONE} (also used by {@link QuantizedLinearFusion}). */
+    static Activation activationOf(Node n) {
         if (n == null || n.inputs().size() != 1) return Activation.NONE;
         if (n.domain().equals(Optimizer.DOMAIN) && n.opType().equals(GeluFusion.OP_TYPE)) {
             return GeluFusion.isTanh(n) ? Activation.GELU_TANH : Activation.GELU_ERF;

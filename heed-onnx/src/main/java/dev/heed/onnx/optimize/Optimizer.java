@@ -21,10 +21,10 @@ import java.util.Set;
  * layer-norm        LayerNormFusion: decomposed LayerNorm         -> LayerNorm       (Norms.layerNorm)
  * bias-activation   BiasActivationFusion: MatMul + bias [+ act]   -> FusedMatMul     (GEMM epilogue)
  * conv-activation   ConvActivationFusion: Conv + Relu|Sigmoid|Tanh|SiLU -> FusedConv   (conv epilogue)
- * quantized-linear  QuantizedLinearFusion: DynamicQuantizeLinear → MatMulInteger → Cast → Mul [→ Add]
- *                                                                 -> QuantizedLinear (integer GEMM)
+ * quantized-linear  QuantizedLinearFusion: DynamicQuantizeLinear → MatMulInteger → Cast → Mul [→ Add] [→ act]
+ *                                                                 -> QuantizedLinear (integer GEMM + epilogue)
  * </pre>
- * GELU runs before bias-activation so that a GELU can join a GEMM's epilogue. Every fused node is in domain
+ * GELU runs before bias-activation and quantized-linear so that a GELU can join a GEMM's epilogue. Every fused node is in domain
  * {@value #DOMAIN} and sits where its pattern's last node was, so the order stays topological.
  *
  * <pre>{@code

@@ -1,5 +1,6 @@
 package dev.heed.onnx.optimize;
 
+import dev.heed.kernel.Activation;
 import dev.heed.onnx.ir.Attribute;
 import dev.heed.onnx.ir.Node;
 import dev.heed.onnx.ops.quant.QuantizedLinearOp;
@@ -10,6 +11,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,8 +23,12 @@ import java.util.Set;
  *   s = Mul(xs, w_scale)                          w_scale a float32 constant of 1 or N values (either order)
  *   y = Mul(Cast&lt;float&gt;(MatMulInteger(xq, W, xz [, w_zero_point])), s)    W an int8 / uint8 constant [K, N]
  *   [→ Add(y, b)]                                 b a float32 constant of N values (either order)
+ *   [→ Relu | Tanh | Sigmoid | Gelu]              Gelu: the node {@link GeluFusion} made (that pass runs first)
  * </pre>
- * The MatMulInteger, Cast and Mul results (and s, when it is taken) must each have exactly one reader. Several
+ * The bias and the activation run in the op's epilogue, one pass over the product instead of one node each (the
+ * float model's FusedMatMul does the same with a GEMM epilogue). The MatMulInteger, Cast and Mul results (and s,
+ * when it is taken, and the Add result when an activation follows) must each have exactly one reader and must not
+ * be graph outputs. Several
  * layers often share one DynamicQuantizeLinear (query, key and value read the same x): each fused node quantises x
  * itself, and the shared node goes with the last of them once every reader of its outputs is fused. Results equal
  * the unfused nodes bit for bit (same float32 expressions).
@@ -37,7 +43,10 @@ final class QuantizedLinearFusion implements GraphPass {
         return NAME;
     }
 
-    /** Counts {@code quantized_linear} (every fusion) and {@code quantized_linear_bias} (those that took an Add). */
+    /**
+     * Counts {@code quantized_linear} (every fusion), {@code quantized_linear_bias} (those that took an Add) and
+     * {@code quantized_linear_relu|tanh|sigmoid|gelu_erf|gelu_tanh} (those that took an activation).
+     */
     @Override
     public Map<String, Integer> apply(GraphState state) {
         Map<String, Integer> counts = new LinkedHashMap<>();
@@ -78,6 +87,8 @@ final class QuantizedLinearFusion implements GraphPass {
             rw.replace(chain, m.fused);
             counts.merge("quantized_linear", 1, Integer::sum);
             if (m.fused.inputs().size() == 5 && !m.fused.input(4).isEmpty()) counts.merge("quantized_linear_bias", 1, Integer::sum);
+            String act = m.fused.attrString("activation", Activation.NONE.name());
+            if (!act.equals(Activation.NONE.name())) counts.merge("quantized_linear_" + act.toLowerCase(Locale.ROOT), 1, Integer::sum);
         }
         return rw.result(order);
     }
@@ -121,10 +132,14 @@ final class QuantizedLinearFusion implements GraphPass {
                 chain.add(add);
             }
         }
+        Node next = g.soleReader(chain.getLast().outputs().get(0));
+        Activation act = BiasActivationFusion.activationOf(next);
+        if (act != Activation.NONE) chain.add(next);
         Node last = chain.getLast();
         Node f = new Node(mm.name() + "/quantized_linear", OP_TYPE, Optimizer.DOMAIN,
                 List.of(dql.input(0), mm.input(1), wsName, wz, bias), List.of(last.outputs().get(0)),
-                Map.of("matmul", Attribute.ofString("matmul", mm.name())));
+                Map.of("matmul", Attribute.ofString("matmul", mm.name()),
+                        "activation", Attribute.ofString("activation", act.name())));
         return new Match(dql, chain, f);
     }
 }

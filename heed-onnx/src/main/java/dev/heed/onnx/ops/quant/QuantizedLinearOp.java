@@ -3,6 +3,7 @@ package dev.heed.onnx.ops.quant;
 import dev.heed.ErrorCode;
 import dev.heed.HeedException;
 import dev.heed.exec.ExecutionContext;
+import dev.heed.kernel.Activation;
 import dev.heed.kernel.Int8Matrix;
 import dev.heed.kernel.IntGemm;
 import dev.heed.kernel.PackedInt8;
@@ -23,20 +24,39 @@ import java.lang.foreign.MemorySegment;
  *   (xq, xs, xz) = DynamicQuantizeLinear(x)              x float32 [.., K], one scale for the whole tensor
  *   acc[M, N]    = Σ_k (xq − xz) · (W[k, n] − wz[n])      W int8 / uint8 [K, N], read in place
  *   y            = float(acc) · (xs · ws[n]) [+ b[n]]     float32 [.., N]
+ *   [y           = act(y)]                               Relu, Gelu (erf / tanh), Tanh, Sigmoid
  * </pre>
  * Inputs {@code [x, W, w_scale, w_zero_point?, bias?]} (w_scale and w_zero_point 1 or N values); attribute
- * {@code matmul} names the replaced MatMulInteger. The integer product runs on the float GEMM
- * ({@link IntGemm#gemmExactFloat}: exact, W widened from bytes per micro-panel), or on the integer GEMM when a call
- * falls outside that kernel's exactness bound. Every float step is the same float32 expression as the unfused
- * nodes, so the result equals theirs bit for bit. Cost M·N·K multiply-adds plus two passes over x.
+ * {@code matmul} names the replaced MatMulInteger, {@code activation} (an {@link Activation} name, NONE when
+ * absent) the activation node the fusion took in. Scale, bias and activation run as one epilogue pass over the
+ * product ({@link IntGemm#epilogue}). The integer product runs on the float GEMM
+ * ({@link IntGemm#gemmExactFloatChunked}: exact, W read in place and widened from bytes per micro-panel, K cut into
+ * chunks when a call would leave the exactness bound); the integer GEMM on a packed copy of W serves only a JVM
+ * without the Vector API. Every float step is the same float32 expression as the nodes it replaces (the activation runs the
+ * elementwise kernel of a stand-alone Relu / Gelu / Tanh / Sigmoid node), so the result equals theirs bit for bit.
+ * Cost M·N·K multiply-adds plus two
+ * passes over x and one over y.
  */
 public final class QuantizedLinearOp implements Op {
     private final String op;
+    private final Activation activation;
     private final TensorMemo<Int8Matrix> matrix = new TensorMemo<>();
     private final TensorMemo<PackedInt8> packed = new TensorMemo<>();
 
     public QuantizedLinearOp(Node node) {
         this.op = node.describe() + " (MatMulInteger '" + node.attrString("matmul", node.name()) + "' quantised linear)";
+        String act = node.attrString("activation", Activation.NONE.name());
+        try {
+            this.activation = Activation.valueOf(act);
+        } catch (IllegalArgumentException e) {
+            throw HeedException.unsupported(op + ": activation '" + act + "'",
+                    java.util.Arrays.stream(Activation.values()).map(Enum::name).toArray(String[]::new));
+        }
+    }
+
+    /** The activation this node applies after the scale and bias (attribute {@code activation}; NONE when absent). */
+    public Activation activation() {
+        return activation;
     }
 
     @Override
@@ -79,21 +99,20 @@ public final class QuantizedLinearOp implements Op {
         try {
             Quantize.shifted(xd, xo, len, sz[0], zp, a, 0);
             Int8Matrix wm = matrix.get(w, QuantizedLinearOp::int8Matrix);
-            if (!IntGemm.gemmExactFloat(ctx, m, a, 0, k, wm, wz, yd, 0, n)) integerProduct(ctx, m, k, n, a, zp, w, wz, yd);
+            if (!IntGemm.gemmExactFloatChunked(ctx, m, a, 0, k, wm, wz, yd, 0, n)) integerProduct(ctx, m, k, n, a, zp, w, wz, yd);
         } finally {
             if (ctx != null) ctx.giveBack(a);
         }
         float[] mult = new float[n];
         for (int j = 0; j < n; j++) mult[j] = sz[0] * ws[ws.length == 1 ? 0 : j];   // Mul(x_scale, w_scale)
-        for (int i = 0; i < m; i++) {
-            int o = i * n;
-            if (bias == null) for (int j = 0; j < n; j++) yd[o + j] = yd[o + j] * mult[j];
-            else for (int j = 0; j < n; j++) yd[o + j] = yd[o + j] * mult[j] + bias[j];
-        }
+        IntGemm.epilogue(ctx, m, n, yd, 0, n, mult, bias, activation);             // · scale [+ bias] [→ activation]
         return new Tensor[] {y};
     }
 
-    /** The integer GEMM on packed W (the fallback of the float product), int32 results written as floats. */
+    /**
+     * The integer GEMM on packed W, int32 results written as floats: only without the Vector API (the float product
+     * serves every call otherwise, cut into K chunks when needed), so only then is a packed copy of W kept.
+     */
     private void integerProduct(ExecutionContext ctx, int m, int k, int n, float[] a, int zp, Tensor w, int[] wz, float[] yd) {
         byte[] xq = new byte[m * k];
         for (int i = 0; i < xq.length; i++) xq[i] = (byte) ((int) a[i] + zp);
