@@ -269,6 +269,8 @@ final class EmbeddingBatcher implements AutoCloseable {
             longest = Math.max(longest, it.length());
             real += it.length();
         }
+        // counted as it starts, so /metrics shows a run in progress (the queue gauge has dropped its inputs already)
+        metrics.batchStarted(batch.size(), longest * batch.size());
         List<float[]> vectors;
         try {
             vectors = encoder.embedEncodings(encodings, batch.getFirst().job.normalize);
@@ -276,7 +278,7 @@ final class EmbeddingBatcher implements AutoCloseable {
             for (Item it : batch) it.job.done.completeExceptionally(e);
             return;
         }
-        metrics.batch(batch.size(), longest * batch.size(), real, System.nanoTime() - start);
+        metrics.batchDone(real, System.nanoTime() - start);
         for (int k = 0; k < batch.size(); k++) {
             Item it = batch.get(k);
             it.job.out[it.index] = vectors.get(k);
