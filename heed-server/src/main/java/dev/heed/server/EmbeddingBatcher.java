@@ -2,28 +2,36 @@ package dev.heed.server;
 
 import dev.heed.text.Encoding;
 import dev.heed.text.TextEncoder;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Dynamic batching: requests (each a list of tokenised inputs) wait in a queue; one batcher thread coalesces the
- * inputs of all waiting requests into model runs of at most {@code maxBatchSize} inputs and {@code maxBatchTokens}
- * padded tokens, grouped by length around the oldest waiting input (so padding stays small and nothing starves),
- * and hands each batch to a fixed pool of {@code runners} threads. A batch is formed only when a runner is free, so
- * while the model is busy the queue fills and the next batch is larger.
+ * Dynamic batching: requests (each a list of tokenised inputs) wait in a queue; {@code runners} inference threads each
+ * take the next batch from all waiting inputs the moment they are free, run it as one model run, and answer its
+ * requests. A batch is at most {@code maxBatchSize} inputs and {@code maxBatchTokens} padded tokens and is cut from the
+ * waiting inputs sorted by length, as {@code TextEncoder.embedAll} sorts them: the waiting inputs are split into the
+ * runs that cost least in all (each run costs its padded tokens plus {@link #RUN_OVERHEAD_TOKENS}), and the run holding
+ * the oldest input goes next, so padding stays small and nothing starves. While the model is busy the queue fills and
+ * the next batch is larger.
+ *
+ * <p>Threads: the encoder's own worker threads do the arithmetic of a run; with the default of one runner exactly one
+ * model run is in flight, so the model never competes with itself for the cores. The HTTP thread that queues a request
+ * wakes a free runner directly (one hand-off, no batching thread in between).
  *
  * <p>Admission is bounded: {@link #submit} refuses (429) past {@code maxConcurrentRequests} requests queued or
- * running. HTTP threads only enqueue and get a future; they never wait on inference, and runners never wait on HTTP.
- * A request whose future is cancelled (its client went away) leaves the queue before it is computed.
+ * running. HTTP threads only enqueue and get a future; they never wait on inference. A request whose future is
+ * cancelled (its client went away) leaves the queue before it is computed.
  */
 final class EmbeddingBatcher implements AutoCloseable {
 
@@ -38,7 +46,7 @@ final class EmbeddingBatcher implements AutoCloseable {
         final AtomicInteger remaining;
         final CompletableFuture<List<float[]>> done = new CompletableFuture<>();
         final long enqueued = System.nanoTime();
-        final java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
+        final AtomicBoolean counted = new AtomicBoolean();
 
         Job(List<Encoding> inputs, boolean normalize) {
             this.normalize = normalize;
@@ -54,24 +62,32 @@ final class EmbeddingBatcher implements AutoCloseable {
     }
 
     /**
-     * Padded tokens a batch may spend per real token: an input whose length would push the batch past this waits for
-     * a batch of its own length (the next one, or one on the other runner) instead of making every input in this one
-     * pay for its padding.
+     * What one model run costs beyond its padded tokens, in padded tokens: reading every weight once (about 90 MB for
+     * all-MiniLM-L6-v2, whatever the batch), starting each kernel's parallel loop, pooling. From the quiet-machine
+     * figures in BENCHMARKS.md (2-core Xeon, 2 threads): one {@code embed} of a 24.6-token corpus sentence took 9.35 ms
+     * where {@code embedAll}'s sorted runs of 32 spent 5.6 ms per sentence, about 0.23 ms per token, so a run costs
+     * about 17 tokens more than its tokens; rounded up because small runs also use the cores less well per token.
+     * Only its order of magnitude matters to the split: smaller cuts the waiting inputs into more, less padded runs,
+     * larger into fewer, more padded ones. ({@code ServeLoad --calibrate} prints the cost by batch shape.)
      */
-    static final double MAX_PADDING = 1.5;
+    static final int RUN_OVERHEAD_TOKENS = 24;
 
     private final TextEncoder encoder;
     private final int maxBatchTokens;
     private final int maxBatchSize;
     private final int maxConcurrent;
     private final ServerMetrics metrics;
-    private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final ArrayDeque<Job> arrivals = new ArrayDeque<>();     // guarded by lock
+    private final List<Item> pending = new ArrayList<>();            // guarded by lock; in arrival order
     private final Semaphore admitted;
-    private final Semaphore freeRunners;
-    private final ExecutorService runners;
+    /** Model runs in flight at once, batches and one-off tasks together: never more than {@code runners}. */
+    private final Semaphore modelRuns;
+    private final Thread[] runners;
+    private final ExecutorService tasks;
     private final AtomicInteger waitingInputs = new AtomicInteger();
-    private final Thread batcher;
-    private volatile boolean running = true;
+    private volatile boolean running = true;                          // written under lock
 
     EmbeddingBatcher(TextEncoder encoder, ServerConfig config, ServerMetrics metrics) {
         this.encoder = encoder;
@@ -80,16 +96,19 @@ final class EmbeddingBatcher implements AutoCloseable {
         this.maxConcurrent = config.maxConcurrentRequests();
         this.metrics = metrics;
         this.admitted = new Semaphore(config.maxConcurrentRequests());
-        this.freeRunners = new Semaphore(config.runners());
+        this.modelRuns = new Semaphore(config.runners(), true);
         AtomicInteger n = new AtomicInteger();
-        this.runners = Executors.newFixedThreadPool(config.runners(), r -> {
-            Thread t = new Thread(r, "heed-infer-" + n.incrementAndGet());
+        this.tasks = Executors.newFixedThreadPool(config.runners(), r -> {
+            Thread t = new Thread(r, "heed-task-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        this.batcher = new Thread(this::loop, "heed-batcher");
-        batcher.setDaemon(true);
-        batcher.start();
+        this.runners = new Thread[config.runners()];
+        for (int i = 0; i < runners.length; i++) {
+            runners[i] = new Thread(this::loop, "heed-infer-" + (i + 1));
+            runners[i].setDaemon(true);
+            runners[i].start();
+        }
     }
 
     /** Inputs waiting for a batch (the queue-size gauge). */
@@ -118,14 +137,25 @@ final class EmbeddingBatcher implements AutoCloseable {
                     + " concurrent requests (--max-concurrent-requests); retry shortly", null);
         }
         Job job = new Job(inputs, normalize);
-        job.done.whenComplete((v, e) -> admitted.release());
-        waitingInputs.addAndGet(job.inputs.length);
-        queue.add(job);
+        lock.lock();
+        try {
+            if (!running) {
+                admitted.release();
+                throw new ApiException(503, "the server is shutting down", null);
+            }
+            job.done.whenComplete((v, e) -> admitted.release());
+            waitingInputs.addAndGet(job.inputs.length);
+            arrivals.add(job);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
         return job.done;
     }
 
     /**
-     * Runs a one-off model task (an attention map) on the runner threads under the same admission limit.
+     * Runs a one-off model task (an attention map) under the same admission limit, counted among the model runs in
+     * flight.
      *
      * @throws ApiException 429 past {@code maxConcurrentRequests}; 503 when closed
      */
@@ -137,7 +167,14 @@ final class EmbeddingBatcher implements AutoCloseable {
         }
         CompletableFuture<T> f;
         try {
-            f = CompletableFuture.supplyAsync(task, runners);
+            f = CompletableFuture.supplyAsync(() -> {
+                modelRuns.acquireUninterruptibly();
+                try {
+                    return task.get();
+                } finally {
+                    modelRuns.release();
+                }
+            }, tasks);
         } catch (RuntimeException e) {
             admitted.release();
             throw e;
@@ -146,45 +183,44 @@ final class EmbeddingBatcher implements AutoCloseable {
         return f;
     }
 
+    /** A runner: takes the next batch as soon as it is free, runs it, answers it; until {@link #close}. */
     private void loop() {
-        List<Item> pending = new ArrayList<>();
+        while (true) {
+            List<Item> batch = next();
+            if (batch == null) return;
+            modelRuns.acquireUninterruptibly();
+            try {
+                run(batch);
+            } finally {
+                modelRuns.release();
+            }
+        }
+    }
+
+    /** The next batch, waiting for inputs if none wait; null once closed. */
+    private List<Item> next() {
+        lock.lock();
         try {
-            while (running) {
-                if (pending.isEmpty()) {
-                    Job first = queue.poll(100, TimeUnit.MILLISECONDS);
-                    if (first == null) continue;
-                    add(pending, first);
+            while (true) {
+                if (!running) return null;
+                for (Job j; (j = arrivals.poll()) != null; ) {
+                    for (int i = 0; i < j.inputs.length; i++) pending.add(new Item(j, i));
                 }
-                freeRunners.acquire();          // while every runner is busy, the queue keeps filling
-                drain(pending);
                 pending.removeIf(this::dropIfCancelled);
-                if (pending.isEmpty()) {
-                    freeRunners.release();
-                    continue;
+                if (!pending.isEmpty()) {
+                    List<Item> batch = take(pending);
+                    waitingInputs.addAndGet(-batch.size());
+                    return batch;
                 }
-                List<Item> batch = take(pending);
-                waitingInputs.addAndGet(-batch.size());
-                runners.execute(() -> {
-                    try {
-                        run(batch);
-                    } finally {
-                        freeRunners.release();
-                    }
-                });
+                // submit and close signal under the lock, so no wake-up is lost; the timeout is only a safety net
+                work.await(100, TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            lock.unlock();
         }
-        drain(pending);
-        for (Item it : pending) it.job.done.completeExceptionally(new ApiException(503, "the server is shutting down", null));
-    }
-
-    private void drain(List<Item> pending) {
-        for (Job j; (j = queue.poll()) != null; ) add(pending, j);
-    }
-
-    private static void add(List<Item> pending, Job j) {
-        for (int i = 0; i < j.inputs.length; i++) pending.add(new Item(j, i));
     }
 
     /** Drops an input whose request is answered already: withdrawn (its client went away) or failed. */
@@ -196,32 +232,25 @@ final class EmbeddingBatcher implements AutoCloseable {
     }
 
     /**
-     * Removes and returns the next batch: the oldest input, then the inputs closest to its length (older first among
-     * equals) while the batch stays within {@code maxBatchSize} inputs, {@code maxBatchTokens} padded tokens and
-     * {@link #MAX_PADDING} padded tokens per real token; only inputs normalised like the oldest one join it.
+     * Removes and returns the next batch: {@link BatchPlanner#next} over the waiting inputs normalised like the oldest
+     * one (inputs of the other kind wait for a run of their own).
      */
     private List<Item> take(List<Item> pending) {
-        int anchor = pending.getFirst().length();
         boolean normalize = pending.getFirst().job.normalize;
-        Integer[] order = new Integer[pending.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> Math.abs(pending.get(i).length() - anchor))
-                .thenComparingInt(i -> i));
-        boolean[] chosen = new boolean[pending.size()];
-        List<Item> batch = new ArrayList<>();
-        int longest = 0;
-        long real = 0;
-        for (int i : order) {
-            if (batch.size() == maxBatchSize) break;
+        int[] where = new int[pending.size()];       // planner index -> pending index
+        int[] lengths = new int[pending.size()];
+        int m = 0;
+        for (int i = 0; i < pending.size(); i++) {
             if (pending.get(i).job.normalize != normalize) continue;
-            int len = pending.get(i).length();
-            int l = Math.max(longest, len);
-            long padded = (long) l * (batch.size() + 1);
-            if (!batch.isEmpty() && (padded > maxBatchTokens || padded > MAX_PADDING * (real + len))) continue;
-            batch.add(pending.get(i));
-            chosen[i] = true;
-            longest = l;
-            real += len;
+            where[m] = i;
+            lengths[m++] = pending.get(i).length();
+        }
+        int[] run = BatchPlanner.next(Arrays.copyOf(lengths, m), maxBatchSize, maxBatchTokens, RUN_OVERHEAD_TOKENS);
+        List<Item> batch = new ArrayList<>(run.length);
+        boolean[] chosen = new boolean[pending.size()];
+        for (int k : run) {
+            chosen[where[k]] = true;
+            batch.add(pending.get(where[k]));
         }
         List<Item> rest = new ArrayList<>(pending.size() - batch.size());
         for (int i = 0; i < chosen.length; i++) if (!chosen[i]) rest.add(pending.get(i));
@@ -240,6 +269,8 @@ final class EmbeddingBatcher implements AutoCloseable {
             longest = Math.max(longest, it.length());
             real += it.length();
         }
+        // counted as it starts, so /metrics shows a run in progress (the queue gauge has dropped its inputs already)
+        metrics.batchStarted(batch.size(), longest * batch.size());
         List<float[]> vectors;
         try {
             vectors = encoder.embedEncodings(encodings, batch.getFirst().job.normalize);
@@ -247,7 +278,7 @@ final class EmbeddingBatcher implements AutoCloseable {
             for (Item it : batch) it.job.done.completeExceptionally(e);
             return;
         }
-        metrics.batch(batch.size(), longest * batch.size(), real, System.nanoTime() - start);
+        metrics.batchDone(real, System.nanoTime() - start);
         for (int k = 0; k < batch.size(); k++) {
             Item it = batch.get(k);
             it.job.out[it.index] = vectors.get(k);
@@ -255,20 +286,42 @@ final class EmbeddingBatcher implements AutoCloseable {
         }
     }
 
-    /** Stops forming batches, fails what still waits (503), lets running batches finish (bounded by {@code wait}). */
+    /**
+     * Stops forming batches, lets running batches finish (bounded), then fails what still waits (503). Idempotent.
+     */
     @Override
     public void close() {
-        running = false;
+        lock.lock();
         try {
-            batcher.join(2000);
+            running = false;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Thread r : runners) {
+            try {
+                r.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        tasks.shutdown();
+        try {
+            tasks.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        runners.shutdown();
+        java.util.Set<Job> left = new java.util.LinkedHashSet<>();      // Job keeps identity equality
+        lock.lock();
         try {
-            runners.awaitTermination(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            left.addAll(arrivals);
+            arrivals.clear();
+            for (Item it : pending) left.add(it.job);
+            pending.clear();
+        } finally {
+            lock.unlock();
         }
+        for (Job j : left) j.done.completeExceptionally(new ApiException(503, "the server is shutting down", null));
     }
 }

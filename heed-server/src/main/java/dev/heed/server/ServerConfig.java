@@ -15,7 +15,9 @@ import java.time.Duration;
  * @param maxClientBatchSize     inputs in one request; past it: 413
  * @param payloadLimit           request body bytes; past it: 413, before the body is read whole
  * @param apiKey                 the bearer key every route but /health needs; null: no key
- * @param runners                batches in flight at once (each runs on the encoder's own worker threads)
+ * @param runners                model runs in flight at once, each on the encoder's own worker threads (which already
+ *                               use the cores it was given): 1, the default, never makes the model compete with
+ *                               itself; more only helps when the cores outnumber the encoder's threads
  * @param gracePeriod            how long {@link HeedServer#close()} waits for in-flight requests
  * @param maxImagePixels         images whose header declares more pixels are refused (413) before decoding
  * @param idleTimeout            a connection that sends nothing for this long is closed (a slow or stalled body
@@ -47,12 +49,12 @@ public record ServerConfig(String host, int port, int maxBatchTokens, int maxBat
 
     /**
      * 127.0.0.1:8080, 16384 batch tokens, 64 per batch, 512 concurrent requests, 32 inputs per request, 2 MB, no key,
-     * 30 s grace, 40 megapixels per image, 30 s idle timeout.
+     * 1 runner, 30 s grace, 40 megapixels per image, 30 s idle timeout.
      *
      * @return the defaults, what {@code heed serve} uses without options
      */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8080, 16384, 64, 512, 32, 2_000_000, null, 2, Duration.ofSeconds(30),
+        return new ServerConfig("127.0.0.1", 8080, 16384, 64, 512, 32, 2_000_000, null, 1, Duration.ofSeconds(30),
                 40_000_000, Duration.ofSeconds(30));
     }
 
@@ -115,7 +117,7 @@ public record ServerConfig(String host, int port, int maxBatchTokens, int maxBat
     /**
      * A copy with another runners.
      *
-     * @param n inference threads, 1 to 64
+     * @param n model runs in flight at once, 1 to 64
      * @return the new config (checked)
      */
     public ServerConfig withRunners(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, n, gracePeriod, maxImagePixels, idleTimeout); }

@@ -71,9 +71,14 @@ final class ServerMetrics {
 
     void queued(long nanos) { queue.record(nanos, TimeUnit.NANOSECONDS); }
 
-    void batch(int inputs, int paddedTokens, int realTokens, long nanos) {
+    /** A model run starts: its inputs and padded tokens. */
+    void batchStarted(int inputs, int paddedTokens) {
         batchSize.record(inputs);
         batchTokens.record(paddedTokens);
+    }
+
+    /** A model run ended well: its real tokens and how long it took. */
+    void batchDone(int realTokens, long nanos) {
         inputTokens.increment(realTokens);
         inference.record(nanos, TimeUnit.NANOSECONDS);
     }
