@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       are computed on the flattened padded grid: consecutive vectors run across row ends (the few columns past OW
  *       are computed and dropped), so narrow planes (OW = 20, 40 in RT-DETR's later stages) still fill four
  *       independent accumulators; other strides go row by row, four vectors of outputs at a time. Bias and
- *       activation are applied in registers before the one store.</li>
+ *       activation follow per output row ({@link GemmVector#epilogueRun}) while the row is in L1.</li>
  *   <li>v2: interior columns register-blocked in place, border columns whose taps reach into the padding scalar,
  *       column strides through gathers, bias and activation in a second pass over y.</li>
  * </ul>
@@ -113,10 +113,10 @@ final class Conv2dDepthwise {
                 a2 = FloatVector.fromArray(F, buf, s + 2 * L).fma(wv, a2);
                 a3 = FloatVector.fromArray(F, buf, s + 3 * L).fma(wv, a3);
             }
-            GemmVector.activate(a0.add(b), act).intoArray(y, yRow + o);
-            GemmVector.activate(a1.add(b), act).intoArray(y, yRow + o + L);
-            GemmVector.activate(a2.add(b), act).intoArray(y, yRow + o + 2 * L);
-            GemmVector.activate(a3.add(b), act).intoArray(y, yRow + o + 3 * L);
+            a0.intoArray(y, yRow + o);
+            a1.intoArray(y, yRow + o + L);
+            a2.intoArray(y, yRow + o + 2 * L);
+            a3.intoArray(y, yRow + o + 3 * L);
         }
         for (; o < ow; o += L) {
             FloatVector a0 = FloatVector.zero(F);
@@ -124,17 +124,17 @@ final class Conv2dDepthwise {
                 if (!inside(pr0 + plan.tapRow[t], pt, h)) continue;
                 a0 = FloatVector.fromArray(F, buf, base + plan.tapOff[t] + o).fma(FloatVector.broadcast(F, wt[t]), a0);
             }
-            FloatVector v = GemmVector.activate(a0.add(b), act);
-            if (o + L <= ow) v.intoArray(y, yRow + o);
-            else v.intoArray(y, yRow + o, F.indexInRange(o, ow));
+            if (o + L <= ow) a0.intoArray(y, yRow + o);
+            else a0.intoArray(y, yRow + o, F.indexInRange(o, ow));
         }
+        GemmVector.epilogueRun(y, yRow, ow, b, act);
     }
 
     /**
      * A stride-1 plane on the flattened padded grid: output {@code f = r·wq + o} is
      * {@code Σ_t wt[t]·buf[f + tapOff[t]]}; four vectors at a time over all of {@code [0, OH·wq)} (padding rows
-     * included: their zeros add nothing), bias and activation in registers, into {@code out}; then the
-     * {@code OW} real columns of every row copied to y.
+     * included: their zeros add nothing) into {@code out}; then the {@code OW} real columns of every row copied
+     * to y, bias and activation applied there.
      */
     private static void flatPlane(Conv2d.Dims d, Plan plan, float[] buf, float[] wt, float[] out, float[] y, int yPlane,
                                   float b, Activation act) {
@@ -150,11 +150,14 @@ final class Conv2dDepthwise {
                 a2 = FloatVector.fromArray(F, buf, s + 2 * L).fma(wv, a2);
                 a3 = FloatVector.fromArray(F, buf, s + 3 * L).fma(wv, a3);
             }
-            GemmVector.activate(a0.add(b), act).intoArray(out, f);
-            GemmVector.activate(a1.add(b), act).intoArray(out, f + L);
-            GemmVector.activate(a2.add(b), act).intoArray(out, f + 2 * L);
-            GemmVector.activate(a3.add(b), act).intoArray(out, f + 3 * L);
+            a0.intoArray(out, f);
+            a1.intoArray(out, f + L);
+            a2.intoArray(out, f + 2 * L);
+            a3.intoArray(out, f + 3 * L);
         }
-        for (int r = 0, ow = d.ow(); r < d.oh(); r++) System.arraycopy(out, r * plan.wq, y, yPlane + r * ow, ow);
+        for (int r = 0, ow = d.ow(); r < d.oh(); r++) {
+            System.arraycopy(out, r * plan.wq, y, yPlane + r * ow, ow);
+            GemmVector.epilogueRun(y, yPlane + r * ow, ow, b, act);
+        }
     }
 }

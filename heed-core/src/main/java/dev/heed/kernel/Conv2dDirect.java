@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code off[k]} from the output row's base, for any stride, dilation and padding. The register tile is
  * {@code MR} output channels × {@code NV} vectors of output columns of one output row, accumulated over all K taps:
  * per tap NV vector loads, MR broadcasts of the packed weights ({@code [M/MR][K][MR]}, zero-padded) and MR·NV FMAs;
- * bias and activation are applied in registers before the one store. The input block of one output row and NV
+ * the raw sums leave through a small tile buffer, then bias and activation are applied while copying into y (v1
+ * applied them in the kernel through a helper taking vectors: C2 did not inline it and boxed every vector, 6×
+ * slower). The input block of one output row and NV
  * vectors ({@code K·NV·L} floats) stays in L1 while every channel block uses it, which bounds K
  * ({@link #applies}: half of L1d, from {@link MachineProbe}).
  *
@@ -72,21 +74,19 @@ final class Conv2dDirect {
         int ow = d.ow(), m = d.m(), k = geo.tapOff().length, plane = d.oh() * ow;
         int base = geo.pos(r, 0);
         int[] off = geo.tapOff();
+        float[] tile = new float[MR * NV * L];              // [MR][NV·L] raw sums of one tile
         for (int j = 0; j < ow; j += NV * L) {
             for (int m0 = 0; m0 < m; m0 += MR) {
                 int yOff = yImage + m0 * plane + r * ow + j;
-                if (MR == 8) tile8x3(k, wp, m0 * k, buf, base + j, off, y, yOff, plane, m - m0, ow - j, bias, m0, act);
-                else tile4x2(k, wp, m0 * k, buf, base + j, off, y, yOff, plane, m - m0, ow - j, bias, m0, act);
+                if (MR == 8) tile8x3(k, wp, m0 * k, buf, base + j, off, tile);
+                else tile4x2(k, wp, m0 * k, buf, base + j, off, tile);
+                epilogue(tile, y, yOff, plane, m - m0, ow - j, bias, m0, act);
             }
         }
     }
 
-    /**
-     * {@code y[m0 + i][j + t] = act(Σ_k wp[w0 + k·8 + i]·buf[b0 + off[k] + t] + bias)} for {@code i < min(8, rows)},
-     * {@code t < min(3L, cols)}; rows {@code ld} floats apart.
-     */
-    static void tile8x3(int k, float[] wp, int w0, float[] buf, int b0, int[] off, float[] y, int y0, int ld,
-                        int rows, int cols, float[] bias, int m0, Activation act) {
+    /** {@code tile[i·3L + t] = Σ_k wp[w0 + k·8 + i]·buf[b0 + off[k] + t]} for {@code i < 8}, {@code t < 3L}. */
+    static void tile8x3(int k, float[] wp, int w0, float[] buf, int b0, int[] off, float[] tile) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z, c30 = z, c31 = z, c32 = z;
         FloatVector c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z, c60 = z, c61 = z, c62 = z, c70 = z, c71 = z, c72 = z;
@@ -103,19 +103,19 @@ final class Conv2dDirect {
             a = FloatVector.broadcast(F, wp[ia + 6]); c60 = a.fma(b0v, c60); c61 = a.fma(b1v, c61); c62 = a.fma(b2v, c62);
             a = FloatVector.broadcast(F, wp[ia + 7]); c70 = a.fma(b0v, c70); c71 = a.fma(b1v, c71); c72 = a.fma(b2v, c72);
         }
-        row3(c00, c01, c02, y, y0, cols, bias, m0, act);
-        if (rows > 1) row3(c10, c11, c12, y, y0 + ld, cols, bias, m0 + 1, act);
-        if (rows > 2) row3(c20, c21, c22, y, y0 + 2 * ld, cols, bias, m0 + 2, act);
-        if (rows > 3) row3(c30, c31, c32, y, y0 + 3 * ld, cols, bias, m0 + 3, act);
-        if (rows > 4) row3(c40, c41, c42, y, y0 + 4 * ld, cols, bias, m0 + 4, act);
-        if (rows > 5) row3(c50, c51, c52, y, y0 + 5 * ld, cols, bias, m0 + 5, act);
-        if (rows > 6) row3(c60, c61, c62, y, y0 + 6 * ld, cols, bias, m0 + 6, act);
-        if (rows > 7) row3(c70, c71, c72, y, y0 + 7 * ld, cols, bias, m0 + 7, act);
+        int T = 3 * L;                                  // tile row length in the buffer
+        c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L);
+        c10.intoArray(tile, T); c11.intoArray(tile, T + L); c12.intoArray(tile, T + 2 * L);
+        c20.intoArray(tile, 2 * T); c21.intoArray(tile, 2 * T + L); c22.intoArray(tile, 2 * T + 2 * L);
+        c30.intoArray(tile, 3 * T); c31.intoArray(tile, 3 * T + L); c32.intoArray(tile, 3 * T + 2 * L);
+        c40.intoArray(tile, 4 * T); c41.intoArray(tile, 4 * T + L); c42.intoArray(tile, 4 * T + 2 * L);
+        c50.intoArray(tile, 5 * T); c51.intoArray(tile, 5 * T + L); c52.intoArray(tile, 5 * T + 2 * L);
+        c60.intoArray(tile, 6 * T); c61.intoArray(tile, 6 * T + L); c62.intoArray(tile, 6 * T + 2 * L);
+        c70.intoArray(tile, 7 * T); c71.intoArray(tile, 7 * T + L); c72.intoArray(tile, 7 * T + 2 * L);
     }
 
     /** The 16-register version of {@link #tile8x3}: 4 channels × 2 vectors. */
-    static void tile4x2(int k, float[] wp, int w0, float[] buf, int b0, int[] off, float[] y, int y0, int ld,
-                        int rows, int cols, float[] bias, int m0, Activation act) {
+    static void tile4x2(int k, float[] wp, int w0, float[] buf, int b0, int[] off, float[] tile) {
         FloatVector z = FloatVector.zero(F);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         for (int t = 0; t < k; t++) {
@@ -126,32 +126,25 @@ final class Conv2dDirect {
             a = FloatVector.broadcast(F, wp[ia + 2]); c20 = a.fma(b0v, c20); c21 = a.fma(b1v, c21);
             a = FloatVector.broadcast(F, wp[ia + 3]); c30 = a.fma(b0v, c30); c31 = a.fma(b1v, c31);
         }
-        row2(c00, c01, y, y0, cols, bias, m0, act);
-        if (rows > 1) row2(c10, c11, y, y0 + ld, cols, bias, m0 + 1, act);
-        if (rows > 2) row2(c20, c21, y, y0 + 2 * ld, cols, bias, m0 + 2, act);
-        if (rows > 3) row2(c30, c31, y, y0 + 3 * ld, cols, bias, m0 + 3, act);
+        int T = 2 * L;
+        c00.intoArray(tile, 0); c01.intoArray(tile, L);
+        c10.intoArray(tile, T); c11.intoArray(tile, T + L);
+        c20.intoArray(tile, 2 * T); c21.intoArray(tile, 2 * T + L);
+        c30.intoArray(tile, 3 * T); c31.intoArray(tile, 3 * T + L);
     }
 
-    private static void row3(FloatVector v0, FloatVector v1, FloatVector v2, float[] y, int y0, int cols, float[] bias,
-                             int m, Activation act) {
-        float b = bias == null ? 0f : bias[m];
-        put(v0, y, y0, cols, b, act);
-        put(v1, y, y0 + L, cols - L, b, act);
-        put(v2, y, y0 + 2 * L, cols - 2 * L, b, act);
-    }
-
-    private static void row2(FloatVector v0, FloatVector v1, float[] y, int y0, int cols, float[] bias, int m,
-                             Activation act) {
-        float b = bias == null ? 0f : bias[m];
-        put(v0, y, y0, cols, b, act);
-        put(v1, y, y0 + L, cols - L, b, act);
-    }
-
-    /** Stores {@code act(v + b)} into {@code y[off, off + min(L, valid))}. */
-    private static void put(FloatVector v, float[] y, int off, int valid, float b, Activation act) {
-        if (valid <= 0) return;
-        FloatVector r = GemmVector.activate(v.add(b), act);
-        if (valid >= L) r.intoArray(y, off);
-        else r.intoArray(y, off, F.indexInRange(0, valid));
+    /**
+     * {@code y[y0 + i·ld + t] = act(tile[i·NV·L + t] + bias[m0 + i])} for {@code i < min(MR, rows)},
+     * {@code t < min(NV·L, cols)}: the tile's epilogue, from arrays only (a vector handed to a method C2 does not
+     * inline is boxed, so the accumulators leave the kernel through {@code tile}).
+     */
+    private static void epilogue(float[] tile, float[] y, int y0, int ld, int rows, int cols, float[] bias, int m0,
+                                 Activation act) {
+        int n = Math.min(cols, NV * L);
+        for (int i = 0, r = Math.min(rows, MR); i < r; i++) {
+            float b = bias == null ? 0f : bias[m0 + i];
+            System.arraycopy(tile, i * NV * L, y, y0 + i * ld, n);
+            GemmVector.epilogueRun(y, y0 + i * ld, n, b, act);
+        }
     }
 }
