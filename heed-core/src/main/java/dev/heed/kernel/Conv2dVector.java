@@ -19,8 +19,10 @@ import dev.heed.exec.ExecutionContext;
  *       ({@link Conv2dPadded}, one pass over x) for column strides &gt; 1 and for rows that panels straddle: a
  *       panel within one output row is two vector loads per K row, one across rows two gathers through a
  *       per-panel offset map, never a bounds test. v2 gathered strided runs straight from x and copied multi-run
- *       panels run by run ({@code System.arraycopy} of 8–24 floats per run and K row), which cost about a third
- *       of the FMA time at OW = 40. The register tile is the machine's, or 6 rows tall when that pads M much less
+ *       panels run by run ({@code System.arraycopy} of 8–24 floats per run and K row; estimated at about a third
+ *       of the FMA time at OW = 40). Measured (one thread, best of 4 s, load average 9–13 on 2 cores, so rough):
+ *       3×3 48 → 48 and 64 → 64 at 40² 101 against 77–84 GFLOP/s, 3×3/2 128 → 128 at 40² 63–97 against 49–77;
+ *       a 64 → 32 3×3/2 at 48² read 16–32 against 37 (not resolved on the busy machine). The register tile is the machine's, or 6 rows tall when that pads M much less
  *       ({@link #tileFor}: the stem's 16-channel convs).</li>
  *   <li>depthwise (one input and one output channel per group): {@link Conv2dDepthwise}.</li>
  * </ul>
