@@ -14,9 +14,12 @@ import java.util.SplittableRandom;
  * fused.
  *
  * <p>Paths of the fast version ({@code Conv2dVector}, when {@link VectorSupport#available()}): 1×1 stride-1
- * convolutions are a GEMM on the input as it lies; general convolutions are a GEMM whose B operand is an
- * implicit im2col, gathered straight from the input while packing (no im2col buffer); depthwise convolutions
- * (one input and one output channel per group) run a direct vectorised loop. Patchifying convolutions
+ * convolutions are a GEMM on the input as it lies; convolutions with few input channels (a detector's stem: K =
+ * C·kH·kW small enough for L1) run a direct register-tiled kernel ({@code Conv2dDirect}); other convolutions are
+ * a GEMM whose B operand is an implicit im2col, copied straight from the input while packing (no im2col buffer;
+ * column-strided inputs split into column phases first, {@code Conv2dPhases}); depthwise convolutions (one input
+ * and one output channel per group) run a direct vectorised loop over a padded copy of each plane
+ * ({@code Conv2dDepthwise}). Patchifying convolutions
  * (stride = kernel, no padding, as in ViT stems) on any machine: explicit im2col (no larger than x) and one GEMM
  * ({@code Conv2dPatch}). {@link #conv2dReference} is the float64 oracle of every path.
  *
@@ -210,7 +213,8 @@ public final class Conv2d {
 
     /**
      * Runs {@link #conv2d} on random data for a few shapes (3×3, strided, dilated with asymmetric pads,
-     * grouped, depthwise, 1×1) and compares with {@link #conv2dReference}.
+     * grouped, depthwise 3×3 and 5×5, 1×1, a stem's few-channel 3×3/2 and 2×2) and compares with
+     * {@link #conv2dReference}.
      *
      * @param ctx  the threads the fast kernel runs on
      * @param seed seed of the random data
@@ -225,7 +229,12 @@ public final class Conv2d {
                         new Params(1, 2, 2, 0, 1, 3, 2, 2, 1), false, Activation.NONE),
                 new Case("conv grouped g=4", new int[] {1, 16, 12, 12}, new int[] {8, 4, 3, 3}, Params.of(1, 1).withGroups(4), true, Activation.GELU_ERF),
                 new Case("conv depthwise 3x3", new int[] {1, 32, 23, 23}, new int[] {32, 1, 3, 3}, Params.of(1, 1).withGroups(32), true, Activation.RELU),
-                new Case("conv 1x1", new int[] {1, 64, 20, 20}, new int[] {48, 64, 1, 1}, Params.defaults(), true, Activation.NONE));
+                new Case("conv 1x1", new int[] {1, 64, 20, 20}, new int[] {48, 64, 1, 1}, Params.defaults(), true, Activation.NONE),
+                new Case("conv stem 3x3 s2", new int[] {1, 3, 64, 64}, new int[] {32, 3, 3, 3}, Params.of(2, 1), true, Activation.RELU),
+                new Case("conv 2x2 pad b/r", new int[] {1, 32, 32, 32}, new int[] {16, 32, 2, 2},
+                        new Params(1, 1, 0, 0, 1, 1, 1, 1, 1), true, Activation.RELU),
+                new Case("conv depthwise 5x5", new int[] {1, 64, 20, 20}, new int[] {64, 1, 5, 5}, Params.of(1, 2).withGroups(64), true, Activation.RELU),
+                new Case("conv depthwise 3x3 s2", new int[] {1, 32, 40, 40}, new int[] {32, 1, 3, 3}, Params.of(2, 1).withGroups(32), false, Activation.NONE));
         SplittableRandom rnd = new SplittableRandom(seed);
         List<KernelCheck> out = new ArrayList<>();
         for (Case cs : cases) {

@@ -1,7 +1,6 @@
 package dev.heed.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import dev.heed.exec.ExecutionContext;
 
@@ -10,24 +9,30 @@ import dev.heed.exec.ExecutionContext;
  * <ul>
  *   <li>1×1, stride 1, no padding: per image and group, {@code y[Mg, H·W] = w[Mg, Cg] · x[Cg, H·W]} — one
  *       {@link GemmVector} call on the input as it lies, bias per row, activation fused.</li>
+ *   <li>few input channels (one group, K = {@code C·kH·kW} small enough for L1, a kernel larger than 1×1: the
+ *       detector stem): direct, {@link Conv2dDirect}.</li>
  *   <li>general (any kernel, stride, dilation, padding, groups): GEMM with K = {@code Cg·kH·kW} and
- *       N = {@code OH·OW}, whose B panels are gathered straight from x while packing ({@link Im2colB},
- *       "implicit im2col", as in cuDNN's implicit GEMM) — no im2col buffer, so memory stays O(panel). A panel's
- *       columns are cut into runs along output rows once per panel; interior runs are two vector copies (stride 1,
- *       inline for the common one-run panel) or two gathers (other strides); edges clip at the padding.</li>
- *   <li>depthwise (one input and one output channel per group): direct loop per output row
- *       ({@link #depthwiseRow}); interior columns register-blocked (four vectors of outputs hold all kH·kW taps,
- *       one store), column stride > 1 through gathers; bias and activation per row. v1 accumulated into y tap by
- *       tap (a load and a store of y per FMA) and ran strided rows scalar.</li>
+ *       N = {@code OH·OW}, whose B panels are copied from the input while packing ("implicit im2col", as in
+ *       cuDNN's implicit GEMM; no K×N im2col buffer). Two sources: {@link Im2colB} reads x as it lies, for stride 1
+ *       when OW is a multiple of the panel width (every interior panel one contiguous run: two vector copies per K
+ *       row, edges clipped at the padding); {@link PaddedB} (v3) reads a zero-padded, column-phase-split copy of x
+ *       ({@link Conv2dPadded}, one pass over x) for column strides &gt; 1 and for rows that panels straddle: a
+ *       panel within one output row is two vector loads per K row, one across rows two gathers through a
+ *       per-panel offset map, never a bounds test. v2 gathered strided runs straight from x and copied multi-run
+ *       panels run by run ({@code System.arraycopy} of 8–24 floats per run and K row; estimated at about a third
+ *       of the FMA time at OW = 40). Measured (one thread, best of 4 s, load average 9–13 on 2 cores, so rough):
+ *       3×3 48 → 48 and 64 → 64 at 40² 101 against 77–84 GFLOP/s, 3×3/2 128 → 128 at 40² 63–97 against 49–77;
+ *       a 64 → 32 3×3/2 at 48² read 16–32 against 37 (not resolved on the busy machine). The register tile is the machine's, or 6 rows tall when that pads M much less
+ *       ({@link #tileFor}: the stem's 16-channel convs).</li>
+ *   <li>depthwise (one input and one output channel per group): {@link Conv2dDepthwise}.</li>
  * </ul>
- * Cost {@code 2·N·M·OH·OW·Cg·kH·kW} flops; the im2col gather adds {@code Cg·kH·kW·OH·OW} reads per row block.
+ * Cost {@code 2·N·M·OH·OW·Cg·kH·kW} flops; packing adds {@code Cg·kH·kW·OH·OW} copies per row block, the padded copy
+ * one pass over x.
  *
- * <p>Measured on an Intel Xeon family 6 model 207 (2 × 512-bit FMA ports), one thread, v1 (main) and this version
+ * <p>Measured (v2) on an Intel Xeon family 6 model 207 (2 × 512-bit FMA ports), one thread, v1 (main) and v2
  * back to back in one JVM, best of 25 calls, thread CPU time, load average ~24 on 2 cores (figures read low):
  * GEMM-based shapes follow the GEMM micro-kernel (12×32 here): 3×3 64→64 at 160² 81–92 → 93–100 GFLOP/s, 3×3
- * 128→128 at 80² 57–100 → 63–95, the same stride 2 64–71 → 66–74, 1×1 256→256 at 40² 113 → 112–116; the
- * im2col gather of B (one pass over K·N per row block) is the part left outside the micro-kernel. Depthwise 3×3
- * 128 ch. at 80²: 4.8–8.0 → 7.9–12.9 GFLOP/s (1.55–1.66×), stride 2: 1.4–2.0 → 1.6–2.8 (1.2–1.5×).
+ * 128→128 at 80² 57–100 → 63–95, the same stride 2 64–71 → 66–74, 1×1 256→256 at 40² 113 → 112–116.
  */
 final class Conv2dVector {
     private Conv2dVector() {}
@@ -39,19 +44,107 @@ final class Conv2dVector {
                      float[] y, Activation act) {
         int cg = d.cg(), mg = d.mg(), ohw = d.oh() * d.ow(), hw = d.h() * d.w();
         if (cg == 1 && mg == 1) {
-            depthwise(ctx, d, p, x, w, bias, y, act);
+            Conv2dDepthwise.conv(ctx, d, p, x, w, bias, y, act);
+            return;
+        }
+        if (Conv2dDirect.applies(d, p)) {
+            Conv2dDirect.conv(ctx, d, p, x, w, bias, y, act);
             return;
         }
         int kdim = cg * d.kh() * d.kw();
         boolean pointwise = d.kh() == 1 && d.kw() == 1 && p.strideH() == 1 && p.strideW() == 1
                 && p.padTop() == 0 && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0;
-        for (int n = 0; n < d.n(); n++) {
-            for (int g = 0; g < d.groups(); g++) {
-                int yOff = (n * d.m() + g * mg) * ohw;
-                int xOff = (n * d.c() + g * cg) * hw;
-                GemmVector.DenseA a = new GemmVector.DenseA(false, w, g * mg * kdim, kdim);
-                GemmVector.BSource b = pointwise ? new GemmVector.DenseB(false, x, xOff, hw) : new Im2colB(d, p, x, xOff);
-                GemmVector.run(ctx, mg, ohw, kdim, a, b, y, yOff, ohw, false, bias, g * mg, true, act);
+        boolean padded = !pointwise && usePadded(d, p);
+        Conv2dPadded geo = padded ? Conv2dPadded.of(d, p, cg, d.ow()) : null;
+        float[] buf = null;
+        if (padded) {
+            dev.heed.exec.MemoryBudget.reserve(ctx, "conv2d: padded input", dev.heed.tensor.DType.FLOAT32, cg, geo.planeLen());
+            buf = ctx != null ? ctx.borrowFloats(geo.length(cg)) : new float[geo.length(cg)];
+        }
+        GemmBlocking bl = tileFor(mg);
+        try {
+            for (int n = 0; n < d.n(); n++) {
+                for (int g = 0; g < d.groups(); g++) {
+                    int yOff = (n * d.m() + g * mg) * ohw;
+                    int xOff = (n * d.c() + g * cg) * hw;
+                    GemmVector.DenseA a = new GemmVector.DenseA(false, w, g * mg * kdim, kdim);
+                    GemmVector.BSource b;
+                    if (pointwise) {
+                        b = new GemmVector.DenseB(false, x, xOff, hw);
+                    } else if (padded) {
+                        geo.fill(ctx, d, p, x, xOff, cg, buf, 0);
+                        b = new PaddedB(geo, d.ow(), buf);
+                    } else {
+                        b = new Im2colB(d, p, x, xOff);
+                    }
+                    GemmVector.run(ctx, bl, mg, ohw, kdim, a, b, null, y, yOff, ohw, false, bias, g * mg, true, act);
+                }
+            }
+        } finally {
+            if (ctx != null && buf != null) ctx.giveBack(buf);
+        }
+    }
+
+    /**
+     * True when the implicit im2col reads the padded copy ({@link PaddedB}): a column stride &gt; 1, or output rows
+     * that B panels straddle (OW not a multiple of the panel width). Stride-1 rows of whole panels read x as it lies.
+     */
+    static boolean usePadded(Conv2d.Dims d, Conv2d.Params p) {
+        return p.strideW() > 1 || d.ow() % GemmVector.NR != 0;
+    }
+
+    /**
+     * Padded rows of the register tile within which a 6-row tile counts as no worse than the machine's 12-row one
+     * (a 6-row tile does half the FMAs per B load).
+     */
+    static final double SHORT_TILE_SHARE = 0.9;
+
+    /**
+     * The GEMM blocking for {@code m} output channels: the machine's ({@link GemmVector#MACHINE}), with 6-row register
+     * tiles instead of 12 when that pads M much less (M = 16: 18 rows instead of 24; M = 40: 42 instead of 48).
+     */
+    static GemmBlocking tileFor(int m) {
+        GemmBlocking b = GemmVector.MACHINE;
+        if (b.mr() != 12) return b;
+        int pad12 = (m + 11) / 12 * 12, pad6 = (m + 5) / 6 * 6;
+        return pad6 < SHORT_TILE_SHARE * pad12 ? new GemmBlocking(6, b.nr(), b.kc(), b.mc() / 6 * 6, b.nc()) : b;
+    }
+
+    /**
+     * The B operand {@code [Cg·kH·kW, OH·OW]} read from the padded copy {@code buf} ({@link Conv2dPadded}): element
+     * {@code (k, j)} is {@code buf[tapOff[k] + pos(j / OW, j % OW)]}. A panel inside one output row is two vector
+     * loads per K row; a panel across rows (or the ragged last one) two gathers through its offset map, zero past
+     * the last column.
+     */
+    record PaddedB(Conv2dPadded geo, int ow, float[] buf) implements GemmVector.BSource {
+        public void packB(int p0, int kc, int j0, int cols, float[] dst) {
+            final int NR = GemmVector.NR;
+            int[] tapOff = geo.tapOff();
+            int[] map = null;
+            int dBase = 0;
+            for (int jb = 0; jb < cols; jb += NR, dBase += kc * NR) {
+                int nr = Math.min(NR, cols - jb);
+                int j = j0 + jb, oh = j / ow, ow0 = j % ow;
+                int base = geo.pos(oh, ow0);
+                if (nr == NR && ow0 + NR <= ow) {
+                    for (int pp = 0, o = dBase; pp < kc; pp++, o += NR) {
+                        int s = base + tapOff[p0 + pp];
+                        FloatVector.fromArray(F, buf, s).intoArray(dst, o);
+                        FloatVector.fromArray(F, buf, s + L).intoArray(dst, o + L);
+                    }
+                    continue;
+                }
+                if (map == null) map = new int[NR];
+                for (int t = 0; t < NR; t++) {
+                    int jt = j + Math.min(t, nr - 1);      // columns past the last repeat it; zeroed below
+                    map[t] = geo.pos(jt / ow, jt % ow) - base;
+                }
+                for (int pp = 0, o = dBase; pp < kc; pp++, o += NR) {
+                    int s = base + tapOff[p0 + pp];
+                    FloatVector.fromArray(F, buf, s, map, 0).intoArray(dst, o);
+                    FloatVector.fromArray(F, buf, s, map, L).intoArray(dst, o + L);
+                    if (nr < NR) java.util.Arrays.fill(dst, o + nr, o + NR, 0f);
+                }
             }
         }
     }
@@ -171,103 +264,4 @@ final class Conv2dVector {
         }
     }
 
-    /** One input and one output channel per group: {@code y[n, c] = act(x[n, c] ⋆ w[c] + bias[c])}. */
-    static void depthwise(ExecutionContext ctx, Conv2d.Dims d, Conv2d.Params p, float[] x, float[] w, float[] bias,
-                          float[] y, Activation act) {
-        int planes = d.n() * d.c();
-        int kh = d.kh(), kw = d.kw(), oh = d.oh(), ow = d.ow(), h = d.h(), wd = d.w();
-        int[] map = new int[L];                             // gather offsets t·sw for column stride sw > 1
-        for (int t = 0; t < L; t++) map[t] = t * p.strideW();
-        ExecutionContext.RangeTask task = (start, end) -> {
-            for (int pi = start; pi < end; pi++) {
-                int c = pi % d.c();
-                int xPlane = pi * h * wd, yPlane = pi * oh * ow, wOff = c * kh * kw;
-                float b = bias == null ? 0f : bias[c];
-                for (int r = 0; r < oh; r++) {
-                    int yRow = yPlane + r * ow;
-                    depthwiseRow(x, xPlane, w, wOff, y, yRow, r, d, p, map);
-                    GemmVector.epilogueRun(y, yRow, ow, b, act);
-                }
-            }
-        };
-        if (ctx == null) task.run(0, planes);
-        else ctx.parallelFor(planes, 1, task);
-    }
-
-    /**
-     * One output row of a depthwise convolution, written (not accumulated) as raw sums:
-     * {@code y[yRow + o] = Σ_{ki, kj} w[wOff + ki·kW + kj] · x[xPlane + ih·W + o·sw + kj·dw - pl]} over the taps
-     * inside the image. Interior columns (every tap inside) are register-blocked: four vectors of outputs
-     * accumulate all {@code kH·kW} taps in registers and are stored once — one load (a gather through {@code map}
-     * when {@code sw > 1}) and one FMA per tap and vector, where v1 loaded and stored y for every tap and ran
-     * strided rows scalar; the rest of the interior one vector at a time (the last one masked for sw = 1); the
-     * border columns whose taps reach into the padding (and, for sw > 1, the last partial vector) one by one.
-     */
-    static void depthwiseRow(float[] x, int xPlane, float[] w, int wOff, float[] y, int yRow, int r,
-                             Conv2d.Dims d, Conv2d.Params p, int[] map) {
-        int kh = d.kh(), kw = d.kw(), ow = d.ow(), h = d.h(), wd = d.w();
-        int sh = p.strideH(), sw = p.strideW(), dh = p.dilationH(), dw = p.dilationW(), pt = p.padTop(), pl = p.padLeft();
-        int kiLo = 0, kiHi = kh;                            // taps whose input row lies inside the image
-        while (kiLo < kh && r * sh - pt + kiLo * dh < 0) kiLo++;
-        while (kiHi > kiLo && r * sh - pt + (kiHi - 1) * dh >= h) kiHi--;
-        // interior columns [lo, hi): 0 <= o·sw - pl and (o·sw - pl) + (kW-1)·dw <= W - 1
-        int lo = Math.min(ow, (Math.max(0, pl) + sw - 1) / sw);
-        int last = wd - 1 + pl - (kw - 1) * dw;
-        int hi = last < 0 ? lo : Math.max(lo, Math.min(ow, last / sw + 1));
-        int o = lo, step = L * sw;
-        for (; o + 4 * L <= hi; o += 4 * L) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int ki = kiLo; ki < kiHi; ki++) {
-                int xr = xPlane + (r * sh - pt + ki * dh) * wd + o * sw - pl;
-                for (int kj = 0; kj < kw; kj++) {
-                    FloatVector wv = FloatVector.broadcast(F, w[wOff + ki * kw + kj]);
-                    int s0 = xr + kj * dw;
-                    if (sw == 1) {
-                        a0 = FloatVector.fromArray(F, x, s0).fma(wv, a0);
-                        a1 = FloatVector.fromArray(F, x, s0 + L).fma(wv, a1);
-                        a2 = FloatVector.fromArray(F, x, s0 + 2 * L).fma(wv, a2);
-                        a3 = FloatVector.fromArray(F, x, s0 + 3 * L).fma(wv, a3);
-                    } else {
-                        a0 = FloatVector.fromArray(F, x, s0, map, 0).fma(wv, a0);
-                        a1 = FloatVector.fromArray(F, x, s0 + step, map, 0).fma(wv, a1);
-                        a2 = FloatVector.fromArray(F, x, s0 + 2 * step, map, 0).fma(wv, a2);
-                        a3 = FloatVector.fromArray(F, x, s0 + 3 * step, map, 0).fma(wv, a3);
-                    }
-                }
-            }
-            a0.intoArray(y, yRow + o);
-            a1.intoArray(y, yRow + o + L);
-            a2.intoArray(y, yRow + o + 2 * L);
-            a3.intoArray(y, yRow + o + 3 * L);
-        }
-        // one vector at a time; with sw = 1 the last one masked (a masked gather still range-checks its unset
-        // lanes in JDK 25, so with sw > 1 the last partial vector is left to the scalar loop below)
-        for (; sw == 1 ? o < hi : o + L <= hi; o += L) {
-            VectorMask<Float> mask = o + L <= hi ? F.maskAll(true) : F.indexInRange(o, hi);
-            FloatVector a0 = FloatVector.zero(F);
-            for (int ki = kiLo; ki < kiHi; ki++) {
-                int xr = xPlane + (r * sh - pt + ki * dh) * wd + o * sw - pl;
-                for (int kj = 0; kj < kw; kj++) {
-                    FloatVector xv = sw == 1 ? FloatVector.fromArray(F, x, xr + kj * dw, mask)
-                            : FloatVector.fromArray(F, x, xr + kj * dw, map, 0, mask);
-                    a0 = xv.fma(FloatVector.broadcast(F, w[wOff + ki * kw + kj]), a0);
-                }
-            }
-            a0.intoArray(y, yRow + o, mask);
-        }
-        o = Math.min(o, hi);                                // the first column not written yet (or hi)
-        for (int c = 0; c < ow; c++) {
-            if (c == lo) c = o;                             // [lo, o) done above
-            if (c >= ow) break;
-            float sum = 0f;
-            for (int ki = kiLo; ki < kiHi; ki++) {
-                int xr = xPlane + (r * sh - pt + ki * dh) * wd;
-                for (int kj = 0; kj < kw; kj++) {
-                    int iw = c * sw + kj * dw - pl;
-                    if (iw >= 0 && iw < wd) sum = Math.fma(w[wOff + ki * kw + kj], x[xr + iw], sum);
-                }
-            }
-            y[yRow + c] = sum;
-        }
-    }
 }

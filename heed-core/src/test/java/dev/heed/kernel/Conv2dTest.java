@@ -146,6 +146,129 @@ class Conv2dTest {
         check(28, new int[] {1, 16, 6, 130}, new int[] {20, 16, 1, 1}, Conv2d.Params.of(2, 0), true, Activation.NONE, 1, 20, 3, 65);
     }
 
+    /**
+     * Column-strided convolutions and rows that B panels straddle: stem-like few input channels (3, 16; the direct
+     * path where K fits L1) with rows wide enough for full panels and narrow ones, odd and even widths, stride 2
+     * and 3 on W, a row stride differing from the column stride, dilation with asymmetric pads, groups, batches;
+     * then cases that must take the GEMM with the padded, phase-split B ({@link Conv2dVector.PaddedB}: groups, or
+     * K above the direct kernel's bound at every vector width) and one that reads x in place.
+     */
+    @Test
+    void stridedColumnsThroughPhases() {
+        // RT-DETR stem1 in small: 3 -> 16 channels, 3x3/2, pad 1, even and odd widths
+        check(50, new int[] {1, 3, 20, 140}, new int[] {16, 3, 3, 3}, Conv2d.Params.of(2, 1), true, Activation.RELU, 1, 16, 10, 70);
+        check(51, new int[] {2, 3, 17, 135}, new int[] {32, 3, 3, 3}, Conv2d.Params.of(2, 1), true, Activation.NONE, 2, 32, 9, 68);
+        // stem3-like 16 -> 8, and a 5-wide kernel at stride 3 with pads that reach past the left edge by more than a phase
+        check(52, new int[] {1, 16, 11, 97}, new int[] {8, 16, 3, 3}, Conv2d.Params.of(2, 1), false, Activation.SILU, 1, 8, 6, 49);
+        check(53, new int[] {1, 4, 9, 200}, new int[] {6, 4, 3, 5}, new Conv2d.Params(1, 3, 1, 4, 1, 2, 1, 1, 1), true,
+                Activation.NONE, 1, 6, 9, 68);
+        // row stride 1, column stride 2; row stride 3, column stride 2; dilation 2 with asymmetric pads
+        check(54, new int[] {1, 5, 6, 131}, new int[] {7, 5, 3, 3}, new Conv2d.Params(1, 2, 1, 1, 1, 1, 1, 1, 1), true,
+                Activation.NONE, 1, 7, 6, 66);
+        check(55, new int[] {1, 5, 13, 150}, new int[] {7, 5, 3, 3}, new Conv2d.Params(3, 2, 0, 3, 2, 0, 2, 2, 1), true,
+                Activation.TANH, 1, 7, 4, 75);
+        // grouped and batched, stride 2, narrow rows (several runs per panel)
+        check(56, new int[] {2, 6, 9, 9}, new int[] {6, 2, 3, 3}, Conv2d.Params.of(2, 1).withGroups(3), true,
+                Activation.RELU, 2, 6, 5, 5);
+        // 2x2 kernels with a right/bottom pad (stem2a/2b), stride 1, and a strided 1x1 (phase split, no padding)
+        check(57, new int[] {1, 16, 12, 70}, new int[] {8, 16, 2, 2}, new Conv2d.Params(1, 1, 0, 0, 1, 1, 1, 1, 1), true,
+                Activation.RELU, 1, 8, 12, 70);
+        check(58, new int[] {1, 8, 7, 139}, new int[] {16, 8, 1, 1}, Conv2d.Params.of(2, 0), true, Activation.NONE, 1, 16, 4, 70);
+        // the GEMM over the padded copy: grouped stride 2; K above the direct bound with stride 2, stride 1 with OW = 21
+        // (panels across rows at every panel width), dilated with column stride 3; then OW = 64 (whole panels: x in place)
+        assertGemmSource(new int[] {1, 8, 11, 75}, new int[] {6, 4, 3, 3}, Conv2d.Params.of(2, 1).withGroups(2), true);
+        check(59, new int[] {1, 8, 11, 75}, new int[] {6, 4, 3, 3}, Conv2d.Params.of(2, 1).withGroups(2), true,
+                Activation.RELU, 1, 6, 6, 38);
+        int c = Conv2dDirect.MAX_K / 9 + 1;               // K = 9·C above the direct kernel's bound
+        assertGemmSource(new int[] {1, c, 7, 37}, new int[] {10, c, 3, 3}, Conv2d.Params.of(2, 1), true);
+        check(63, new int[] {1, c, 7, 37}, new int[] {10, c, 3, 3}, Conv2d.Params.of(2, 1), true, Activation.NONE, 1, 10, 4, 19);
+        check(64, new int[] {2, c, 5, 21}, new int[] {7, c, 3, 3}, Conv2d.Params.of(1, 1), false, Activation.SILU, 2, 7, 5, 21);
+        check(65, new int[] {1, c, 6, 50}, new int[] {5, c, 3, 3}, new Conv2d.Params(1, 3, 2, 1, 0, 3, 2, 2, 1), true,
+                Activation.NONE, 1, 5, 4, 17);
+        assertGemmSource(new int[] {1, c, 4, 64}, new int[] {5, c, 3, 3}, Conv2d.Params.of(1, 1), false);
+        check(66, new int[] {1, c, 4, 64}, new int[] {5, c, 3, 3}, Conv2d.Params.of(1, 1), true, Activation.NONE, 1, 5, 4, 64);
+    }
+
+    /** Asserts that the convolution runs the GEMM path (not direct, not depthwise) and which B source it reads. */
+    private static void assertGemmSource(int[] xd, int[] wd, Conv2d.Params p, boolean padded) {
+        Conv2d.Dims d = Conv2d.check(Tensor.zeros(dev.heed.tensor.DType.FLOAT32, xd), Tensor.zeros(dev.heed.tensor.DType.FLOAT32, wd),
+                null, p, Activation.NONE);
+        assertTrue(!Conv2dDirect.applies(d, p) && d.cg() * d.mg() > 1, "GEMM path expected for " + d);
+        assertEquals(padded, Conv2dVector.usePadded(d, p), "padded B for " + d);
+    }
+
+    /** Channel counts where a 6-row register tile pads M less than the machine's (16, 40) and where it does not. */
+    @Test
+    void shortRegisterTiles() {
+        GemmBlocking m16 = Conv2dVector.tileFor(16), m64 = Conv2dVector.tileFor(64), m48 = Conv2dVector.tileFor(48);
+        if (GemmVector.MACHINE.mr() == 12) {
+            assertEquals(6, m16.mr());
+            assertEquals(12, m64.mr());
+            assertEquals(12, m48.mr());
+        } else {
+            assertEquals(GemmVector.MACHINE, m16);
+        }
+        int c = Conv2dDirect.MAX_K / 4 + 1;               // K = 4·C above the direct kernel's bound: the GEMM path
+        assertGemmSource(new int[] {1, c, 6, 33}, new int[] {16, c, 2, 2}, new Conv2d.Params(1, 1, 0, 0, 1, 1, 1, 1, 1), true);
+        check(60, new int[] {1, c, 6, 33}, new int[] {16, c, 2, 2}, new Conv2d.Params(1, 1, 0, 0, 1, 1, 1, 1, 1), true,
+                Activation.NONE, 1, 16, 6, 33);
+        check(61, new int[] {1, c, 5, 16}, new int[] {40, c, 2, 2}, Conv2d.Params.of(1, 0), true, Activation.RELU, 1, 40, 4, 15);
+        check(62, new int[] {1, 8, 9, 9}, new int[] {5, 8, 3, 3}, Conv2d.Params.of(1, 1), false, Activation.NONE, 1, 5, 9, 9);
+    }
+
+    /**
+     * Depthwise v3 ({@link Conv2dDepthwise}): the flat stride-1 path on narrow and wide planes (OW below one vector,
+     * around vector multiples, 5x5 with pad 2 as in RT-DETR's light layers, dilation, asymmetric pads larger than
+     * the kernel reach so whole output columns and rows see only padding) and the row path (column stride 2 and 3,
+     * row stride 2 alone), with every activation and with and without bias.
+     */
+    @Test
+    void depthwisePaddedBuffer() {
+        check(70, new int[] {1, 6, 5, 3}, new int[] {6, 1, 3, 3}, Conv2d.Params.of(1, 1).withGroups(6), true,
+                Activation.RELU, 1, 6, 5, 3);
+        check(71, new int[] {1, 5, 20, 20}, new int[] {5, 1, 5, 5}, Conv2d.Params.of(1, 2).withGroups(5), true,
+                Activation.NONE, 1, 5, 20, 20);
+        check(72, new int[] {2, 3, 11, 40}, new int[] {3, 1, 5, 5}, Conv2d.Params.of(1, 2).withGroups(3), false,
+                Activation.SILU, 2, 3, 11, 40);
+        check(73, new int[] {1, 4, 9, 33}, new int[] {4, 1, 3, 3}, new Conv2d.Params(1, 1, 4, 5, 0, 3, 2, 1, 4), true,
+                Activation.GELU_ERF, 1, 4, 9, 39);
+        check(74, new int[] {1, 3, 16, 64}, new int[] {3, 1, 3, 3}, Conv2d.Params.of(1, 1).withGroups(3), true,
+                Activation.SIGMOID, 1, 3, 16, 64);
+        // row path: column stride 2 (the stage downsample), 3, and row stride 2 with column stride 1
+        check(75, new int[] {1, 7, 20, 20}, new int[] {7, 1, 3, 3}, Conv2d.Params.of(2, 1).withGroups(7), true,
+                Activation.NONE, 1, 7, 10, 10);
+        check(76, new int[] {1, 3, 23, 161}, new int[] {3, 1, 3, 3}, Conv2d.Params.of(2, 1).withGroups(3), true,
+                Activation.RELU, 1, 3, 12, 81);
+        check(77, new int[] {1, 2, 14, 100}, new int[] {2, 1, 5, 3}, new Conv2d.Params(2, 3, 2, 1, 2, 4, 1, 2, 2), false,
+                Activation.TANH, 1, 2, 7, 34);
+        check(78, new int[] {2, 4, 15, 70}, new int[] {4, 1, 3, 3}, new Conv2d.Params(2, 1, 1, 0, 1, 2, 1, 1, 4), true,
+                Activation.GELU_TANH, 2, 4, 8, 70);
+    }
+
+    /**
+     * The direct kernel for few input channels ({@link Conv2dDirect}; each case asserts that it is the path taken):
+     * the stem's 3 → 32 3×3/2, channel counts that leave a partial channel block (13, 5, 1), the 2×2 convs with a
+     * right/bottom pad, dilation with row and column strides 2 and 3 and asymmetric pads, a 5×5, batches, OW not a
+     * multiple of the tile width, every activation.
+     */
+    @Test
+    void directFewInputChannels() {
+        int[][][] cases = {
+            {{1, 3, 20, 70}, {32, 3, 3, 3}}, {{1, 3, 9, 50}, {13, 3, 3, 3}}, {{1, 16, 8, 37}, {5, 16, 2, 2}},
+            {{2, 4, 17, 100}, {9, 4, 3, 3}}, {{1, 2, 12, 17}, {7, 2, 5, 5}}, {{1, 3, 7, 64}, {1, 3, 3, 3}}};
+        Conv2d.Params[] params = {
+            Conv2d.Params.of(2, 1), Conv2d.Params.of(1, 1), new Conv2d.Params(1, 1, 0, 0, 1, 1, 1, 1, 1),
+            new Conv2d.Params(2, 3, 1, 4, 2, 0, 2, 2, 1), Conv2d.Params.of(1, 2), Conv2d.Params.of(1, 0)};
+        Activation[] acts = {Activation.RELU, Activation.NONE, Activation.SILU, Activation.GELU_TANH, Activation.SIGMOID, Activation.TANH};
+        int[][] expect = {{1, 32, 10, 35}, {1, 13, 9, 50}, {1, 5, 8, 37}, {2, 9, 8, 34}, {1, 7, 12, 17}, {1, 1, 5, 62}};
+        SplittableRandom rnd = new SplittableRandom(80);
+        for (int i = 0; i < cases.length; i++) {
+            Tensor x = rand(rnd, cases[i][0]), w = rand(rnd, cases[i][1]);
+            assertTrue(Conv2dDirect.applies(Conv2d.check(x, w, null, params[i], acts[i]), params[i]), "case " + i);
+            check(80 + i, cases[i][0], cases[i][1], params[i], i % 2 == 0, acts[i], expect[i]);
+        }
+    }
+
     @Test
     void emptyBatch() {
         check(17, new int[] {0, 3, 5, 5}, new int[] {4, 3, 3, 3}, Conv2d.Params.of(1, 1), true, Activation.NONE, 0, 4, 5, 5);
