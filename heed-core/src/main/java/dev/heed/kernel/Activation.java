@@ -28,6 +28,23 @@ public enum Activation {
     /** Hyperbolic tangent. */
     TANH;
 
+    /**
+     * The elementwise op that computes this activation, or null for {@link #NONE}: the vector epilogues (float GEMM,
+     * convolutions, quantised linear layers) run it through that op's own loop in {@link ElementwiseVector}, so a fused
+     * activation rounds exactly as the stand-alone node would.
+     */
+    UnaryOp unaryOp() {
+        return switch (this) {
+            case NONE -> null;
+            case RELU -> UnaryOp.RELU;
+            case GELU_ERF -> UnaryOp.GELU;
+            case GELU_TANH -> UnaryOp.GELU_TANH;
+            case SILU -> UnaryOp.SILU;
+            case SIGMOID -> UnaryOp.SIGMOID;
+            case TANH -> UnaryOp.TANH;
+        };
+    }
+
     static final float SQRT_2_OVER_PI = 0.7978845608028654f;
     static final float GELU_TANH_C = 0.044715f;
     static final float INV_SQRT_2 = 0.7071067811865476f;

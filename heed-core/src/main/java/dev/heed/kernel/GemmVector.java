@@ -518,7 +518,7 @@ final class GemmVector {
      */
     static void epilogue(float[] c, int c0, int ldc, int rows, int cols, float[] bias, int biasOff,
                          boolean biasPerRow, int i, int j, Activation act) {
-        UnaryOp op = unaryOf(act);
+        UnaryOp op = act.unaryOp();
         for (int r = 0; r < rows; r++) {
             int off = c0 + r * ldc;
             if (bias != null) {
@@ -527,19 +527,6 @@ final class GemmVector {
             }
             if (op != null) ElementwiseVector.unary(op, c, off, c, off, cols);
         }
-    }
-
-    /** The elementwise op computing {@code act}, or null for {@link Activation#NONE}. */
-    static UnaryOp unaryOf(Activation act) {
-        return switch (act) {
-            case NONE -> null;
-            case RELU -> UnaryOp.RELU;
-            case GELU_ERF -> UnaryOp.GELU;
-            case GELU_TANH -> UnaryOp.GELU_TANH;
-            case SILU -> UnaryOp.SILU;
-            case SIGMOID -> UnaryOp.SIGMOID;
-            case TANH -> UnaryOp.TANH;
-        };
     }
 
     private static void addScalar(float[] c, int off, int len, float v) {
@@ -559,7 +546,7 @@ final class GemmVector {
     /** Bias and activation over a contiguous run {@code c[off, off+len)} with one bias value (for convolutions). */
     static void epilogueRun(float[] c, int off, int len, float biasValue, Activation act) {
         addScalar(c, off, len, biasValue);
-        UnaryOp op = unaryOf(act);
+        UnaryOp op = act.unaryOp();
         if (op != null) ElementwiseVector.unary(op, c, off, c, off, len);
     }
 }

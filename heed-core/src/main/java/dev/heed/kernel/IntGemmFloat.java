@@ -118,7 +118,7 @@ final class IntGemmFloat {
      * Vector API's lanewise EXP / TANH do not, and the quantisation of the next layer would amplify that).
      */
     static void epilogue(int i0, int i1, int n, float[] c, int cOff, int ldc, float[] scale, float[] bias, Activation act) {
-        UnaryOp op = unaryOf(act);
+        UnaryOp op = act.unaryOp();
         int bound = F.loopBound(n);
         for (int i = i0; i < i1; i++) {
             int o = cOff + i * ldc, j = 0;
@@ -135,19 +135,6 @@ final class IntGemmFloat {
             }
             if (op != null) ElementwiseVector.unary(op, c, o, c, o, n);
         }
-    }
-
-    /** The elementwise op of an epilogue activation, null for none. */
-    static UnaryOp unaryOf(Activation act) {
-        return switch (act) {
-            case NONE -> null;
-            case RELU -> UnaryOp.RELU;
-            case GELU_ERF -> UnaryOp.GELU;
-            case GELU_TANH -> UnaryOp.GELU_TANH;
-            case SILU -> UnaryOp.SILU;
-            case SIGMOID -> UnaryOp.SIGMOID;
-            case TANH -> UnaryOp.TANH;
-        };
     }
 
     /** B panels widened from bytes: {@code dst[panel·kc·NR + p·NR + j] = B[p0+p, j0+j] − zb[j0+j]}, zero-padded. */
