@@ -82,13 +82,7 @@ class QuantizedLinearFusionTest {
             Map<String, Tensor> fused = on.run(feeds), plain = off.run(feeds);
             for (String y : List.of("y1", "y2")) {
                 assertArrayEquals(plain.get(y).toFloatArray(), fused.get(y).toFloatArray(), y + ": fused vs unfused");
-                double scale = 0, err = 0;
-                float[] w = want.get(y).toFloatArray(), f = fused.get(y).toFloatArray();
-                for (int e = 0; e < w.length; e++) {
-                    scale = Math.max(scale, Math.abs(w[e]));
-                    err = Math.max(err, Math.abs(w[e] - f[e]));
-                }
-                assertTrue(err <= 1e-5 * Math.max(1, scale), y + ": vs ONNX Runtime max |diff| " + err + " (scale " + scale + ")");
+                assertNearOrt(want, fused, y);
             }
         }
     }
@@ -207,13 +201,7 @@ class QuantizedLinearFusionTest {
             }
             assertTrue(negative > 0, "the GELU inputs must reach below zero for the test to mean something");
             for (String y : List.of("y1", "y2")) {
-                double scale = 0, err = 0;
-                float[] w = want.get(y).toFloatArray(), got = fused.get(y).toFloatArray();
-                for (int e = 0; e < w.length; e++) {
-                    scale = Math.max(scale, Math.abs(w[e]));
-                    err = Math.max(err, Math.abs(w[e] - got[e]));
-                }
-                assertTrue(err <= 1e-5 * Math.max(1, scale), y + ": vs ONNX Runtime max |diff| " + err + " (scale " + scale + ")");
+                assertNearOrt(want, fused, y);
             }
         }
     }
@@ -260,4 +248,15 @@ class QuantizedLinearFusionTest {
         return new TensorData(name, ElemType.FLOAT, dims, new TensorData.Data.Floats(v));
     }
 
+
+    /** {@code fused[y]} equals ONNX Runtime's {@code want[y]} within 1e-5 relative to the output's largest magnitude (at least 1). */
+    private static void assertNearOrt(Map<String, Tensor> want, Map<String, Tensor> fused, String y) {
+        double scale = 0, err = 0;
+        float[] w = want.get(y).toFloatArray(), got = fused.get(y).toFloatArray();
+        for (int e = 0; e < w.length; e++) {
+            scale = Math.max(scale, Math.abs(w[e]));
+            err = Math.max(err, Math.abs(w[e] - got[e]));
+        }
+        assertTrue(err <= 1e-5 * Math.max(1, scale), y + ": vs ONNX Runtime max |diff| " + err + " (scale " + scale + ")");
+    }
 }
