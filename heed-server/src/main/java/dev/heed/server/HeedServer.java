@@ -84,6 +84,7 @@ public final class HeedServer implements AutoCloseable {
                 server.setStopTimeout(config.gracePeriod().toMillis());
                 if (server.getHandler() == null) server.setHandler(new GracefulHandler());
                 else server.insertHandler(new GracefulHandler());
+                server.setErrorHandler(new JettyErrors());
             });
             c.routes.before(this::admit);
             c.routes.after(this::record);
@@ -256,9 +257,17 @@ public final class HeedServer implements AutoCloseable {
             e = new ApiException(500, "internal error: " + t, null);
         }
         ctx.attribute(FAILED, Boolean.TRUE);
+        if (e.status == 429) ctx.header("Retry-After", "1");
+        if (e.status == 401) ctx.header("WWW-Authenticate", "Bearer");
+        ctx.status(e.status);
+        ctx.contentType("application/json");
+        ctx.result(errorBody(ctx.path(), e));
+    }
+
+    /** An error in the form of the route family of {@code path}: TEI's for its routes, OpenAI's for the others. */
+    private static byte[] errorBody(String path, ApiException e) {
         ObjectNode body = Bodies.JSON.createObjectNode();
-        String p = ctx.path();
-        if (p.equals("/embed") || p.equals("/similarity") || p.equals("/tokenize")) {
+        if (path.equals("/embed") || path.equals("/similarity") || path.equals("/tokenize")) {
             body.put("message", e.getMessage());
             body.put("code", e.status);
             body.put("error_type", e.teiType());
@@ -270,11 +279,28 @@ public final class HeedServer implements AutoCloseable {
             if (e.status == 404 && "model".equals(e.param)) err.put("code", "model_not_found");
             else err.put("code", Integer.toString(e.status));
         }
-        if (e.status == 429) ctx.header("Retry-After", "1");
-        if (e.status == 401) ctx.header("WWW-Authenticate", "Bearer");
-        ctx.status(e.status);
-        ctx.contentType("application/json");
-        ctx.result(body.toString().getBytes(StandardCharsets.UTF_8));
+        return body.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Errors that Jetty answers itself, before a request reaches a route, speak the API too: above all the 503 of its
+     * graceful stop for a request that arrived on an open connection after the stop began. They are written in the
+     * route family's JSON form (not Jetty's HTML page) and counted like every other answer.
+     */
+    private final class JettyErrors extends org.eclipse.jetty.server.handler.ErrorHandler {
+        @Override
+        protected void generateResponse(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                int code, String message, Throwable cause, org.eclipse.jetty.util.Callback callback) {
+            String path = request.getHttpURI().getPath();
+            if (path == null) path = "";
+            String text = code == 503 && stopping ? "the server is shutting down"
+                    : message != null && !message.isBlank() ? message : org.eclipse.jetty.http.HttpStatus.getMessage(code);
+            byte[] body = errorBody(path, new ApiException(code, text, null));
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH, body.length);
+            metrics.request(ROUTES.contains(path) ? path : "unmatched", request.getMethod(), code, 0);
+            response.write(true, java.nio.ByteBuffer.wrap(body), callback);
+        }
     }
 
     private static byte[] sha256(String s) {
