@@ -111,7 +111,8 @@ public final class Resize {
      * @param p       the interpolation options
      * @return a new contiguous tensor of shape {@code outDims}
      * @throws HeedException SHAPE_MISMATCH when the ranks differ, DTYPE_MISMATCH unless float32, INVALID_ARGUMENT for a
-     *                       missing or short roi with TF_CROP_AND_RESIZE, MEMORY_LIMIT when a pass is too large
+     *                       missing or short roi with TF_CROP_AND_RESIZE or an empty x resized to a non-empty output,
+     *                       MEMORY_LIMIT when a pass is too large
      */
     public static Tensor resize(ExecutionContext ctx, Tensor x, int[] outDims, double[] scales, Params p) {
         int r = x.rank();
@@ -127,8 +128,13 @@ public final class Resize {
                     + (p.roi() == null ? "none" : Arrays.toString(p.roi())));
         }
         dev.heed.exec.MemoryBudget.reserve(ctx, "Resize: output", DType.FLOAT32, outDims); // long arithmetic, before allocating
-        Tensor cur = x.contiguous();
-        float[] data = Arrays.copyOfRange(cur.floatArrayOrNull(), (int) cur.offset(), (int) cur.offset() + cur.shape().numelInt());
+        if (x.shape().numel() == 0) {
+            // nothing to interpolate from: an empty output is empty, any other has no defined values
+            for (int d : outDims) if (d == 0) return Tensor.zeros(DType.FLOAT32, outDims);
+            throw HeedException.invalid("Resize", "x" + x.shape() + " is empty: there is no value to interpolate an output of "
+                    + Arrays.toString(outDims) + " from");
+        }
+        float[] data = x.toFloatArray();      // row-major copy from any storage (heap, mapped, strided)
         int[] dims = x.shape().dims();
         for (int axis = 0; axis < r; axis++) {
             if (dims[axis] == outDims[axis] && scales[axis] == 1.0 && p.coordinateMode() != CoordinateMode.TF_CROP_AND_RESIZE) continue;

@@ -114,6 +114,19 @@ class SamplingTest {
         assertArrayEquals(new float[] {3}, Resize.resize(ctx, x, new int[] {1, 1}, new double[] {1, 0.2}, h).toFloatArray());
     }
 
+    /** An empty input (found by the ONNX fuzzer: Resize on float32[1, 1, 0, 0] with sizes) is a clear error, not an NPE. */
+    @Test
+    void emptyInputResizesToEmptyOrIsRefused() {
+        Tensor empty = Tensor.zeros(dev.heed.tensor.DType.FLOAT32, 1, 1, 0, 0);
+        Resize.Params p = Resize.Params.defaults(Resize.Mode.LINEAR).withCoordinateMode(Resize.CoordinateMode.PYTORCH_HALF_PIXEL);
+        Tensor none = Resize.resize(ctx, empty, new int[] {1, 1, 0, 3}, new double[] {1, 1, 1, 1}, p);
+        assertArrayEquals(new int[] {1, 1, 0, 3}, none.shape().dims());
+        HeedException e = assertThrows(HeedException.class,
+                () -> Resize.resize(ctx, empty, new int[] {1, 1, 2, 3}, new double[] {1, 1, 1, 1}, p));
+        assertEquals(dev.heed.ErrorCode.INVALID_ARGUMENT, e.code());
+        assertTrue(e.getMessage().contains("x[1, 1, 0, 0] is empty"), e.getMessage());
+    }
+
     @Test
     void nearestRoundingModes() {
         assertEquals(2, Resize.nearest(2.5, Resize.NearestMode.ROUND_PREFER_FLOOR));
