@@ -50,6 +50,9 @@ final class IntGemmFloat {
     sealed interface Operand extends GemmVector.ASource permits Dense, Quantized {
         /** Writes {@code A'[i, p0 .. p0+len)} to {@code dst[0, len)}. */
         void row(int i, int p0, int len, float[] dst);
+
+        /** A bound on every {@code |a'|} known without reading A' (infinite when only a scan can tell). */
+        double maxAbs();
     }
 
     /** A' held in {@code a} ({@code A'[i, p] = a[off + i·ld + p]}), integers of magnitude at most 255. */
@@ -57,6 +60,11 @@ final class IntGemmFloat {
         @Override
         public void row(int i, int p0, int len, float[] dst) {
             System.arraycopy(a, off + i * ld + p0, dst, 0, len);
+        }
+
+        @Override
+        public double maxAbs() {
+            return Double.POSITIVE_INFINITY;                                  // the caller's values: scanned
         }
 
         @Override
@@ -75,6 +83,11 @@ final class IntGemmFloat {
         @Override
         public void row(int i, int p0, int len, float[] dst) {
             QuantizeVector.shifted(x, off + i * ld + p0, len, scale, zp, dst, 0);
+        }
+
+        @Override
+        public double maxAbs() {
+            return Math.max(zp, 255 - zp);                                   // q ∈ [0, 255]
         }
 
         @Override
@@ -135,12 +148,14 @@ final class IntGemmFloat {
 
     /**
      * The fewest equal K chunks that each keep {@code max_i Σ_{p ∈ chunk} |a'[i,p]| · maxB} below 2^24: 1 when the
-     * whole reduction does, else from the estimate {@code ⌈whole / 2^24⌉} up by a quarter at a time until every
+     * whole reduction does (without a scan when {@code K · maxAbs · maxB} is below 2^24: K = 384 for quantised
+     * activations and int8 weights), else from the estimate {@code ⌈whole / 2^24⌉} up by a quarter at a time until every
      * chunk does (one column alone always does, 255·255 &lt; 2^24, so this ends for a valid A').
      *
      * @throws dev.heed.HeedException INVALID_ARGUMENT when even one column exceeds the bound (A' not integers ≤ 255)
      */
     static int chunks(int m, int k, Operand a, double maxB) {
+        if (k * a.maxAbs() * maxB < EXACT) return 1;                         // inside the bound for any values: no scan
         double whole = maxChunkAbsSum(m, k, 1, a) * maxB;
         if (whole < EXACT) return 1;
         int chunks = (int) Math.min(k, Math.max(2, Math.ceil(whole / EXACT)));
