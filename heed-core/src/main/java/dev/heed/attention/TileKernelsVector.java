@@ -1,5 +1,6 @@
 package dev.heed.attention;
 
+import dev.heed.kernel.LaneSum;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -235,7 +236,7 @@ final class TileKernelsVector implements TileKernels {
                 x.intoArray(a, off + i);
                 acc = acc.add(x);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = LaneSum.sum(acc);
         }
         for (; i < n; i++) {
             float x = (float) Math.exp(a[off + i] - m);
@@ -342,7 +343,7 @@ final class TileKernelsVector implements TileKernels {
         if (n >= LN) {
             FloatVector acc = FloatVector.zero(F);
             for (; i + LN <= n; i += LN) acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-            s = acc.reduceLanes(VectorOperators.ADD);
+            s = LaneSum.sum(acc);
         }
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;

@@ -18,7 +18,9 @@ import dev.heed.exec.ExecutionContext;
  *       API has no VNNI byte dot product, and its widened int multiply-add ({@code vpmulld}) issues a quarter of
  *       the float FMA rate, so the float units are the fastest exact integer multiplier it offers (measured:
  *       BENCHMARKS.md, int8 section). {@link #gemmExactFloatChunked} cuts K into chunks that each keep the bound and
- *       sums their exact results in int32, so the float formulation serves every call (no packed copy of B).</li>
+ *       sums their exact results in int32, so the float formulation serves every call (no packed copy of B);
+ *       {@link #gemmExactFloatQuantizing} quantises float activations (DynamicQuantizeLinear) straight into the
+ *       GEMM's packed panels, a row block at a time, so no {@code [M, K]} copy of A' is kept.</li>
  *   <li>{@link #epilogue} — what a quantised linear layer does to the product: {@code act(c·scale_j + bias_j)} in
  *       one vector pass over C in place, rows spread over the threads ({@code IntGemmFloat}); its twins are a
  *       scalar float32 loop (the fallback, and the exact expression of the unfused Mul / Add nodes) and a
@@ -139,8 +141,9 @@ public final class IntGemm {
             for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
             return true;
         }
-        if (IntGemmFloat.maxRowAbsSum(m, k, a, aOff, lda) * b.maxAbsShifted(zb) >= IntGemmFloat.EXACT) return false;
-        IntGemmFloat.gemm(ctx, m, a, aOff, lda, b, zb, c, cOff, ldc);
+        IntGemmFloat.Operand op = new IntGemmFloat.Dense(a, aOff, lda);
+        if (IntGemmFloat.maxChunkAbsSum(m, k, 1, op) * b.maxAbsShifted(zb) >= IntGemmFloat.EXACT) return false;
+        IntGemmFloat.product(ctx, m, op, b, zb, 1, c, cOff, ldc);
         return true;
     }
 
@@ -169,18 +172,65 @@ public final class IntGemm {
      */
     public static boolean gemmExactFloatChunked(ExecutionContext ctx, int m, float[] a, int aOff, int lda, Int8Matrix b, int[] zb,
                                                 float[] c, int cOff, int ldc) {
-        if (gemmExactFloat(ctx, m, a, aOff, lda, b, zb, c, cOff, ldc)) return true;
+        int k = b.k(), n = b.n();
+        check("IntGemm.exactFloat", "A", a.length, aOff, lda, m, k);
+        check("IntGemm.exactFloat", "C", c.length, cOff, ldc, m, n);
+        zeroPoints("zb", zb, n);
+        return exactChunked(ctx, m, new IntGemmFloat.Dense(a, aOff, lda), b, zb, c, cOff, ldc);
+    }
+
+    /**
+     * The exact product of {@link #gemmExactFloatChunked} with A' quantised on the fly from float activations, as
+     * ONNX's DynamicQuantizeLinear followed by the subtraction of its zero point:
+     * {@code a'[i,p] = clamp(round_half_even(x[xOff + i·ldx + p] / xScale) + xZero, 0, 255) − xZero} (NaN → 0),
+     * exactly the values {@link Quantize#shifted} writes. A' is written straight into the float GEMM's packed panels
+     * (no {@code [M, K]} copy of it is made), and the GEMM's own packed copy holds one row block at a time, so a call
+     * keeps no scratch that grows with M·K beyond a row block. C equals the int32 product of {@link #gemm} on the
+     * quantised bytes converted to float, bit for bit. Returns false (C untouched) only without the Vector API.
+     *
+     * <pre>{@code
+     * Quantize.range(x, 0, m * k, mm);   // then scale and zero point as DynamicQuantizeLinear
+     * IntGemm.gemmExactFloatQuantizing(ctx, m, x, 0, k, scale, zp, w, wz, y, 0, n);   // x [M, K] float → y [M, N]
+     * }</pre>
+     *
+     * @param ctx    threads (null: the calling thread only)
+     * @param m      rows of x and C
+     * @param x      the float activations
+     * @param xOff   index of {@code x[0, 0]}
+     * @param ldx    elements between x's rows, {@code >= K}
+     * @param xScale the quantisation step (positive)
+     * @param xZero  the uint8 zero point, 0 … 255
+     * @param b      B, read in place
+     * @param zb     B's zero points: one, or one per column
+     * @param c      C, overwritten when this returns true
+     * @param cOff   index of {@code C[0, 0]}
+     * @param ldc    elements between C's rows, {@code >= N}
+     * @return true when C holds the exact product; false without the Vector API
+     * @throws dev.heed.HeedException INVALID_ARGUMENT when an offset, size or leading dimension does not fit its array
+     *                                or the zero point is outside 0 … 255, SHAPE_MISMATCH for a zero-point array of
+     *                                the wrong length
+     */
+    public static boolean gemmExactFloatQuantizing(ExecutionContext ctx, int m, float[] x, int xOff, int ldx, float xScale, int xZero,
+                                                   Int8Matrix b, int[] zb, float[] c, int cOff, int ldc) {
+        int k = b.k(), n = b.n();
+        check("IntGemm.exactFloatQuantizing", "x", x.length, xOff, ldx, m, k);
+        check("IntGemm.exactFloatQuantizing", "C", c.length, cOff, ldc, m, n);
+        zeroPoints("zb", zb, n);
+        if (xZero < 0 || xZero > 255) throw HeedException.invalid("IntGemm.exactFloatQuantizing", "zero point " + xZero + " outside uint8 [0, 255]");
+        return exactChunked(ctx, m, new IntGemmFloat.Quantized(x, xOff, ldx, xScale, xZero), b, zb, c, cOff, ldc);
+    }
+
+    /** The chunked exact product on a checked operand; false (C untouched) without the Vector API. */
+    private static boolean exactChunked(ExecutionContext ctx, int m, IntGemmFloat.Operand a, Int8Matrix b, int[] zb,
+                                        float[] c, int cOff, int ldc) {
         if (!VectorSupport.available()) return false;
         int k = b.k(), n = b.n();
-        double maxB = b.maxAbsShifted(zb);
-        // chunks of equal length, more of them until each one is inside the bound (one element alone always is:
-        // 255·255 < 2^24, so the loop ends)
-        int chunks = (int) Math.min(k, Math.max(2, Math.ceil(IntGemmFloat.maxRowAbsSum(m, k, a, aOff, lda) * maxB / IntGemmFloat.EXACT)));
-        while (!IntGemmFloat.chunksExact(m, k, chunks, a, aOff, lda, maxB)) {
-            if (chunks == k) throw HeedException.invalid("IntGemm.exactFloatChunked", "A' holds a value beyond ±255 or not an integer: one column alone exceeds the exactness bound");
-            chunks = Math.min(k, chunks + Math.max(1, chunks / 4));
+        if (m == 0 || n == 0) return true;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            return true;
         }
-        IntGemmFloat.gemmChunked(ctx, m, chunks, a, aOff, lda, b, zb, c, cOff, ldc);
+        IntGemmFloat.product(ctx, m, a, b, zb, IntGemmFloat.chunks(m, k, a, b.maxAbsShifted(zb)), c, cOff, ldc);
         return true;
     }
 

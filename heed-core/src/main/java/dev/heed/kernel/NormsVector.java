@@ -2,7 +2,6 @@ package dev.heed.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API rows for {@link Norms}. */
@@ -58,8 +57,8 @@ abstract sealed class NormsVector permits NormsVector.W64, NormsVector.W128, Nor
                 acc = d.fma(d, acc);
                 dacc = dacc.add(d);
             }
-            ss += acc.reduceLanes(VectorOperators.ADD);
-            sd += dacc.reduceLanes(VectorOperators.ADD);
+            ss += LaneSum.sum(acc);
+            sd += LaneSum.sum(dacc);
         }
         double shift = sd / n;
         double var = Math.max(0, ss / n - shift * shift);

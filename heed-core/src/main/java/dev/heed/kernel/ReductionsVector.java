@@ -2,7 +2,6 @@ package dev.heed.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -50,7 +49,7 @@ abstract sealed class ReductionsVector permits ReductionsVector.W64, ReductionsV
             int i = 0, bound = F.loopBound(m);
             for (; i < bound; i += L) acc = acc.add(FloatVector.fromArray(F, x, off + b + i));
             if (i < m) acc = acc.add(FloatVector.fromArray(F, x, off + b + i, F.indexInRange(i, m)));
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += LaneSum.sum(acc);
         }
         return total;
     }

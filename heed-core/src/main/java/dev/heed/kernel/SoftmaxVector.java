@@ -43,25 +43,22 @@ abstract sealed class SoftmaxVector permits SoftmaxVector.W64, SoftmaxVector.W12
         return m;
     }
 
-    /** One row of {@code n}: {@code y[yo..] = softmax(x[xo..])} (or log-softmax). */
+    /** One row of {@code n}: {@code y[yo..] = softmax(x[xo..])} (or log-softmax); y must not overlap x. */
     void row(float[] x, int xo, float[] y, int yo, int n, boolean log) {
         VectorSpecies<Float> F = species();
         int L = F.length();
         float max = rowMax(x, xo, n);
         FloatVector mv = FloatVector.broadcast(F, max);
-        double sum = 0;
-        for (int b = 0; b < n; b += ReductionsVector.BLOCK) {
-            int m = Math.min(ReductionsVector.BLOCK, n - b);
-            FloatVector acc = FloatVector.zero(F);
-            // one masked loop, so exp is inlined once (twice, with a separate tail, overflows C2's inlining budget)
-            for (int i = 0; i < m; i += L) {
-                VectorMask<Float> mask = F.indexInRange(i, m);
-                FloatVector e = ElementwiseVector.exp(FloatVector.fromArray(F, x, xo + b + i, mask).sub(mv));
-                if (!log) e.intoArray(y, yo + b + i, mask);
-                acc = acc.add(e, mask);
-            }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+        // one masked loop, so exp is inlined once (twice, with a separate tail, overflows C2's inlining budget)
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> mask = F.indexInRange(i, n);
+            ElementwiseVector.exp(FloatVector.fromArray(F, x, xo + i, mask).sub(mv)).intoArray(y, yo + i, mask);
         }
+        // Σ exp over y (log-softmax overwrites it below; y never aliases x), by the blocked sum with its fixed-order lane
+        // sums: inlined exp leaves C2 over its node budget for inlining LaneSum.sum here, and a vector handed to a method
+        // that is not inlined is boxed (+25 % on rows of 128), where this call takes arrays. The same additions, in the
+        // same order, as accumulating each block's exp in the loop above.
+        double sum = ReductionsVector.of(F.vectorBitSize()).sum(y, yo, n);
         int i = 0, bound = F.loopBound(n);
         if (log) {
             FloatVector ls = FloatVector.broadcast(F, (float) Math.log(sum));

@@ -206,6 +206,73 @@ class IntGemmTest {
     }
 
     /**
+     * The product with A' quantised on the fly ({@link IntGemm#gemmExactFloatQuantizing}) against the integer twin on
+     * the bytes the scalar quantiser writes ({@link Quantize#shiftedReference}), bit for bit: inside the one-pass bound
+     * and far beyond it (K chunks), M over several row slabs (more rows than one GEMM row block), rows padded
+     * ({@code ldx > K}) and offset, a NaN among the activations, per-column zero points, int8 and uint8 B, one and two
+     * threads; and equal to {@link IntGemm#gemmExactFloatChunked} on the materialised A'.
+     */
+    @Test
+    void quantizingProductEqualsTheIntegerTwinOnTheQuantisedBytes() {
+        SplittableRandom r = new SplittableRandom(19);
+        int[][] sizes = {{1, 5, 7}, {13, 33, 129}, {GemmVector.MACHINE.mc() * 2 + 37, 21, 70}, {40, 17, 1536}, {3, 40, 0}};
+        for (int[] s : sizes) {
+            int m = s[0], n = s[1], k = s[2];
+            for (int variant = 0; variant < 4; variant++) {
+                boolean bu = (variant & 1) != 0, perColumn = (variant & 2) != 0;
+                int ldx = k + 3, xOff = 2, ldb = n + 1, ldc = n + 2;
+                float[] x = new float[xOff + m * ldx];
+                boolean far = k > 1000;                  // K = 1536 with x near the top of the range: far beyond the bound
+                for (int e = 0; e < x.length; e++) x[e] = (float) (r.nextGaussian() * 3 + (far ? 12 : 0));
+                if (m * k > 10) x[xOff + ldx + 1] = Float.NaN;
+                float scale = far ? 12f / 255 : (float) (12.0 / 255 * (1 + r.nextDouble()));
+                int zp = far ? r.nextInt(4) : r.nextInt(256);
+                byte[] xq = new byte[m * Math.max(k, 1)];
+                float[] a = new float[m * Math.max(k, 1)];
+                for (int i = 0; i < m; i++) {
+                    Quantize.shiftedReference(x, xOff + i * ldx, k, scale, zp, a, i * k);
+                    for (int p = 0; p < k; p++) xq[i * k + p] = (byte) ((int) a[i * k + p] + zp);
+                }
+                byte[] b = new byte[Math.max(k, 1) * ldb];
+                for (int e = 0; e < b.length; e++) {
+                    b[e] = k > 1000 ? (byte) (r.nextBoolean() ? (bu ? 255 : 127) : (bu ? 0 : -128)) : (byte) r.nextInt(256);
+                }
+                int[] zb = perColumn ? zeros(r, n, bu) : new int[] {bu ? 128 : 0};
+                int[] want = new int[m * ldc];
+                IntGemm.gemmReference(m, n, k, xq, 0, Math.max(k, 1), true, new int[] {zp}, b, 0, ldb, bu, zb, want, 0, ldc);
+                Int8Matrix bm = Int8Matrix.of(java.lang.foreign.MemorySegment.ofArray(b), 0, k, n, ldb, bu);
+                String what = "m=" + m + " n=" + n + " k=" + k + " variant " + variant;
+                if (VectorSupport.available() && k > 1000) {
+                    assertEquals(false, IntGemm.gemmExactFloat(one, m, a, 0, k, bm, zb, new float[m * ldc], 0, ldc),
+                            what + ": must be beyond the one-pass bound for the test to mean something");
+                }
+                for (ExecutionContext ctx : new ExecutionContext[] {one, two}) {
+                    float[] got = new float[m * ldc], dense = new float[m * ldc];
+                    java.util.Arrays.fill(got, -7f);
+                    boolean taken = IntGemm.gemmExactFloatQuantizing(ctx, m, x, xOff, ldx, scale, zp, bm, zb, got, 0, ldc);
+                    assertEquals(VectorSupport.available(), taken, what);
+                    if (!taken) continue;
+                    IntGemm.gemmExactFloatChunked(ctx, m, a, 0, Math.max(k, 1), bm, zb, dense, 0, ldc);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            int o = i * ldc + j;
+                            if (Float.floatToRawIntBits((float) want[o]) != Float.floatToRawIntBits(got[o])) {
+                                fail(what + " at [" + i + ", " + j + "]: " + got[o] + " vs " + want[o]);
+                            }
+                            if (Float.floatToRawIntBits(dense[o]) != Float.floatToRawIntBits(got[o])) {
+                                fail(what + " at [" + i + ", " + j + "]: " + got[o] + " vs the dense A' " + dense[o]);
+                            }
+                        }
+                        for (int j = n; j < ldc; j++) assertEquals(-7f, got[i * ldc + j], what + ": wrote beyond N");
+                    }
+                }
+            }
+        }
+        assertThrows(HeedException.class, () -> IntGemm.gemmExactFloatQuantizing(one, 1, new float[4], 0, 4, 0.1f, 256,
+                Int8Matrix.of(java.lang.foreign.MemorySegment.ofArray(new byte[8]), 0, 4, 2, 2, false), new int[] {0}, new float[2], 0, 2));
+    }
+
+    /**
      * The quantised linear epilogue {@code act(c·scale + bias)} against its float64 twin within
      * {@link IntGemm#EPILOGUE_TOLERANCE}·(1 + |want|), for every activation, with and without a bias, N not a multiple
      * of the vector length, offsets and padded rows, one and two threads (a C large enough to be split); without an

@@ -30,7 +30,8 @@ import java.lang.foreign.MemorySegment;
  * {@code matmul} names the replaced MatMulInteger, {@code activation} (an {@link Activation} name, NONE when
  * absent) the activation node the fusion took in. Scale, bias and activation run as one epilogue pass over the
  * product ({@link IntGemm#epilogue}). The integer product runs on the float GEMM
- * ({@link IntGemm#gemmExactFloatChunked}: exact, W read in place and widened from bytes per micro-panel, K cut into
+ * ({@link IntGemm#gemmExactFloatQuantizing}: exact, x quantised straight into the GEMM's packed panels so no
+ * {@code [M, K]} copy of {@code xq − xz} is kept, W read in place and widened from bytes per micro-panel, K cut into
  * chunks when a call would leave the exactness bound); the integer GEMM on a packed copy of W serves only a JVM
  * without the Vector API. Every float step is the same float32 expression as the nodes it replaces (the activation runs the
  * elementwise kernel of a stand-alone Relu / Gelu / Tanh / Sigmoid node), so the result equals theirs bit for bit.
@@ -85,8 +86,8 @@ public final class QuantizedLinearOp implements Op {
         int m = Math.toIntExact(x.numel() / Math.max(1, k));
         Tensor y = Data.alloc(ctx, op, DType.FLOAT32, outDims);
         if (x.numel() == 0 || n == 0) return new Tensor[] {y};
-        // DynamicQuantizeLinear over the whole tensor, exactly as the replaced node: its range, scale and zero point,
-        // then q − zp for every element (as floats, the input of the exact float product)
+        // DynamicQuantizeLinear over the whole tensor, exactly as the replaced node: its range, scale and zero point;
+        // q − zp is then computed by the GEMM as it packs its panels (no [M, K] copy of it is kept)
         Tensor xc = x.floatArrayOrNull() != null ? x : x.contiguous();
         float[] xd = xc.floatArrayOrNull();
         int xo = (int) xc.offset(), len = m * k;
@@ -95,13 +96,9 @@ public final class QuantizedLinearOp implements Op {
         QuantizeOps.dynamicParameters(mm[0], mm[1], sz);
         int zp = (int) sz[1];
         float[] yd = y.floatArrayOrNull();                 // [M, N]: the integer product first, then scaled in place
-        float[] a = ctx != null ? ctx.borrowFloats(len) : new float[len];   // [M, K] q − zp
-        try {
-            Quantize.shifted(xd, xo, len, sz[0], zp, a, 0);
-            Int8Matrix wm = matrix.get(w, QuantizedLinearOp::int8Matrix);
-            if (!IntGemm.gemmExactFloatChunked(ctx, m, a, 0, k, wm, wz, yd, 0, n)) integerProduct(ctx, m, k, n, a, zp, w, wz, yd);
-        } finally {
-            if (ctx != null) ctx.giveBack(a);
+        Int8Matrix wm = matrix.get(w, QuantizedLinearOp::int8Matrix);
+        if (!IntGemm.gemmExactFloatQuantizing(ctx, m, xd, xo, k, sz[0], zp, wm, wz, yd, 0, n)) {
+            integerProduct(ctx, m, k, n, xd, xo, sz[0], zp, w, wz, yd);
         }
         float[] mult = new float[n];
         for (int j = 0; j < n; j++) mult[j] = sz[0] * ws[ws.length == 1 ? 0 : j];   // Mul(x_scale, w_scale)
@@ -113,7 +110,10 @@ public final class QuantizedLinearOp implements Op {
      * The integer GEMM on packed W, int32 results written as floats: only without the Vector API (the float product
      * serves every call otherwise, cut into K chunks when needed), so only then is a packed copy of W kept.
      */
-    private void integerProduct(ExecutionContext ctx, int m, int k, int n, float[] a, int zp, Tensor w, int[] wz, float[] yd) {
+    private void integerProduct(ExecutionContext ctx, int m, int k, int n, float[] xd, int xo, float scale, int zp, Tensor w,
+                                int[] wz, float[] yd) {
+        float[] a = new float[m * k];                                       // [M, K] q − zp
+        Quantize.shifted(xd, xo, a.length, scale, zp, a, 0);
         byte[] xq = new byte[m * k];
         for (int i = 0; i < xq.length; i++) xq[i] = (byte) ((int) a[i] + zp);
         PackedInt8 pw = packed.get(w, t -> {
