@@ -141,6 +141,7 @@ public final class Conv2d {
      */
     public static Tensor conv2d(ExecutionContext ctx, Tensor x, Tensor w, Tensor bias, Params p, Activation act) {
         Dims d = check(x, w, bias, p, act);
+        p = effective(d, p);
         float[] xd = dense(x), wd = dense(w);
         float[] bd = bias == null ? null : bias.toFloatArray();
         dev.heed.exec.MemoryBudget.reserve(ctx, "conv2d: output", DType.FLOAT32, d.n, d.m, d.oh, d.ow);
@@ -148,10 +149,34 @@ public final class Conv2d {
         Tensor y = Tensor.zeros(DType.FLOAT32, d.n, d.m, d.oh, d.ow);
         float[] yd = y.floatArrayOrNull();
         if (y.numel() == 0) return y;
-        if (VectorSupport.available()) Conv2dVector.conv(ctx, d, p, xd, wd, bd, yd, act);
+        if (VectorSupport.available() && !outsized(d, p)) Conv2dVector.conv(ctx, d, p, xd, wd, bd, yd, act);
         else Conv2dReference.conv(d, p, xd, wd, bd, yd, act);
         return y;
     }
+
+    /**
+     * {@code p} with stride 1 on an axis that has one output: a stride only spaces the outputs, so there it changes
+     * nothing, and a huge one (2^30, from a hostile model) would overflow the fast paths' buffer arithmetic.
+     */
+    static Params effective(Dims d, Params p) {
+        if ((d.oh() != 1 || p.strideH() == 1) && (d.ow() != 1 || p.strideW() == 1)) return p;
+        return new Params(d.oh() == 1 ? 1 : p.strideH(), d.ow() == 1 ? 1 : p.strideW(), p.padTop(), p.padLeft(),
+                p.padBottom(), p.padRight(), p.dilationH(), p.dilationW(), p.groups());
+    }
+
+    /**
+     * True when a fast path's padded, phase-split plane (about stride × (outputs + kernel span) floats per row and
+     * per column) would pass {@value #MAX_PLANE_EXTENT}: only absurd geometries (strides, dilations or pads in the
+     * millions around a small input) get there; they run on the reference loop, which needs no buffer.
+     */
+    static boolean outsized(Dims d, Params p) {
+        long rowExtent = (long) p.strideW() * (d.ow() + (long) (d.kw() - 1) * p.dilationW() + 64);
+        long colExtent = (long) p.strideH() * (d.oh() + (long) (d.kh() - 1) * p.dilationH() + 64);
+        return rowExtent > MAX_PLANE_EXTENT || colExtent > MAX_PLANE_EXTENT;
+    }
+
+    /** Largest padded row or column, in floats, that the fast paths lay out. */
+    static final long MAX_PLANE_EXTENT = 1L << 24;
 
     /**
      * float64 reference of {@link #conv2d} (same contract; slow, single-threaded): the oracle of the tests.

@@ -65,6 +65,25 @@ class Conv2dTest {
         check(6, new int[] {1, 3, 32, 32}, new int[] {8, 3, 4, 4}, Conv2d.Params.of(4, 0), true, Activation.NONE, 1, 8, 8, 8);
     }
 
+    /**
+     * Hostile geometry (the guided ONNX fuzzer's find: a stride of 2^30 on an axis with one output overflowed the
+     * depthwise path's buffer arithmetic): equal to the reference, on the fast path with the stride made 1 there, and
+     * on the reference loop when the padded plane would be absurdly wide.
+     */
+    @Test
+    void hugeStridesAndPadsEqualTheReference() {
+        check(20, new int[] {1, 1, 7, 5}, new int[] {1, 1, 3, 3}, new Conv2d.Params(2, 1 << 30, 1, 1, 1, 1, 1, 1, 1), false,
+                Activation.NONE, 1, 1, 4, 1);
+        check(21, new int[] {1, 2, 6, 5}, new int[] {2, 2, 3, 3}, new Conv2d.Params(1 << 30, 1 << 29, 0, 2, 0, 1, 1, 1, 1), true,
+                Activation.NONE, 1, 2, 1, 1);
+        // a padded width of ~2^28 at a stride of 2^26: five outputs per row, and a fast-path plane far past the bound
+        check(22, new int[] {1, 1, 4, 5}, new int[] {1, 1, 3, 3}, new Conv2d.Params(1, 1 << 26, 1, 1 << 27, 1, 1 << 27, 1, 1, 1),
+                false, Activation.NONE, 1, 1, 4, 5);
+        assertTrue(Conv2d.outsized(Conv2d.check(rand(new SplittableRandom(1), 1, 1, 4, 5), rand(new SplittableRandom(2), 1, 1, 3, 3),
+                null, new Conv2d.Params(1, 1 << 26, 1, 1 << 27, 1, 1 << 27, 1, 1, 1), Activation.NONE),
+                new Conv2d.Params(1, 1 << 26, 1, 1 << 27, 1, 1 << 27, 1, 1, 1)));
+    }
+
     @Test
     void dilationAndAsymmetricPadding() {
         check(7, new int[] {1, 5, 13, 11}, new int[] {7, 5, 3, 3}, new Conv2d.Params(1, 2, 2, 0, 1, 3, 2, 2, 1), false,

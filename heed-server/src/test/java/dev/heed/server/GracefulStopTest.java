@@ -20,11 +20,21 @@ import org.junit.jupiter.api.Test;
 /** {@link HeedServer#close()} while a request is being computed: that request is answered whole, then nothing is. */
 class GracefulStopTest {
 
+    /** One encoder thread and one runner: a few full batches are seconds of work, time enough to stop during them. */
+    private static TextEncoder oneThreadEncoder() {
+        return TextEncoder.defaultModel(TextEncoderOptions.defaults(Http.CACHE).withExecution(
+                dev.heed.exec.ExecutionOptions.defaults().withThreads(1)));
+    }
+
+    /** A server on a free port whose graceful stop waits (up to 300 s) for whatever is in flight. */
+    private static HeedServer slowToStop(TextEncoder enc) {
+        return HeedServer.start(enc, ServerConfig.defaults().withPort(0).withRunners(1).withGracePeriod(Duration.ofSeconds(300)));
+    }
+
     @Test
     void inFlightRequestIsAnsweredThenConnectionsAreRefused() throws Exception {
-        try (TextEncoder enc = TextEncoder.defaultModel(TextEncoderOptions.defaults(Http.CACHE).withExecution(
-                dev.heed.exec.ExecutionOptions.defaults().withThreads(1)))) {
-            HeedServer server = HeedServer.start(enc, ServerConfig.defaults().withPort(0).withRunners(1).withGracePeriod(Duration.ofSeconds(300)));
+        try (TextEncoder enc = oneThreadEncoder()) {
+            HeedServer server = slowToStop(enc);
             URI base = server.uri();
             try {
                 String body = Http.json(Map.of("input", Collections.nCopies(32, "a sentence about stopping a server gracefully ".repeat(10)), "truncate", true));
@@ -54,9 +64,8 @@ class GracefulStopTest {
 
     @Test
     void requestArrivingDuringTheStopIsAnswered503InTheApisForm() throws Exception {
-        try (TextEncoder enc = TextEncoder.defaultModel(TextEncoderOptions.defaults(Http.CACHE).withExecution(
-                dev.heed.exec.ExecutionOptions.defaults().withThreads(1)))) {
-            HeedServer server = HeedServer.start(enc, ServerConfig.defaults().withPort(0).withRunners(1).withGracePeriod(Duration.ofSeconds(300)));
+        try (TextEncoder enc = oneThreadEncoder()) {
+            HeedServer server = slowToStop(enc);
             URI base = server.uri();
             Thread closer = null;
             // two connections opened before the stop; the requests on them are sent while it runs
