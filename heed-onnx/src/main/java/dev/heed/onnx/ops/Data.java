@@ -33,15 +33,15 @@ public final class Data {
      * @param dt   the element type
      * @param dims the shape
      * @return the tensor
-     * @throws HeedException INVALID_ARGUMENT for a negative dimension, MEMORY_LIMIT when over the limit
+     * @throws HeedException INVALID_ARGUMENT for a negative dimension, MEMORY_LIMIT when over the limit (or past 64 bits)
      */
     public static Tensor alloc(ExecutionContext ctx, String op, DType dt, int[] dims) {
-        long n = 1;
         for (int d : dims) {
             if (d < 0) throw HeedException.invalid(op, "negative output dimension in " + Arrays.toString(dims));
-            n = Math.multiplyExact(n, d);
         }
-        dev.heed.exec.MemoryBudget.reserve(ctx, op + ": output", dt, dims); // per tensor and the run's total
+        // per tensor and the run's total; an element count past 64 bits is MEMORY_LIMIT there, and a zero dimension
+        // anywhere makes the tensor empty however large the others are
+        dev.heed.exec.MemoryBudget.reserve(ctx, op + ": output", dt, dims);
         return Tensor.zeros(dt, dims);
     }
 
