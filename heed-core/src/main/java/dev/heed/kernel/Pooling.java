@@ -132,6 +132,18 @@ public final class Pooling {
         return pool(ctx, x, w, max, countIncludePad, true);
     }
 
+    /**
+     * True when every window span is at most about twice its axis, as in any real network: {@link Pooling2d} loops
+     * over each tap of the window. A hostile one (a kernel of 2^30 over pads as large) goes to the N-D loop instead,
+     * which visits only the taps that land inside the input.
+     */
+    private static boolean compactWindow(int[] in, Window w) {
+        for (int i = 0; i < in.length; i++) {
+            if ((long) (w.kernel()[i] - 1) * w.dilations()[i] + 1 > 2L * in[i] + 64) return false;
+        }
+        return true;
+    }
+
     /** The N-D loop for every rank ({@code fast2d} false): the reference twin of {@link Pooling2d}. */
     static Tensor poolNd(ExecutionContext ctx, Tensor x, Window w, boolean max, boolean countIncludePad) {
         return pool(ctx, x, w, max, countIncludePad, false);
@@ -157,14 +169,15 @@ public final class Pooling {
         for (int i = 0; i < k; i++) { inPlane *= in[i]; outPlaneLong = Math.min(Integer.MAX_VALUE, outPlaneLong * out[i]); }
         outPlane = (int) outPlaneLong;
         Tensor xc = x.contiguous();
-        float[] xs = xc.floatArrayOrNull();
-        int xo = (int) xc.offset();
+        float[] heap = xc.floatArrayOrNull();
+        float[] xs = heap != null ? heap : x.toFloatArray();         // a mapped or other non-heap input: one copy
+        int xo = heap != null ? (int) xc.offset() : 0;
         // checked: planes · outPlane in long arithmetic, against the memory budget
         float[] ys = new float[dev.heed.exec.MemoryBudget.elements(ctx, op + ": output", DType.FLOAT32, x.dim(0), x.dim(1), (int) Math.min(Integer.MAX_VALUE, (long) outPlane))];
         int[] inStride = new int[k];
         for (int i = k - 1, s = 1; i >= 0; i--) { inStride[i] = s; s *= in[i]; }
         final int fInPlane = inPlane, fOutPlane = outPlane;
-        if (fast2d && k == 2) {
+        if (fast2d && k == 2 && compactWindow(in, w)) {
             Pooling2d.pool(ctx, xs, xo, ys, planes, in[0], in[1], out[0], out[1], w, max, countIncludePad);
             return Tensor.of(ys, shapeOf(x, out));
         }
@@ -239,8 +252,9 @@ public final class Pooling {
         int planes = x.dim(0) * x.dim(1);
         int plane = (int) (x.numel() / Math.max(1, planes));
         Tensor xc = x.contiguous();
-        float[] xs = xc.floatArrayOrNull();
-        int xo = (int) xc.offset();
+        float[] heap = xc.floatArrayOrNull();
+        float[] xs = heap != null ? heap : x.toFloatArray();         // a mapped or other non-heap input: one copy
+        int xo = heap != null ? (int) xc.offset() : 0;
         float[] ys = new float[planes];
         ctx.parallelFor(planes, 16, (s, e) -> {
             for (int p = s; p < e; p++) {

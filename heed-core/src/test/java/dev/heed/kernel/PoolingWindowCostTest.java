@@ -34,6 +34,25 @@ class PoolingWindowCostTest {
         assertEquals(7.5f, avg.toFloatArray()[12], 1e-6f);
     }
 
+    /** The guided ONNX fuzzer's find: a kernel of 2^30 over pads of 2^29 kept the 2-D path looping over every tap. */
+    @Test
+    void aKernelOfTwoToTheThirtyIsAsCheap() {
+        float[] v = new float[16];
+        for (int i = 0; i < 16; i++) v[i] = i;
+        Tensor x = Tensor.of(v, 1, 1, 4, 4);
+        Pooling.Window w = new Pooling.Window(new int[] {1 << 30, 3}, new int[] {1, 1}, new int[] {1 << 29, 1, 1 << 29, 1},
+                new int[] {1, 1}, false);
+        long t0 = System.nanoTime();
+        Tensor max = Pooling.maxPool(ExecutionContext.singleThreaded(), x, w);
+        Tensor avg = Pooling.averagePool(ExecutionContext.singleThreaded(), x, w, false);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 1000, "took " + ms + " ms");
+        assertArrayEquals(new int[] {1, 1, 5, 4}, max.shape().dims());
+        // every output row spans all 4 input rows; column 0 covers input columns 0..1
+        assertEquals(13f, max.toFloatArray()[0]);
+        assertEquals((0 + 1 + 4 + 5 + 8 + 9 + 12 + 13) / 8f, avg.toFloatArray()[0], 1e-6f);
+    }
+
     @Test
     void clippedWindowsMatchABruteForceMaxOnOrdinaryPads() {
         float[] v = new float[2 * 3 * 7 * 6];
