@@ -27,10 +27,10 @@ import java.util.Arrays;
  *       v1 (tested: explicit one-tile blocking against the default one).
  *       The motivation (heed bench attention, 12 heads × 64, L = 2048, 2 threads, Intel Xeon with 2 MiB L2): v1's
  *       dense rows ran at 97–112 GFLOP/s, below its causal rows (85–125), which touch half the keys per block.
- *       Measured so far only on that Xeon while other builds ran (load 9–13 on 2 cores), v1's blocking (one tile,
- *       64 rows) and v2's interleaved in one JVM, 1 thread, CPU time per call, medians of 9 rounds: dense 47.1 →
- *       48.8 GFLOP/s, causal 44.6 → 46.9; an earlier 5-round run: dense 61 → 72. Quiet-machine figures are still
- *       to be taken.
+ *       Measured on that Xeon while other builds ran (load 9–13 on 2 cores), v1's blocking (one tile, 64 rows) and
+ *       v2's interleaved in one JVM, 1 thread, CPU time per call, medians of 9 rounds: dense 47.1 → 48.8 GFLOP/s,
+ *       causal 44.6 → 46.9. On the quiet machine (BENCHMARKS.md, attention tables; 2 threads, medians of three
+ *       JVMs): dense L = 2048 at 179 GFLOP/s (v1: 101–112), causal 162.
  *   Cost: 2·L·S·(E + Ev) flops per head (keys past the causal band of a block are skipped); memory
  *       [Bq, S] scores per worker plus the keys transposed once (the size of K, padded to whole tiles); with
  *       capture the full [B, Hq, L, S] weights. Quadratic in S per block: use FLASH for long sequences.
