@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  * ./mvnw -q -Pbench -DskipTests package -pl heed-bench -am
  * java --add-modules jdk.incubator.vector -Xmx2g -cp heed-bench/target/benchmarks.jar dev.heed.bench.ServeLoad \
- *     [--threads 2] [--runners 1] [--seconds 20] [--concurrency 1,8,32,128 | --only c1,c32] [--workloads one|multi|both]
+ *     [--threads 2] [--runners 0] [--seconds 20] [--concurrency 1,8,32,128 | --only c1,c32] [--workloads one|multi|both]
  *     [--client socket|jdk] [--calibrate] [--soak-seconds 300] [--corpus FILE]
  * </pre>
  * {@code --client socket} (the default) is a minimal keep-alive HTTP/1.1 client ({@link LoadClient}) that costs little

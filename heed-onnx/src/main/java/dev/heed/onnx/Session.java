@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.stream.Collectors;
 
 /**
@@ -52,6 +54,9 @@ public final class Session implements AutoCloseable {
     private final Model model;
     private final SessionOptions options;
     private final ExecutionContext ctx;
+    /** Contexts with fewer threads than {@link #ctx}, for runs that ask for fewer ({@link RunOptions#threads()}); idle ones by thread count. */
+    private final ConcurrentHashMap<Integer, ConcurrentLinkedDeque<ExecutionContext>> narrower = new ConcurrentHashMap<>();
+    private volatile boolean closed;
     private final ModelInfo info;
     private final InputBinder inputs;
     private final List<PassReport> optimization;     // one report per optimiser pass, in order
@@ -283,7 +288,20 @@ public final class Session implements AutoCloseable {
     public RunResult run(Map<String, Tensor> feeds, RunOptions runOptions) {
         if (feeds == null) throw HeedException.invalid("run", "feeds is null");
         if (runOptions == null) throw HeedException.invalid("run", "runOptions is null");
-        return plan.run(ctx, inputs.bind(feeds), runOptions);
+        Map<String, Tensor> bound = inputs.bind(feeds);
+        int t = runOptions.threads();
+        if (t == 0 || t >= ctx.threads()) return plan.run(ctx, bound, runOptions);
+        // a narrower run: a context of t threads of its own (kept for the next such run, with its scratch), so that
+        // runs side by side never hand work to each other's workers
+        ConcurrentLinkedDeque<ExecutionContext> idle = narrower.computeIfAbsent(t, k -> new ConcurrentLinkedDeque<>());
+        ExecutionContext c = idle.pollFirst();
+        if (c == null) c = ExecutionContext.create(options.execution().withThreads(t));
+        try {
+            return plan.run(c, bound, runOptions);
+        } finally {
+            idle.addFirst(c);
+            if (closed) closeNarrower();
+        }
     }
 
     /**
@@ -303,6 +321,14 @@ public final class Session implements AutoCloseable {
     /** Stops the worker threads. Tensors already returned stay valid (the mapping is released by the GC). */
     @Override
     public void close() {
+        closed = true;
         ctx.close();
+        closeNarrower();
+    }
+
+    private void closeNarrower() {
+        for (ConcurrentLinkedDeque<ExecutionContext> idle : narrower.values()) {
+            for (ExecutionContext c; (c = idle.pollFirst()) != null; ) c.close();
+        }
     }
 }

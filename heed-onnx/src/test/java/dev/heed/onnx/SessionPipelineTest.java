@@ -252,6 +252,44 @@ class SessionPipelineTest {
         }
     }
 
+    /**
+     * y = gelu-free linear layer x[128, 384] · w[384, 384] + b, big enough (38 MFLOP) for the GEMM to split over threads.
+     */
+    static Model linearModel() {
+        List<Node> nodes = List.of(n("MatMul", "h", "x", "w"), n("Add", "y", "h", "b"));
+        return model(17, nodes, List.of(value("x", ElemType.FLOAT, 128, 384)), List.of("y"),
+                Map.of("w", random(11, 384, 384), "b", random(12, 384)));
+    }
+
+    @Test
+    void aRunMayUseFewerThreadsAndGivesTheSameResult() throws Exception {
+        try (Session s = Session.open(linearModel(), SessionOptions.defaults()
+                .withExecution(ExecutionOptions.defaults().withThreads(3)), OpRegistry.standard())) {
+            Map<String, Tensor> f = Map.of("x", random(10, 128, 384));
+            float[] all = s.run(f).get("y").toFloatArray();
+            // the GEMM computes every element as one FMA chain in K order, whatever the split: equal bit for bit
+            for (int t : new int[] {1, 2, 3, 8}) {
+                assertArrayEquals(all, s.run(f, RunOptions.defaults().withThreads(t)).outputs().get("y").toFloatArray(),
+                        "threads " + t);
+            }
+            // narrower runs side by side, from several callers at once (each takes a context of its own)
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<float[]>> done = new ArrayList<>();
+                for (int c = 0; c < 12; c++) {
+                    int t = 1 + c % 2;
+                    done.add(pool.submit(() -> s.run(f, RunOptions.defaults().withThreads(t)).outputs().get("y").toFloatArray()));
+                }
+                for (Future<float[]> d : done) assertArrayEquals(all, d.get());
+            } finally {
+                pool.shutdown();
+            }
+        }
+        HeedException e = assertThrows(HeedException.class, () -> RunOptions.defaults().withThreads(-1));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        assertTrue(e.getMessage().contains("threads must be >= 0"), e.getMessage());
+    }
+
     @Test
     void namedValuesAreCapturedByExactNameOrPattern() {
         Model chain = model(13, List.of(n("Relu", "a", "x"), n("Neg", "b", "a"), n("Exp", "y", "b")),

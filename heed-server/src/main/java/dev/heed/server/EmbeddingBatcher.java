@@ -25,9 +25,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * the oldest input goes next, so padding stays small and nothing starves. While the model is busy the queue fills and
  * the next batch is larger.
  *
- * <p>Threads: the encoder's own worker threads do the arithmetic of a run; with the default of one runner exactly one
- * model run is in flight, so the model never competes with itself for the cores. The HTTP thread that queues a request
- * wakes a free runner directly (one hand-off, no batching thread in between).
+ * <p>Threads: each of the encoder's threads is a permit, and a run holds the permits of the threads it uses, so the
+ * model never has more runs in flight than the encoder has threads and never competes with itself for the cores. A
+ * runner takes one permit, then its batch; when nothing else waits it also takes every idle permit and the run uses all
+ * of those threads (one request alone is answered as fast as an in-process call); when more inputs wait, it runs on its
+ * one thread while the next runner takes the next batch on another. Small batches split poorly over threads (their
+ * kernels are too short to share well), so under load two one-thread runs side by side answer more per second than the
+ * same runs one after the other on two threads ({@code BENCHMARKS.md}, "Serving over HTTP"). Results are the same
+ * either way. The HTTP thread that queues a request wakes a free runner directly (one hand-off, no batching thread in
+ * between).
  *
  * <p>Admission is bounded: {@link #submit} refuses (429) past {@code maxConcurrentRequests} requests queued or
  * running. HTTP threads only enqueue and get a future; they never wait on inference. A request whose future is
@@ -82,8 +88,10 @@ final class EmbeddingBatcher implements AutoCloseable {
     private final ArrayDeque<Job> arrivals = new ArrayDeque<>();     // guarded by lock
     private final List<Item> pending = new ArrayList<>();            // guarded by lock; in arrival order
     private final Semaphore admitted;
-    /** Model runs in flight at once, batches and one-off tasks together: never more than {@code runners}. */
+    /** One permit per encoder thread; a run holds those of the threads it uses (batches and one-off tasks alike). */
     private final Semaphore modelRuns;
+    /** The encoder's threads: the permits of {@link #modelRuns}. */
+    private final int threads;
     private final Thread[] runners;
     private final ExecutorService tasks;
     private final AtomicInteger waitingInputs = new AtomicInteger();
@@ -96,14 +104,16 @@ final class EmbeddingBatcher implements AutoCloseable {
         this.maxConcurrent = config.maxConcurrentRequests();
         this.metrics = metrics;
         this.admitted = new Semaphore(config.maxConcurrentRequests());
-        this.modelRuns = new Semaphore(config.runners(), true);
+        this.threads = Math.max(1, encoder.options().execution().threads());
+        this.modelRuns = new Semaphore(threads, true);
+        int runnerCount = config.runners() == 0 ? threads : config.runners();
         AtomicInteger n = new AtomicInteger();
-        this.tasks = Executors.newFixedThreadPool(config.runners(), r -> {
+        this.tasks = Executors.newFixedThreadPool(runnerCount, r -> {
             Thread t = new Thread(r, "heed-task-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        this.runners = new Thread[config.runners()];
+        this.runners = new Thread[runnerCount];
         for (int i = 0; i < runners.length; i++) {
             runners[i] = new Thread(this::loop, "heed-infer-" + (i + 1));
             runners[i].setDaemon(true);
@@ -168,11 +178,11 @@ final class EmbeddingBatcher implements AutoCloseable {
         CompletableFuture<T> f;
         try {
             f = CompletableFuture.supplyAsync(() -> {
-                modelRuns.acquireUninterruptibly();
+                modelRuns.acquireUninterruptibly(threads);      // the task runs on all of the encoder's threads
                 try {
                     return task.get();
                 } finally {
-                    modelRuns.release();
+                    release(threads);
                 }
             }, tasks);
         } catch (RuntimeException e) {
@@ -183,22 +193,43 @@ final class EmbeddingBatcher implements AutoCloseable {
         return f;
     }
 
-    /** A runner: takes the next batch as soon as it is free, runs it, answers it; until {@link #close}. */
+    /** A batch and whether other inputs still wait after it was cut. */
+    private record Batch(List<Item> items, boolean othersWait) {}
+
+    /**
+     * A runner: takes a thread's permit, then the next batch the moment one is there; runs it on that thread, or on
+     * every idle thread when nothing else waits; answers it; until {@link #close}.
+     */
     private void loop() {
         while (true) {
-            List<Item> batch = next();
+            Batch batch = next();                   // holds one permit
             if (batch == null) return;
-            modelRuns.acquireUninterruptibly();
+            int held = 1;
             try {
-                run(batch);
+                if (!batch.othersWait()) held += modelRuns.drainPermits();
+                run(batch.items(), held >= threads ? 0 : held);
             } finally {
-                modelRuns.release();
+                release(held);
             }
         }
     }
 
-    /** The next batch, waiting for inputs if none wait; null once closed. */
-    private List<Item> next() {
+    /** Gives back a run's permits and wakes the runners, one of which may now take a batch. */
+    private void release(int permits) {
+        modelRuns.release(permits);
+        lock.lock();
+        try {
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next batch and one thread's permit for it, waiting while no input waits or no thread is free (a batch is cut
+     * only when it can start, so later arrivals can still join it); null once closed.
+     */
+    private Batch next() {
         lock.lock();
         try {
             while (true) {
@@ -207,10 +238,10 @@ final class EmbeddingBatcher implements AutoCloseable {
                     for (int i = 0; i < j.inputs.length; i++) pending.add(new Item(j, i));
                 }
                 pending.removeIf(this::dropIfCancelled);
-                if (!pending.isEmpty()) {
+                if (!pending.isEmpty() && modelRuns.tryAcquire()) {
                     List<Item> batch = take(pending);
                     waitingInputs.addAndGet(-batch.size());
-                    return batch;
+                    return new Batch(batch, !pending.isEmpty());
                 }
                 // submit and close signal under the lock, so no wake-up is lost; the timeout is only a safety net
                 work.await(100, TimeUnit.MILLISECONDS);
@@ -259,7 +290,8 @@ final class EmbeddingBatcher implements AutoCloseable {
         return batch;
     }
 
-    private void run(List<Item> batch) {
+    /** Runs one batch on {@code runThreads} threads (0: all of the encoder's) and answers its requests. */
+    private void run(List<Item> batch, int runThreads) {
         long start = System.nanoTime();
         int longest = 0, real = 0;
         List<Encoding> encodings = new ArrayList<>(batch.size());
@@ -270,10 +302,10 @@ final class EmbeddingBatcher implements AutoCloseable {
             real += it.length();
         }
         // counted as it starts, so /metrics shows a run in progress (the queue gauge has dropped its inputs already)
-        metrics.batchStarted(batch.size(), longest * batch.size());
+        metrics.batchStarted(batch.size(), longest * batch.size(), runThreads == 0 ? threads : runThreads);
         List<float[]> vectors;
         try {
-            vectors = encoder.embedEncodings(encodings, batch.getFirst().job.normalize);
+            vectors = encoder.embedEncodings(encodings, batch.getFirst().job.normalize, runThreads);
         } catch (RuntimeException | Error e) {
             for (Item it : batch) it.job.done.completeExceptionally(e);
             return;

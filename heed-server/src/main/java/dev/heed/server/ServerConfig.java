@@ -15,9 +15,10 @@ import java.time.Duration;
  * @param maxClientBatchSize     inputs in one request; past it: 413
  * @param payloadLimit           request body bytes; past it: 413, before the body is read whole
  * @param apiKey                 the bearer key every route but /health needs; null: no key
- * @param runners                model runs in flight at once, each on the encoder's own worker threads (which already
- *                               use the cores it was given): 1, the default, never makes the model compete with
- *                               itself; more only helps when the cores outnumber the encoder's threads
+ * @param runners                threads that take batches: 0, the default, one per encoder thread, so that under load
+ *                               batches run side by side, one thread each, and a batch alone runs on all of them; 1
+ *                               runs one batch at a time, always on all the encoder's threads. Never more runs are in
+ *                               flight than the encoder has threads
  * @param gracePeriod            how long {@link HeedServer#close()} waits for in-flight requests
  * @param maxImagePixels         images whose header declares more pixels are refused (413) before decoding
  * @param idleTimeout            a connection that sends nothing for this long is closed (a slow or stalled body
@@ -40,7 +41,7 @@ public record ServerConfig(String host, int port, int maxBatchTokens, int maxBat
         range("maxConcurrentRequests", maxConcurrentRequests, 1, 1 << 20);
         range("maxClientBatchSize", maxClientBatchSize, 1, 1 << 16);
         range("payloadLimit", payloadLimit, 1, 1L << 31);
-        range("runners", runners, 1, 64);
+        range("runners", runners, 0, 64);
         if (apiKey != null && apiKey.isEmpty()) throw HeedException.invalid("ServerConfig", "apiKey is empty (use null for no key)");
         if (gracePeriod == null || gracePeriod.isNegative()) throw HeedException.invalid("ServerConfig", "gracePeriod must be >= 0");
         range("maxImagePixels", maxImagePixels, 1, 1L << 31);
@@ -49,12 +50,12 @@ public record ServerConfig(String host, int port, int maxBatchTokens, int maxBat
 
     /**
      * 127.0.0.1:8080, 16384 batch tokens, 64 per batch, 512 concurrent requests, 32 inputs per request, 2 MB, no key,
-     * 1 runner, 30 s grace, 40 megapixels per image, 30 s idle timeout.
+     * one runner per encoder thread, 30 s grace, 40 megapixels per image, 30 s idle timeout.
      *
      * @return the defaults, what {@code heed serve} uses without options
      */
     public static ServerConfig defaults() {
-        return new ServerConfig("127.0.0.1", 8080, 16384, 64, 512, 32, 2_000_000, null, 1, Duration.ofSeconds(30),
+        return new ServerConfig("127.0.0.1", 8080, 16384, 64, 512, 32, 2_000_000, null, 0, Duration.ofSeconds(30),
                 40_000_000, Duration.ofSeconds(30));
     }
 
@@ -117,7 +118,7 @@ public record ServerConfig(String host, int port, int maxBatchTokens, int maxBat
     /**
      * A copy with another runners.
      *
-     * @param n model runs in flight at once, 1 to 64
+     * @param n threads that take batches, 1 to 64; 0 for one per encoder thread
      * @return the new config (checked)
      */
     public ServerConfig withRunners(int n) { return new ServerConfig(host, port, maxBatchTokens, maxBatchSize, maxConcurrentRequests, maxClientBatchSize, payloadLimit, apiKey, n, gracePeriod, maxImagePixels, idleTimeout); }

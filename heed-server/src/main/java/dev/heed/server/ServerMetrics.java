@@ -20,6 +20,8 @@ import java.util.function.Supplier;
  *   <li>{@code heed_http_in_flight} — requests being handled;</li>
  *   <li>{@code heed_queue_size} — inputs waiting; {@code heed_batch_size}, {@code heed_batch_tokens} — inputs and
  *       padded tokens per model run; {@code heed_input_tokens_total} — tokens embedded;</li>
+ *   <li>{@code heed_model_runs_total} — model runs of batches, tagged {@code threads}: how many of the encoder's
+ *       threads each run used (all of them for a batch alone, one each for batches run side by side under load);</li>
  *   <li>{@code heed_requests_cancelled_total} — requests whose client went away before their batch was formed
  *       (they leave the queue and are never computed);</li>
  *   <li>{@code heed_image_seconds} — decode plus model plus post-processing per image, tagged task (detect,
@@ -71,10 +73,12 @@ final class ServerMetrics {
 
     void queued(long nanos) { queue.record(nanos, TimeUnit.NANOSECONDS); }
 
-    /** A model run starts: its inputs and padded tokens. */
-    void batchStarted(int inputs, int paddedTokens) {
+    /** A model run starts: its inputs, padded tokens and the threads it runs on. */
+    void batchStarted(int inputs, int paddedTokens, int threads) {
         batchSize.record(inputs);
         batchTokens.record(paddedTokens);
+        Counter.builder("heed_model_runs").description("Batched model runs by the number of threads each used")
+                .tag("threads", Integer.toString(threads)).register(registry).increment();
     }
 
     /** A model run ended well: its real tokens and how long it took. */

@@ -2,6 +2,7 @@ package dev.heed.server;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.heed.exec.ExecutionOptions;
 import dev.heed.text.TextEncoder;
 import dev.heed.text.TextEncoderOptions;
 import java.net.URI;
@@ -68,6 +69,36 @@ class BatchingTest {
             assertTrue(batches < n, "concurrent requests must share model runs: " + batches + " runs for " + n + " requests");
             assertTrue(after.get("heed_input_tokens_total") > 0);
             assertEquals(0, after.get("heed_queue_size"), "nothing left waiting");
+        }
+    }
+
+    @Test
+    void underLoadBatchesRunSideBySideAndALoneRequestUsesEveryThread() throws Exception {
+        int n = 48;
+        List<String> texts = corpus.subList(0, n);
+        try (TextEncoder two = TextEncoder.defaultModel(TextEncoderOptions.defaults(Http.CACHE)
+                .withExecution(ExecutionOptions.defaults().withThreads(2)));
+             HeedServer server = HeedServer.start(two, ServerConfig.defaults().withPort(0).withMaxBatchSize(4));
+             ExecutorService clients = Executors.newFixedThreadPool(n)) {
+            URI base = server.uri();
+            List<Future<Http.Reply>> replies = new ArrayList<>();
+            for (String t : texts) replies.add(clients.submit(() -> Http.post(base, "/embed", Http.json(Map.of("inputs", t)))));
+            double worst = 0;
+            for (int i = 0; i < n; i++) {
+                Http.Reply r = replies.get(i).get();
+                assertEquals(200, r.status(), r.body());
+                worst = Math.max(worst, Http.maxDiff(two.embed(texts.get(i)), Http.floats(r.json().get(0))));
+            }
+            assertTrue(worst <= 1e-6, "one-thread runs must give the two-thread vectors: max |diff| " + worst);
+            Metrics m = Metrics.parse(Http.get(base, "/metrics").body());
+            double one = m.get("heed_model_runs_total{threads=\"1\"}"), all = m.get("heed_model_runs_total{threads=\"2\"}");
+            System.out.printf("%d concurrent requests, runs of at most 4: %.0f runs on one thread, %.0f on both%n", n, one, all);
+            assertEquals(m.get("heed_batch_size_count"), one + all, "every run counted once by its threads");
+            assertTrue(one >= 2, "with 48 requests waiting, batches must run side by side on one thread each: " + one);
+            // alone, a request gets both threads
+            assertEquals(200, Http.post(base, "/embed", Http.json(Map.of("inputs", "alone"))).status());
+            Metrics after = Metrics.parse(Http.get(base, "/metrics").body());
+            assertEquals(all + 1, after.get("heed_model_runs_total{threads=\"2\"}"), "a lone request runs on every thread");
         }
     }
 
