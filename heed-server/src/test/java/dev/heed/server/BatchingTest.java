@@ -40,6 +40,22 @@ class BatchingTest {
         if (enc != null) enc.close();
     }
 
+    /**
+     * Sends every text as its own {@code POST /embed} at once, checks each is answered 200, and returns the largest
+     * |difference| of the returned vectors from {@code reference}'s in-process {@code embed}.
+     */
+    static double embedAtOnce(URI base, ExecutorService clients, List<String> texts, TextEncoder reference) throws Exception {
+        List<Future<Http.Reply>> replies = new ArrayList<>();
+        for (String t : texts) replies.add(clients.submit(() -> Http.post(base, "/embed", Http.json(Map.of("inputs", t)))));
+        double worst = 0;
+        for (int i = 0; i < texts.size(); i++) {
+            Http.Reply r = replies.get(i).get();
+            assertEquals(200, r.status(), r.body());
+            worst = Math.max(worst, Http.maxDiff(reference.embed(texts.get(i)), Http.floats(r.json().get(0))));
+        }
+        return worst;
+    }
+
     @Test
     void concurrentRequestsAreBatchedAndCounted() throws Exception {
         int n = 48;
@@ -48,14 +64,7 @@ class BatchingTest {
              ExecutorService clients = Executors.newFixedThreadPool(n)) {
             URI base = server.uri();
             Metrics before = Metrics.parse(Http.get(base, "/metrics").body());
-            List<Future<Http.Reply>> replies = new ArrayList<>();
-            for (String t : texts) replies.add(clients.submit(() -> Http.post(base, "/embed", Http.json(Map.of("inputs", t)))));
-            double worst = 0;
-            for (int i = 0; i < n; i++) {
-                Http.Reply r = replies.get(i).get();
-                assertEquals(200, r.status(), r.body());
-                worst = Math.max(worst, Http.maxDiff(enc.embed(texts.get(i)), Http.floats(r.json().get(0))));
-            }
+            double worst = embedAtOnce(base, clients, texts, enc);
             System.out.printf("batched vs in-process embed: max |diff| = %.3g%n", worst);
             assertTrue(worst <= 1e-6, "max |diff| " + worst);
             Metrics after = Metrics.parse(Http.get(base, "/metrics").body());
@@ -81,14 +90,7 @@ class BatchingTest {
              HeedServer server = HeedServer.start(two, ServerConfig.defaults().withPort(0).withMaxBatchSize(4));
              ExecutorService clients = Executors.newFixedThreadPool(n)) {
             URI base = server.uri();
-            List<Future<Http.Reply>> replies = new ArrayList<>();
-            for (String t : texts) replies.add(clients.submit(() -> Http.post(base, "/embed", Http.json(Map.of("inputs", t)))));
-            double worst = 0;
-            for (int i = 0; i < n; i++) {
-                Http.Reply r = replies.get(i).get();
-                assertEquals(200, r.status(), r.body());
-                worst = Math.max(worst, Http.maxDiff(two.embed(texts.get(i)), Http.floats(r.json().get(0))));
-            }
+            double worst = embedAtOnce(base, clients, texts, two);
             assertTrue(worst <= 1e-6, "one-thread runs must give the two-thread vectors: max |diff| " + worst);
             Metrics m = Metrics.parse(Http.get(base, "/metrics").body());
             double one = m.get("heed_model_runs_total{threads=\"1\"}"), all = m.get("heed_model_runs_total{threads=\"2\"}");
