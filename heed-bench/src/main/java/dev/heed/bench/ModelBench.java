@@ -43,6 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * minilm-1x8 … minilm-1x256   all-MiniLM-L6-v2 (langchain4j's Maven artifact), batch 1 × sequence 8 / 32 / 128 / 256
  * minilm-32x128               batch 32 × sequence 128 (throughput: 32 sentences per op)
  * minilmq-1x128, minilmq-32x128  the same on all-MiniLM-L6-v2 quantised to int8 (langchain4j's -q artifact)
+ * bge-1x128, bge-32x128       bge-small-en-v1.5, float, 12 layers (langchain4j's artifact; not in the default list)
  * vit                         the torchvision VisionTransformer fixture, [1, 3, 224, 224]
  * rtdetr                      the RT-DETR-like fixture, [1, 3, 640, 640]
  * rtdetr-l, vit-b16           the full-size RT-DETR-l-sized detector [1, 3, 640, 640] and torchvision vit_b_16
@@ -83,10 +84,10 @@ public class ModelBench {
         Path file;
         SplittableRandom rnd = new SplittableRandom(5);
         feeds = new LinkedHashMap<>();
-        if (model.startsWith("minilm-") || model.startsWith("minilmq-")) {
-            boolean q = model.startsWith("minilmq-");
+        if (model.startsWith("minilm-") || model.startsWith("minilmq-") || model.startsWith("bge-")) {
             String[] bs = model.substring(model.indexOf('-') + 1).split("x");
-            file = q ? resource("all-minilm-l6-v2-q.onnx") : miniLm();
+            file = model.startsWith("bge-") ? resource("bge-small-en-v1.5.onnx")
+                    : model.startsWith("minilmq-") ? resource("all-minilm-l6-v2-q.onnx") : miniLm();
             feeds.putAll(bertInputs(Integer.parseInt(bs[0]), Integer.parseInt(bs[1]), rnd));
         } else {
             Path dir = Path.of(System.getProperty("heed.models", "heed-onnx/src/test/resources/models"));
@@ -107,7 +108,7 @@ public class ModelBench {
                     file = Path.of(".heed-models", "vit_b_16_opset17.onnx");
                     feeds.put("pixel_values", uniform(rnd, 1, 3, 224, 224));
                 }
-                default -> throw new IllegalArgumentException("model " + model + "; expected minilm-BxS, vit, rtdetr, rtdetr-l or vit-b16");
+                default -> throw new IllegalArgumentException("model " + model + "; expected minilm-BxS, minilmq-BxS, bge-BxS, vit, rtdetr, rtdetr-l or vit-b16");
             }
             if (!Files.exists(file)) throw new IllegalStateException(file.toAbsolutePath() + " missing (run from the repository root or set -Dheed.models)");
         }
