@@ -108,9 +108,9 @@ final class BenchCommand implements Callable<Integer> {
      */
     static void printMemory(PrintWriter out, long runPeak, long constants, long residentPeak) {
         out.println("memory:");
-        out.printf("  run peak     %10s  the run's own tensors at their largest at once: outputs still to be read plus the running op's scratch (no weights, no inputs)%n", mib(runPeak));
-        out.printf("  constants    %10s  the model's weights and folded constants, heap or memory-mapped, each buffer once%n", mib(constants));
-        out.printf("  process peak %10s  this JVM's peak resident set (VmHWM): heap, code, weights read from the file, everything%n",
+        out.printf("  run peak     %13s  one run's own tensors at most at once: outputs still to be read + the running op's scratch (no weights, no inputs)%n", mib(runPeak));
+        out.printf("  constants    %13s  the model's weights and folded constants, heap or memory-mapped, each buffer once%n", mib(constants));
+        out.printf("  process peak %13s  this JVM's peak resident set (VmHWM): heap, code, weights read from the file, everything%n",
                 residentPeak < 0 ? "n/a" : mib(residentPeak));
     }
 
