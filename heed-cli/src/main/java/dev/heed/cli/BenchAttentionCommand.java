@@ -51,6 +51,9 @@ public final class BenchAttentionCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.ParentCommand
+    Object parent; // BenchCommand when run as `heed bench attention`: its --memory does not apply here
+
     @Option(names = "--impl", required = true, description = "exact, flash or linear")
     Impl impl;
 
@@ -94,6 +97,10 @@ public final class BenchAttentionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (parent instanceof BenchCommand b && b.memory) {
+            throw Check.usage(spec, "--memory measures a model run (bench MODEL.onnx --memory); bench attention reports "
+                    + "the heap allocated per call instead");
+        }
         int s = kvSeq == null ? seq : kvSeq;
         Check.range(spec, "--seq", seq, 1, 1 << 20);
         Check.range(spec, "--kv-seq", s, 1, 1 << 20);

@@ -2,6 +2,7 @@ package dev.heed.cli;
 
 import dev.heed.exec.ExecutionOptions;
 import dev.heed.onnx.RunOptions;
+import dev.heed.onnx.RunResult;
 import dev.heed.onnx.Session;
 import dev.heed.onnx.SessionOptions;
 import dev.heed.tensor.Tensor;
@@ -45,6 +46,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "After the timed runs, one profiled run: time per operator type, largest first.")
     boolean profile;
 
+    @Option(names = "--memory", description = "After the timed runs, the memory of one run: its peak (the run's own "
+            + "tensors and scratch held at once), the model's constants (weights) and this process's peak resident set, in MiB.")
+    boolean memory;
+
     @Option(names = "--no-fusion", description = "Run the graph as exported, without attention fusion.")
     boolean noFusion;
 
@@ -58,6 +63,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (model == null) {
+            if (memory) throw Check.usage(spec, "--memory measures a model run: give MODEL.onnx (bench attention has no --memory)");
             spec.commandLine().usage(out);
             return 0;
         }
@@ -84,14 +90,50 @@ final class BenchCommand implements Callable<Integer> {
             feeds.forEach((k, v) -> out.printf("  input %-20s %s%s%n", k, v.dtype(), v.shape()));
             out.printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  min %.3f  max %.3f%n",
                     pct(ms, 50), pct(ms, 90), pct(ms, 99), ms[0], ms[ms.length - 1]);
-            if (profile) printProfile(out, s.run(feeds, RunOptions.defaults().withProfile(true)));
+            // one more run, untimed, for the profile and the memory ledger's peak
+            RunResult once = profile || memory ? s.run(feeds, RunOptions.defaults().withProfile(profile)) : null;
+            if (profile) printProfile(out, once);
+            if (memory) printMemory(out, once.peakBytes(), s.constantBytes(), residentPeakBytes());
         }
         out.flush();
         return 0;
     }
 
+    /**
+     * The memory block of {@code --memory}: each figure in MiB with what it counts.
+     *
+     * @param runPeak      {@link RunResult#peakBytes()} of one run
+     * @param constants    {@link Session#constantBytes()}
+     * @param residentPeak the process's peak resident set in bytes, or -1 when unknown
+     */
+    static void printMemory(PrintWriter out, long runPeak, long constants, long residentPeak) {
+        out.println("memory:");
+        out.printf("  run peak     %13s  one run's own tensors at most at once: outputs still to be read + the running op's scratch (no weights, no inputs)%n", mib(runPeak));
+        out.printf("  constants    %13s  the model's weights and folded constants, heap or memory-mapped, each buffer once%n", mib(constants));
+        out.printf("  process peak %13s  this JVM's peak resident set (VmHWM): heap, code, weights read from the file, everything%n",
+                residentPeak < 0 ? "n/a" : mib(residentPeak));
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.3f MiB", bytes / (1024.0 * 1024.0));
+    }
+
+    /** {@return this process's peak resident set (VmHWM in /proc/self/status) in bytes, or -1 when it cannot be read} */
+    static long residentPeakBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (!line.startsWith("VmHWM:")) continue;
+                String[] f = line.substring(6).trim().split("\\s+"); // "1234 kB"
+                return f.length == 2 && f[1].equals("kB") ? Math.multiplyExact(Long.parseLong(f[0]), 1024L) : -1;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1; // not Linux, or /proc not mounted or not readable: reported as n/a
+        }
+        return -1;
+    }
+
     /** Time per operator type of one run, largest first, with node counts and shares. */
-    static void printProfile(PrintWriter out, dev.heed.onnx.RunResult r) {
+    static void printProfile(PrintWriter out, RunResult r) {
         Map<String, long[]> byOp = new java.util.TreeMap<>(); // op type -> {nanos, nodes}
         long total = 0;
         for (var t : r.profile()) {

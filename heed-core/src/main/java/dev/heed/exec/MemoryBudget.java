@@ -27,6 +27,12 @@ import java.util.function.Supplier;
  * Memory-mapped weights (segment storage) and the caller's own inputs are not heap the run allocates and
  * are not counted.
  *
+ * <p>The ledger also records the run's <b>peak</b> ({@link #peakBytes()}): the most bytes it held at once, counting
+ * the held tensors plus the reservations made on the run's thread since the runner last called {@link #settle()}
+ * (an op's scratch and output, alive together while the op runs). It is an upper bound for the op's own
+ * allocations, since scratch freed before the next reservation is still counted until {@link #settle()};
+ * reservations made on worker threads and buffers no op reserves are not seen.
+ *
  * <pre>{@code
  * long bytes = MemoryBudget.bytes("Tile 'tile_0': output", DType.FLOAT32, 3, 1 << 30); // checked, may throw
  * MemoryBudget.reserve(ctx, "Tile 'tile_0': output", DType.FLOAT32, dims);            // before Tensor.zeros
@@ -41,6 +47,8 @@ public final class MemoryBudget {
     private final IdentityHashMap<Object, int[]> held = new IdentityHashMap<>(); // array → references from the run
     private final IdentityHashMap<Object, Boolean> exempt = new IdentityHashMap<>(); // caller's and session's arrays
     private long live;
+    private long pending; // reserved on the run's thread since the last settle(): the running op's scratch and output
+    private long peak;
 
     private MemoryBudget(long limit) {
         if (limit < 1) throw HeedException.invalid("MemoryBudget", "limit must be >= 1, got " + limit);
@@ -183,6 +191,13 @@ public final class MemoryBudget {
             throw new HeedException(ErrorCode.MEMORY_LIMIT, what + " needs " + bytes + " bytes while the run already holds "
                     + live + " bytes of tensors; together they exceed the run's memory budget of " + limit + " bytes");
         }
+        pending = saturated(pending, Math.max(0, bytes));
+        peak = Math.max(peak, saturated(live, pending));
+    }
+
+    /** {@code a + b} for non-negative counts, {@link Long#MAX_VALUE} instead of wrapping. */
+    private static long saturated(long a, long b) {
+        return a > Long.MAX_VALUE - b ? Long.MAX_VALUE : a + b;
     }
 
     // ------------------------------------------------------------------ the run ledger
@@ -222,6 +237,7 @@ public final class MemoryBudget {
         if (refs == null) {
             held.put(a, new int[] {1});
             live += arrayBytes(t.storage());
+            peak = Math.max(peak, saturated(live, pending));
         } else {
             refs[0]++;
         }
@@ -241,6 +257,25 @@ public final class MemoryBudget {
             held.remove(a);
             live -= arrayBytes(t.storage());
         }
+    }
+
+    /**
+     * The op that made the reservations since the last call has returned: its scratch is garbage and its outputs are
+     * about to be {@link #hold held}, so those reservations stop counting towards the {@link #peakBytes() peak}. The
+     * runner calls it after each op, before holding the op's outputs.
+     */
+    public synchronized void settle() {
+        pending = 0;
+    }
+
+    /**
+     * The most bytes the run held at once so far: live held tensors plus the reservations of the op running at the
+     * time (see the class comment for what is and is not seen). Exempt and memory-mapped tensors never count.
+     *
+     * @return the peak in bytes, 0 before anything was held or reserved
+     */
+    public synchronized long peakBytes() {
+        return peak;
     }
 
     /** {@return the heap bytes the run's live tensors hold now} */

@@ -8,12 +8,14 @@ import dev.heed.onnx.ir.Node;
 import dev.heed.onnx.ops.fused.FusedAttentionOp;
 import dev.heed.onnx.ops.Op;
 import dev.heed.onnx.optimize.GraphState;
+import dev.heed.tensor.Storage;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,7 @@ final class ExecutionPlan {
     private final Step[] steps;
     private final List<String> outputNames;
     private final int[] outputSlots;
+    private final long constantBytes;               // distinct bytes of the constants in template
 
     private ExecutionPlan(Map<String, Integer> slotOf, Tensor[] template, Step[] steps, List<String> outputNames) {
         this.slotOf = Map.copyOf(slotOf);
@@ -47,6 +50,7 @@ final class ExecutionPlan {
         this.steps = steps;
         this.outputNames = List.copyOf(outputNames);
         this.outputSlots = outputNames.stream().mapToInt(slotOf::get).toArray();
+        this.constantBytes = distinctBytes(template);
     }
 
     /** Plans {@code g}'s nodes; {@code feeds} are the names a run may feed. */
@@ -98,6 +102,37 @@ final class ExecutionPlan {
         return new ExecutionPlan(slots, template, steps, outNames);
     }
 
+    /** Bytes of the constants the steps read (initializers and folded values, heap or mapped), each buffer once. */
+    long constantBytes() {
+        return constantBytes;
+    }
+
+    /** The bytes of the buffers behind {@code tensors}, each heap array or storage counted once (views share them). */
+    private static long distinctBytes(Tensor[] tensors) {
+        IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>();
+        long sum = 0;
+        for (Tensor t : tensors) {
+            if (t == null) continue;
+            Storage st = t.storage();
+            Object key = switch (st) {
+                case Storage.FloatArray f -> f.data();
+                case Storage.LongArray l -> l.data();
+                case Storage.IntArray i -> i.data();
+                case Storage.ByteArray b -> b.data();
+                case Storage.Segment x -> x;
+            };
+            if (seen.put(key, Boolean.TRUE) != null) continue;
+            sum += switch (st) {
+                case Storage.FloatArray f -> 4L * f.data().length;
+                case Storage.LongArray l -> 8L * l.data().length;
+                case Storage.IntArray i -> 4L * i.data().length;
+                case Storage.ByteArray b -> b.data().length;
+                case Storage.Segment x -> x.segment().byteSize();
+            };
+        }
+        return sum;
+    }
+
     /** Steps per run. */
     int size() {
         return steps.length;
@@ -144,6 +179,7 @@ final class ExecutionPlan {
                 throw new HeedException(ErrorCode.INTERNAL, "node " + step.node.describe() + " failed on inputs "
                         + Arrays.stream(args).map(t -> t == null ? "-" : t.dtype() + t.shape().toString()).toList() + ": " + e, e);
             }
+            budget.settle(); // the op's scratch is garbage now; its outputs are held below
             if (profile) timings.add(new RunResult.NodeTiming(step.node.name(), step.node.opType(), System.nanoTime() - t0));
             if (probabilities && res.length > 1 && res[1] != null) attention.put(step.attention.softmaxName(), res[1]);
             for (int j = 0; j < step.out.length; j++) {
@@ -159,7 +195,7 @@ final class ExecutionPlan {
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (int i = 0; i < outputSlots.length; i++) out.put(outputNames.get(i), slots[outputSlots[i]]);
-        return new RunResult(out, timings, attention, captured);
+        return new RunResult(out, timings, attention, captured, budget.peakBytes());
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.Map;
  * with {@link RunOptions#captureAttention()} {@link #attention()} maps each fused attention (named by the Softmax
  * node it replaced, in graph order, so layer order for a Transformer) to its probabilities [..., L, S]; with
  * captured names or a pattern, {@link #captured()} maps each captured value to its tensor, in execution order.
+ * Every run also reports {@link #peakBytes()}, the most memory its own tensors and scratch held at once.
  *
  * <pre>{@code
  * RunResult r = session.run(Map.of("x", x), RunOptions.defaults().withProfile(true));
@@ -23,9 +24,12 @@ import java.util.Map;
  * @param attention Softmax node name → attention probabilities {@code [..., L, S]}, in graph order; empty unless
  *                  {@link RunOptions#captureAttention()}
  * @param captured  value name → tensor for the captured intermediate values, in execution order; empty unless asked for
+ * @param peakBytes the most heap bytes the run's own tensors held at once, as its memory ledger counts them
+ *                  ({@link dev.heed.exec.MemoryBudget#peakBytes()}): op outputs still referenced plus the running op's
+ *                  reserved scratch and output; not the constants (weights) nor the caller's inputs; 0 when not measured
  */
 public record RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, Map<String, Tensor> attention,
-                        Map<String, Tensor> captured) {
+                        Map<String, Tensor> captured, long peakBytes) {
     /**
      * Copies the maps and list into unmodifiable ones that keep their order; null attention or captured maps
      * become empty.
@@ -34,12 +38,27 @@ public record RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, M
      * @param profile   per-node timings
      * @param attention captured attention probabilities, or null
      * @param captured  captured intermediate values, or null
+     * @param peakBytes the run's peak in bytes, ≥ 0
      */
     public RunResult {
+        if (peakBytes < 0) throw dev.heed.HeedException.invalid("RunResult", "peakBytes must be >= 0, got " + peakBytes);
         outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
         profile = List.copyOf(profile);
         attention = attention == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(attention));
         captured = captured == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(captured));
+    }
+
+    /**
+     * A result without a measured peak ({@link #peakBytes()} is 0), for code written before the peak was recorded.
+     *
+     * @param outputs   output name → tensor
+     * @param profile   per-node timings
+     * @param attention captured attention probabilities, or null
+     * @param captured  captured intermediate values, or null
+     */
+    public RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, Map<String, Tensor> attention,
+                     Map<String, Tensor> captured) {
+        this(outputs, profile, attention, captured, 0);
     }
 
     /**

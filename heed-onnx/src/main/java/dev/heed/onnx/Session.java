@@ -227,6 +227,12 @@ public final class Session implements AutoCloseable {
     /** {@return the number of nodes executed per run after optimisation} */
     public int plannedNodes() { return plan.size(); }
 
+    /**
+     * {@return the bytes of the constants a run reads: initializers and folded values (heap or memory-mapped), each
+     * buffer once; not the derived copies some kernels make on first use (packed GEMM weights)}
+     */
+    public long constantBytes() { return plan.constantBytes(); }
+
     /** {@return the number of nodes folded into constants at load time} */
     public int foldedNodes() {
         return optimization.stream().mapToInt(r -> r.counts().getOrDefault("folded", 0)).sum();
