@@ -20,7 +20,8 @@ import dev.heed.exec.ExecutionContext;
  *       BENCHMARKS.md, int8 section). {@link #gemmExactFloatChunked} cuts K into chunks that each keep the bound and
  *       sums their exact results in int32, so the float formulation serves every call (no packed copy of B);
  *       {@link #gemmExactFloatQuantizing} quantises float activations (DynamicQuantizeLinear) straight into the
- *       GEMM's packed panels, a row block at a time, so no {@code [M, K]} copy of A' is kept.</li>
+ *       GEMM's packed panels, a row block at a time, so no {@code [M, K]} copy of A' is kept; its overload with
+ *       scale, bias and activation runs {@link #epilogue}'s arithmetic on each tile of C as the GEMM finishes it.</li>
  *   <li>{@link #epilogue} — what a quantised linear layer does to the product: {@code act(c·scale_j + bias_j)} in
  *       one vector pass over C in place, rows spread over the threads ({@code IntGemmFloat}); its twins are a
  *       scalar float32 loop (the fallback, and the exact expression of the unfused Mul / Add nodes) and a
