@@ -256,12 +256,23 @@ final class GemmVector {
     static void run(ExecutionContext ctx, int m, int n, int k, ASource a, BSource b,
                     float[] c, int cOff, int ldc, boolean accumulate,
                     float[] bias, int biasOff, boolean biasPerRow, Activation act) {
-        run(ctx, MACHINE, m, n, k, a, b, null, c, cOff, ldc, accumulate, bias, biasOff, biasPerRow, act);
+        run(ctx, MACHINE, m, n, k, a, b, null, c, cOff, ldc, accumulate, null, bias, biasOff, biasPerRow, act);
+    }
+
+    /**
+     * The blocked driver with this machine's blocking, B from a {@link BSource} and a per-column factor in the
+     * epilogue: {@code C = act((A·B) * scale[j] + bias[j])}, each tile as soon as its last K block is done, the
+     * multiply and the add rounded separately (as a {@code Mul} node then an {@code Add} node). For the quantised
+     * linear layer ({@link IntGemmFloat#product}); {@code scale} holds N values, {@code bias} N values or null.
+     */
+    static void runScaled(ExecutionContext ctx, int m, int n, int k, ASource a, BSource b, float[] c, int cOff, int ldc,
+                          float[] scale, float[] bias, Activation act) {
+        run(ctx, MACHINE, m, n, k, a, b, null, c, cOff, ldc, false, scale, bias, 0, false, act);
     }
 
     /** What one call computes; shared read-only by its workers. {@code pa} holds op(A) packed. */
     private record Job(int mr, int kcBlock, int m, int n, int k, float[] pa, int mPad, BSource b, DenseB directB,
-                       PackedB packed, float[] c, int cOff, int ldc, boolean accumulate,
+                       PackedB packed, float[] c, int cOff, int ldc, boolean accumulate, float[] scale,
                        float[] bias, int biasOff, boolean biasPerRow, Activation act) {}
 
     /**
@@ -272,6 +283,13 @@ final class GemmVector {
     static void run(ExecutionContext ctx, GemmBlocking bl, int m, int n, int k, ASource a, BSource b, PackedB packed,
                     float[] c, int cOff, int ldc, boolean accumulate,
                     float[] bias, int biasOff, boolean biasPerRow, Activation act) {
+        run(ctx, bl, m, n, k, a, b, packed, c, cOff, ldc, accumulate, null, bias, biasOff, biasPerRow, act);
+    }
+
+    /** {@link #run(ExecutionContext, GemmBlocking, int, int, int, ASource, BSource, PackedB, float[], int, int, boolean, float[], int, boolean, Activation)} with per-column factors {@code scale} (N values, or null) applied before the bias. */
+    private static void run(ExecutionContext ctx, GemmBlocking bl, int m, int n, int k, ASource a, BSource b, PackedB packed,
+                            float[] c, int cOff, int ldc, boolean accumulate, float[] scale,
+                            float[] bias, int biasOff, boolean biasPerRow, Activation act) {
         int mr = bl.mr(), kcBlock = packed != null ? packed.kc() : bl.kc();
         DenseB directB = packed == null && m <= DIRECT_B_ROWS && b instanceof DenseB d && !d.trans() ? d : null;
         int threads = ctx == null ? 1 : ctx.threads();
@@ -301,7 +319,7 @@ final class GemmVector {
         float[] pa = ctx != null ? ctx.borrowFloats(paLen) : new float[paLen];     // [K blocks][mTiles][kc][mr]
         try {
             packA(ctx, workers > 1 && paLen >= PARALLEL_PACK, a, m, k, mr, kcBlock, mPad, pa);
-            Job job = new Job(mr, kcBlock, m, n, k, pa, mPad, b, directB, packed, c, cOff, ldc, accumulate,
+            Job job = new Job(mr, kcBlock, m, n, k, pa, mPad, b, directB, packed, c, cOff, ldc, accumulate, scale,
                     bias, biasOff, biasPerRow, act);
             int kcMax = Math.min(kcBlock, k);
             int fmBlocks = mBlocks, fmb = mb, fnb = nb;
@@ -418,7 +436,9 @@ final class GemmVector {
                         for (int r = 0; r < rows; r++) System.arraycopy(tile, r * NR, c, cij + r * ldc, nr);
                     }
                 }
-                if (p0 + kc == k && (job.bias != null || job.act != Activation.NONE)) {
+                if (p0 + kc == k && job.scale != null) {
+                    IntGemmFloat.epilogueTile(c, cRow, ldc, rows, nc, job.scale, job.bias, j0, job.act);
+                } else if (p0 + kc == k && (job.bias != null || job.act != Activation.NONE)) {
                     epilogue(c, cRow, ldc, rows, nc, job.bias, job.biasOff, job.biasPerRow, i0 + ib, j0, job.act);
                 }
             }

@@ -20,7 +20,8 @@ import dev.heed.exec.ExecutionContext;
  *       BENCHMARKS.md, int8 section). {@link #gemmExactFloatChunked} cuts K into chunks that each keep the bound and
  *       sums their exact results in int32, so the float formulation serves every call (no packed copy of B);
  *       {@link #gemmExactFloatQuantizing} quantises float activations (DynamicQuantizeLinear) straight into the
- *       GEMM's packed panels, a row block at a time, so no {@code [M, K]} copy of A' is kept.</li>
+ *       GEMM's packed panels, a row block at a time, so no {@code [M, K]} copy of A' is kept; its overload with
+ *       scale, bias and activation runs {@link #epilogue}'s arithmetic on each tile of C as the GEMM finishes it.</li>
  *   <li>{@link #epilogue} — what a quantised linear layer does to the product: {@code act(c·scale_j + bias_j)} in
  *       one vector pass over C in place, rows spread over the threads ({@code IntGemmFloat}); its twins are a
  *       scalar float32 loop (the fallback, and the exact expression of the unfused Mul / Add nodes) and a
@@ -176,7 +177,7 @@ public final class IntGemm {
         check("IntGemm.exactFloat", "A", a.length, aOff, lda, m, k);
         check("IntGemm.exactFloat", "C", c.length, cOff, ldc, m, n);
         zeroPoints("zb", zb, n);
-        return exactChunked(ctx, m, new IntGemmFloat.Dense(a, aOff, lda), b, zb, c, cOff, ldc);
+        return exactChunked(ctx, m, new IntGemmFloat.Dense(a, aOff, lda), b, zb, c, cOff, ldc, null, null, Activation.NONE);
     }
 
     /**
@@ -217,20 +218,54 @@ public final class IntGemm {
         check("IntGemm.exactFloatQuantizing", "C", c.length, cOff, ldc, m, n);
         zeroPoints("zb", zb, n);
         if (xZero < 0 || xZero > 255) throw HeedException.invalid("IntGemm.exactFloatQuantizing", "zero point " + xZero + " outside uint8 [0, 255]");
-        return exactChunked(ctx, m, new IntGemmFloat.Quantized(x, xOff, ldx, xScale, xZero), b, zb, c, cOff, ldc);
+        return exactChunked(ctx, m, new IntGemmFloat.Quantized(x, xOff, ldx, xScale, xZero), b, zb, c, cOff, ldc,
+                null, null, Activation.NONE);
     }
 
-    /** The chunked exact product on a checked operand; false (C untouched) without the Vector API. */
+    /**
+     * {@link #gemmExactFloatQuantizing(ExecutionContext, int, float[], int, int, float, int, Int8Matrix, int[], float[], int, int)}
+     * followed by {@link #epilogue}: {@code C = act(product · scale[j] + bias[j])}, but with the epilogue run by the
+     * GEMM on each tile of C right after the tile's last K block (while it is in cache) instead of as a pass over C
+     * afterwards (with K cut into chunks: on each row slab once its sums are complete). The same float32 operations
+     * on the same exact products, so C equals the product then {@link #epilogue} bit for bit. Returns false (C
+     * untouched, the epilogue not run) only without the Vector API.
+     *
+     * <pre>{@code
+     * IntGemm.gemmExactFloatQuantizing(ctx, m, x, 0, k, xs, zp, w, wz, y, 0, n, xsTimesWs, bias, Activation.GELU_ERF);
+     * }</pre>
+     *
+     * @param scale N per-column factors
+     * @param bias  N per-column addends, or null for none
+     * @param act   the activation applied last
+     * @throws dev.heed.HeedException as the product and {@link #epilogue}
+     */
+    public static boolean gemmExactFloatQuantizing(ExecutionContext ctx, int m, float[] x, int xOff, int ldx, float xScale, int xZero,
+                                                   Int8Matrix b, int[] zb, float[] c, int cOff, int ldc,
+                                                   float[] scale, float[] bias, Activation act) {
+        int k = b.k(), n = b.n();
+        check("IntGemm.exactFloatQuantizing", "x", x.length, xOff, ldx, m, k);
+        checkEpilogue(m, n, c, cOff, ldc, scale, bias);
+        zeroPoints("zb", zb, n);
+        if (xZero < 0 || xZero > 255) throw HeedException.invalid("IntGemm.exactFloatQuantizing", "zero point " + xZero + " outside uint8 [0, 255]");
+        return exactChunked(ctx, m, new IntGemmFloat.Quantized(x, xOff, ldx, xScale, xZero), b, zb, c, cOff, ldc,
+                scale, bias, java.util.Objects.requireNonNull(act, "act"));
+    }
+
+    /**
+     * The chunked exact product on a checked operand, then (scale not null) the epilogue; false (C untouched) without
+     * the Vector API.
+     */
     private static boolean exactChunked(ExecutionContext ctx, int m, IntGemmFloat.Operand a, Int8Matrix b, int[] zb,
-                                        float[] c, int cOff, int ldc) {
+                                        float[] c, int cOff, int ldc, float[] scale, float[] bias, Activation act) {
         if (!VectorSupport.available()) return false;
         int k = b.k(), n = b.n();
         if (m == 0 || n == 0) return true;
         if (k == 0) {
             for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            if (scale != null) IntGemmFloat.epilogue(0, m, n, c, cOff, ldc, scale, bias, act);
             return true;
         }
-        IntGemmFloat.product(ctx, m, a, b, zb, IntGemmFloat.chunks(m, k, a, b.maxAbsShifted(zb)), c, cOff, ldc);
+        IntGemmFloat.product(ctx, m, a, b, zb, IntGemmFloat.chunks(m, k, a, b.maxAbsShifted(zb)), c, cOff, ldc, scale, bias, act);
         return true;
     }
 

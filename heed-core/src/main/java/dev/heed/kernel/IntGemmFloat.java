@@ -176,6 +176,18 @@ final class IntGemmFloat {
      */
     static void product(ExecutionContext ctx, int m, Operand a, Int8Matrix b, int[] zb, int chunks,
                         float[] c, int cOff, int ldc) {
+        product(ctx, m, a, b, zb, chunks, c, cOff, ldc, null, null, Activation.NONE);
+    }
+
+    /**
+     * {@link #product} then, when {@code scale} is not null, the quantised layer's epilogue
+     * {@code c = act((c * scale[j]) + bias[j])} ({@link #epilogueTile}): with one K chunk the GEMM runs it on each
+     * tile right after the tile's last K block, while the tile is in cache; with several, on each slab's rows once
+     * its sums are written back. The same float32 operations on the same exact products as {@link IntGemm#epilogue}
+     * after the product, so the result is the same bit for bit.
+     */
+    static void product(ExecutionContext ctx, int m, Operand a, Int8Matrix b, int[] zb, int chunks,
+                        float[] c, int cOff, int ldc, float[] scale, float[] bias, Activation act) {
         float[] z = null;
         boolean anyZero = false;
         for (int v : zb) anyZero |= v != 0;
@@ -190,7 +202,8 @@ final class IntGemmFloat {
         for (int i0 = 0; i0 < m; i0 += slabRows) {
             int rows = Math.min(slabRows, m - i0), c0 = cOff + i0 * ldc;
             if (chunks == 1) {
-                GemmVector.run(ctx, rows, n, k, shifted(a, i0, 0), new Widen(b, z), c, c0, ldc, false, null, 0, false, Activation.NONE);
+                if (scale != null) GemmVector.runScaled(ctx, rows, n, k, shifted(a, i0, 0), new Widen(b, z), c, c0, ldc, scale, bias, act);
+                else GemmVector.run(ctx, rows, n, k, shifted(a, i0, 0), new Widen(b, z), c, c0, ldc, false, null, 0, false, Activation.NONE);
                 continue;
             }
             java.util.Arrays.fill(acc, 0);
@@ -207,6 +220,7 @@ final class IntGemmFloat {
             for (int i = 0; i < rows; i++) {
                 for (int j = 0; j < n; j++) c[c0 + i * ldc + j] = (float) acc[i * n + j];
             }
+            if (scale != null) epilogueTile(c, c0, ldc, rows, n, scale, bias, 0, act);
         }
     }
 
@@ -218,22 +232,32 @@ final class IntGemmFloat {
      * Vector API's lanewise EXP / TANH do not, and the quantisation of the next layer would amplify that).
      */
     static void epilogue(int i0, int i1, int n, float[] c, int cOff, int ldc, float[] scale, float[] bias, Activation act) {
+        epilogueTile(c, cOff + i0 * ldc, ldc, i1 - i0, n, scale, bias, 0, act);
+    }
+
+    /**
+     * The same epilogue on the {@code rows×cols} tile of C at {@code c0} whose first column is column {@code j0}:
+     * {@code c = act((c * scale[j0+j]) + bias[j0+j])}. The GEMM runs it on each tile right after the tile's last K
+     * block ({@link GemmVector#runScaled}); every element goes through the same float32 operations wherever the tile
+     * starts (masked lanes compute as full ones), so the result does not depend on the tiling.
+     */
+    static void epilogueTile(float[] c, int c0, int ldc, int rows, int cols, float[] scale, float[] bias, int j0, Activation act) {
         UnaryOp op = act.unaryOp();
-        int bound = F.loopBound(n);
-        for (int i = i0; i < i1; i++) {
-            int o = cOff + i * ldc, j = 0;
+        int bound = F.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int o = c0 + r * ldc, j = 0;
             for (; j < bound; j += L) {
-                FloatVector v = FloatVector.fromArray(F, c, o + j).mul(FloatVector.fromArray(F, scale, j));
-                if (bias != null) v = v.add(FloatVector.fromArray(F, bias, j));
+                FloatVector v = FloatVector.fromArray(F, c, o + j).mul(FloatVector.fromArray(F, scale, j0 + j));
+                if (bias != null) v = v.add(FloatVector.fromArray(F, bias, j0 + j));
                 v.intoArray(c, o + j);
             }
-            if (j < n) {
-                VectorMask<Float> mask = F.indexInRange(j, n);
-                FloatVector v = FloatVector.fromArray(F, c, o + j, mask).mul(FloatVector.fromArray(F, scale, j, mask));
-                if (bias != null) v = v.add(FloatVector.fromArray(F, bias, j, mask));
+            if (j < cols) {
+                VectorMask<Float> mask = F.indexInRange(j, cols);
+                FloatVector v = FloatVector.fromArray(F, c, o + j, mask).mul(FloatVector.fromArray(F, scale, j0 + j, mask));
+                if (bias != null) v = v.add(FloatVector.fromArray(F, bias, j0 + j, mask));
                 v.intoArray(c, o + j, mask);
             }
-            if (op != null) ElementwiseVector.unary(op, c, o, c, o, n);
+            if (op != null) ElementwiseVector.unary(op, c, o, c, o, cols);
         }
     }
 

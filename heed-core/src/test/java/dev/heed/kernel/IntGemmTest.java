@@ -273,6 +273,70 @@ class IntGemmTest {
     }
 
     /**
+     * The product with its epilogue run per tile inside the GEMM (the 15-argument
+     * {@link IntGemm#gemmExactFloatQuantizing}) equals the product followed by {@link IntGemm#epilogue} bit for bit,
+     * and its float64 twin ({@link IntGemm#epilogueReference} on the exact product) within
+     * {@link IntGemm#EPILOGUE_TOLERANCE}·(1 + |want|): every activation, with and without a bias, one K pass and K
+     * chunks (K = 1536 far beyond the bound), M over several row slabs, K = 0, N not a multiple of the vector length,
+     * padded rows of C left untouched, one and two threads.
+     */
+    @Test
+    void quantizingProductWithItsEpilogueEqualsTheProductThenTheEpilogue() {
+        SplittableRandom r = new SplittableRandom(23);
+        int[][] sizes = {{1, 5, 7}, {13, 33, 129}, {GemmVector.MACHINE.mc() * 2 + 37, 21, 70}, {40, 17, 1536}, {3, 40, 0}};
+        for (int[] s : sizes) {
+            int m = s[0], n = s[1], k = s[2], ldx = k + 1, ldc = n + 2;
+            boolean far = k > 1000;
+            float[] x = new float[m * ldx];
+            for (int e = 0; e < x.length; e++) x[e] = (float) (r.nextGaussian() * 3 + (far ? 12 : 0));
+            float xs = far ? 12f / 255 : (float) (12.0 / 255 * (1 + r.nextDouble()));
+            int zp = far ? r.nextInt(4) : r.nextInt(256);
+            byte[] b = new byte[Math.max(k, 1) * n];
+            for (int e = 0; e < b.length; e++) b[e] = far ? (byte) (r.nextBoolean() ? 127 : -128) : (byte) r.nextInt(256);
+            Int8Matrix bm = Int8Matrix.of(java.lang.foreign.MemorySegment.ofArray(b), 0, k, n, n, false);
+            int[] zb = zeros(r, n, false);
+            float[] scale = new float[n], bias = new float[n];
+            for (int j = 0; j < n; j++) {
+                scale[j] = (float) (xs * 0.01 * (1 + r.nextDouble()));
+                bias[j] = (float) (r.nextDouble() * 2 - 1);
+            }
+            float[] product = new float[m * ldc];
+            if (!IntGemm.gemmExactFloatQuantizing(one, m, x, 0, ldx, xs, zp, bm, zb, product, 0, ldc)) return;   // no Vector API
+            for (Activation act : Activation.values()) {
+                for (boolean withBias : new boolean[] {false, true}) {
+                    float[] bb = withBias ? bias : null;
+                    float[] want = product.clone();
+                    IntGemm.epilogue(one, m, n, want, 0, ldc, scale, bb, act);
+                    double[] exact = new double[product.length];
+                    IntGemm.epilogueReference(m, n, product, 0, ldc, scale, bb, act, exact);
+                    for (ExecutionContext ctx : new ExecutionContext[] {one, two}) {
+                        String what = "m=" + m + " n=" + n + " k=" + k + " " + act + (withBias ? " +bias" : "") + " threads=" + ctx.threads();
+                        float[] got = new float[m * ldc];
+                        java.util.Arrays.fill(got, -7f);
+                        assertEquals(true, IntGemm.gemmExactFloatQuantizing(ctx, m, x, 0, ldx, xs, zp, bm, zb, got, 0, ldc, scale, bb, act), what);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                int o = i * ldc + j;
+                                if (Float.floatToRawIntBits(want[o]) != Float.floatToRawIntBits(got[o])) {
+                                    fail(what + " at [" + i + ", " + j + "]: " + got[o] + " vs product then epilogue " + want[o]);
+                                }
+                                if (!(Math.abs(got[o] - exact[o]) <= IntGemm.EPILOGUE_TOLERANCE * (1 + Math.abs(exact[o])))) {
+                                    fail(what + " at [" + i + ", " + j + "]: " + got[o] + " vs float64 " + exact[o]);
+                                }
+                            }
+                            for (int j = n; j < ldc; j++) assertEquals(-7f, got[i * ldc + j], what + ": wrote beyond N");
+                        }
+                    }
+                }
+            }
+        }
+        HeedException e = assertThrows(HeedException.class, () -> IntGemm.gemmExactFloatQuantizing(one, 1, new float[4], 0, 4, 0.1f, 0,
+                Int8Matrix.of(java.lang.foreign.MemorySegment.ofArray(new byte[8]), 0, 4, 2, 2, false), new int[] {0}, new float[2], 0, 2,
+                new float[3], null, Activation.NONE));
+        assertEquals(true, e.getMessage().contains("N=2"), e.getMessage());
+    }
+
+    /**
      * The quantised linear epilogue {@code act(c·scale + bias)} against its float64 twin within
      * {@link IntGemm#EPILOGUE_TOLERANCE}·(1 + |want|), for every activation, with and without a bias, N not a multiple
      * of the vector length, offsets and padded rows, one and two threads (a C large enough to be split); without an

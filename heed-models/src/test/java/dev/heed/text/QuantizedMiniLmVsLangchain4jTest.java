@@ -120,6 +120,33 @@ class QuantizedMiniLmVsLangchain4jTest {
         assertEquals(36, fusions.getOrDefault("quantized_linear", 0), "6 layers × (Q, K, V, output, FFN in, FFN out): " + fusions);
     }
 
+    /**
+     * The six feed-forward GELUs (one per layer, made into Gelu nodes by the GELU fusion) go into the epilogues of the
+     * quantised FFN-in layers: no stand-alone Gelu node is left to run (a profiled run lists every node it ran).
+     */
+    @Test
+    void theSixGelusGoIntoTheQuantisedEpilogues() {
+        dev.heed.onnx.Session s = heed.session();
+        Map<String, Integer> fusions = s.graphFusions();
+        assertEquals(6, fusions.getOrDefault("gelu", 0), "one GELU subgraph per layer: " + fusions);
+        assertEquals(6, fusions.getOrDefault("quantized_linear_gelu_erf", 0), "every GELU folded into a quantised layer: " + fusions);
+        int l = 9;
+        long[] ids = new long[l], mask = new long[l], types = new long[l];
+        for (int t = 0; t < l; t++) {
+            ids[t] = t == 0 ? 101 : t == l - 1 ? 102 : 2000 + 37L * t;
+            mask[t] = 1;
+        }
+        dev.heed.onnx.RunResult r = s.run(Map.of("input_ids", dev.heed.tensor.Tensor.ofLongs(ids, 1, l),
+                        "attention_mask", dev.heed.tensor.Tensor.ofLongs(mask, 1, l),
+                        "token_type_ids", dev.heed.tensor.Tensor.ofLongs(types, 1, l)),
+                dev.heed.onnx.RunOptions.defaults().withProfile(true));
+        assertTrue(r.profile().size() > 36, "the profile lists the nodes run: " + r.profile().size());
+        long quantised = r.profile().stream().filter(t -> t.opType().equals("QuantizedLinear")).count();
+        List<String> gelus = r.profile().stream().filter(t -> t.opType().equals("Gelu")).map(t -> t.node()).toList();
+        assertEquals(36, quantised, "quantised linear nodes run");
+        assertEquals(List.of(), gelus, "stand-alone Gelu nodes run");
+    }
+
     @Test
     void embedAllAndEmbedMatchOnnxRuntimeAndLangchain4j() {
         List<String> some = new ArrayList<>();

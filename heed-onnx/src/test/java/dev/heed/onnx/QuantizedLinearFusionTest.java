@@ -206,6 +206,94 @@ class QuantizedLinearFusionTest {
         }
     }
 
+    /**
+     * The tanh form of GELU (GPT-2's gelu_new, x³ as Pow) goes into the epilogue as GELU_TANH; an erf GELU whose input
+     * has a second reader (a Relu) stays a node of its own, as in the float fusion. Fused vs unfused within
+     * {@link dev.heed.kernel.IntGemm#EPILOGUE_TOLERANCE} (relative to 1 + |value|), and vs ONNX Runtime.
+     */
+    @Test
+    void foldsTheTanhGeluAndKeepsAGeluWhoseInputIsReadTwice() throws IOException {
+        SplittableRandom r = new SplittableRandom(11);
+        int k = 40, n1 = 29, n2 = 11;
+        List<TensorData> inits = new ArrayList<>();
+        inits.add(int8("w1", r, k, n1));
+        inits.add(int8("w2", r, k, n2));
+        inits.add(floats("ws1", new float[] {0.0071f}));
+        inits.add(floats("ws2", new float[] {0.0093f}));
+        float[] b1 = new float[n1], b2 = new float[n2];
+        for (int j = 0; j < n1; j++) b1[j] = (float) r.nextDouble() * 2 - 1;
+        for (int j = 0; j < n2; j++) b2[j] = (float) r.nextDouble() * 2 - 1;
+        inits.add(floats("b1", b1, n1));
+        inits.add(floats("b2", b2, n2));
+        inits.add(floats("sqrt2", new float[] {1.4142135f}));
+        inits.add(floats("sqrt2pi", new float[] {0.7978846f}));
+        inits.add(floats("c044", new float[] {0.044715f}));
+        inits.add(floats("three", new float[] {3f}));
+        inits.add(floats("one", new float[] {1f}));
+        inits.add(floats("half", new float[] {0.5f}));
+        List<Node> nodes = List.of(
+                node("DynamicQuantizeLinear", List.of("x"), List.of("xq", "xs", "xz")),
+                named(node("Mul", List.of("xs", "ws1"), List.of("s1")), "s1"),
+                named(node("MatMulInteger", List.of("xq", "w1", "xz"), List.of("i1")), "mm1"),
+                named(node("Cast", List.of("i1"), List.of("f1"), i("to", 1)), "c1"),
+                named(node("Mul", List.of("f1", "s1"), List.of("m1")), "m1"),
+                named(node("Add", List.of("m1", "b1"), List.of("a1")), "a1"),
+                named(node("Pow", List.of("a1", "three"), List.of("cube1")), "t_pow"),
+                named(node("Mul", List.of("c044", "cube1"), List.of("k1")), "t_k"),
+                named(node("Add", List.of("a1", "k1"), List.of("u1")), "t_u"),
+                named(node("Mul", List.of("sqrt2pi", "u1"), List.of("v1")), "t_v"),
+                named(node("Tanh", List.of("v1"), List.of("h1")), "t_tanh"),
+                named(node("Add", List.of("h1", "one"), List.of("p1")), "t_p"),
+                named(node("Mul", List.of("a1", "half"), List.of("q1")), "t_half"),
+                named(node("Mul", List.of("q1", "p1"), List.of("y1")), "t_y"),
+                named(node("Mul", List.of("xs", "ws2"), List.of("s2")), "s2"),
+                named(node("MatMulInteger", List.of("xq", "w2", "xz"), List.of("i2")), "mm2"),
+                named(node("Cast", List.of("i2"), List.of("f2"), i("to", 1)), "c2"),
+                named(node("Mul", List.of("f2", "s2"), List.of("m2")), "m2"),
+                named(node("Add", List.of("b2", "m2"), List.of("a2")), "a2"),
+                named(node("Div", List.of("a2", "sqrt2"), List.of("d2")), "e_div"),
+                named(node("Erf", List.of("d2"), List.of("e2")), "e_erf"),
+                named(node("Add", List.of("e2", "one"), List.of("p2")), "e_add"),
+                named(node("Mul", List.of("a2", "p2"), List.of("q2")), "e_mul"),
+                named(node("Mul", List.of("q2", "half"), List.of("y2")), "e_half"),
+                named(node("Relu", List.of("a2"), List.of("r2")), "relu2"));
+        Graph g = new Graph("qlt", nodes, List.of(value("x", ElemType.FLOAT, 2, 9, k)),
+                List.of(value("y1", ElemType.FLOAT, 2, 9, n1), value("y2", ElemType.FLOAT, 2, 9, n2), value("r2", ElemType.FLOAT, 2, 9, n2)),
+                List.of(), inits);
+        byte[] bytes = ModelWriter.write(new Model(8, Map.of("", 13L), "test", "", "", 0, "", Map.of(), g));
+        Path file = dir.resolve("qlt.onnx");
+        Files.write(file, bytes);
+        float[] xv = new float[2 * 9 * k];
+        for (int e = 0; e < xv.length; e++) xv[e] = (float) (r.nextGaussian() * 1.5);
+        Map<String, Tensor> feeds = Map.of("x", Tensor.of(xv, 2, 9, k));
+        Map<String, Tensor> want;
+        try (OrtReference ort = OrtReference.open(file, 1)) {
+            want = ort.run(feeds);
+        }
+        try (Session on = Session.open(bytes, GraphFusionTest.options(true)); Session off = Session.open(bytes, GraphFusionTest.options(false))) {
+            Map<String, Integer> f = on.graphFusions();
+            assertEquals(2, f.get("quantized_linear"), f.toString());
+            assertEquals(2, f.get("quantized_linear_bias"), f.toString());
+            assertEquals(1, f.get("gelu_tanh"), f.toString());
+            assertEquals(1, f.get("gelu"), f.toString());
+            assertEquals(1, f.get("quantized_linear_gelu_tanh"), f.toString());
+            assertEquals(null, f.get("quantized_linear_gelu_erf"), "a2 has two readers: its GELU stays apart " + f);
+            assertEquals(4, on.plannedNodes(), "two layers, the erf Gelu and the Relu");
+            Map<String, Tensor> fused = on.run(feeds), plain = off.run(feeds);
+            for (String y : List.of("y1", "y2", "r2")) {
+                float[] p = plain.get(y).toFloatArray(), q = fused.get(y).toFloatArray();
+                int negative = 0;
+                for (int e = 0; e < p.length; e++) {
+                    assertTrue(Math.abs(p[e] - q[e]) <= dev.heed.kernel.IntGemm.EPILOGUE_TOLERANCE * (1 + Math.abs(p[e])),
+                            y + " [" + e + "]: fused " + q[e] + " vs unfused " + p[e]);
+                    if (q[e] < 0) negative++;
+                }
+                if (!y.equals("r2")) assertTrue(negative > 0, y + ": the GELU inputs must reach below zero for the test to mean something");
+                assertNearOrt(want, fused, y);
+            }
+        }
+    }
+
     /** A GELU whose input is also a graph output stays a node of its own: the epilogue would lose that value. */
     @Test
     void keepsTheActivationApartWhenItsInputIsAlsoAnOutput() throws IOException {

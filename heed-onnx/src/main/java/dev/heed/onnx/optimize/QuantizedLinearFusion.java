@@ -25,8 +25,8 @@ import java.util.Set;
  *   [→ Add(y, b)]                                 b a float32 constant of N values (either order)
  *   [→ Relu | Tanh | Sigmoid | Gelu]              Gelu: the node {@link GeluFusion} made (that pass runs first)
  * </pre>
- * The bias and the activation run in the op's epilogue, one pass over the product instead of one node each (the
- * float model's FusedMatMul does the same with a GEMM epilogue). The MatMulInteger, Cast and Mul results (and s,
+ * The bias and the activation run in the op's epilogue, on each tile of the product as the GEMM finishes it,
+ * instead of one node each (the float model's FusedMatMul does the same). The MatMulInteger, Cast and Mul results (and s,
  * when it is taken, and the Add result when an activation follows) must each have exactly one reader and must not
  * be graph outputs. Several
  * layers often share one DynamicQuantizeLinear (query, key and value read the same x): each fused node quantises x

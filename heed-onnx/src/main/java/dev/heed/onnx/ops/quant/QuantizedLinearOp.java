@@ -28,8 +28,9 @@ import java.lang.foreign.MemorySegment;
  * </pre>
  * Inputs {@code [x, W, w_scale, w_zero_point?, bias?]} (w_scale and w_zero_point 1 or N values); attribute
  * {@code matmul} names the replaced MatMulInteger, {@code activation} (an {@link Activation} name, NONE when
- * absent) the activation node the fusion took in. Scale, bias and activation run as one epilogue pass over the
- * product ({@link IntGemm#epilogue}). The integer product runs on the float GEMM
+ * absent) the activation node the fusion took in. Scale, bias and activation run as the GEMM's epilogue, on each
+ * tile of y right after its product, while it is in cache (the same float32 operations as {@link IntGemm#epilogue}
+ * after the product, which the path without the Vector API runs). The integer product runs on the float GEMM
  * ({@link IntGemm#gemmExactFloatQuantizing}: exact, x quantised straight into the GEMM's packed panels so no
  * {@code [M, K]} copy of {@code xq − xz} is kept, W read in place and widened from bytes per micro-panel, K cut into
  * chunks when a call would leave the exactness bound); the integer GEMM on a packed copy of W serves only a JVM
@@ -97,12 +98,13 @@ public final class QuantizedLinearOp implements Op {
         int zp = (int) sz[1];
         float[] yd = y.floatArrayOrNull();                 // [M, N]: the integer product first, then scaled in place
         Int8Matrix wm = matrix.get(w, QuantizedLinearOp::int8Matrix);
-        if (!IntGemm.gemmExactFloatQuantizing(ctx, m, xd, xo, k, sz[0], zp, wm, wz, yd, 0, n)) {
-            integerProduct(ctx, m, k, n, xd, xo, sz[0], zp, w, wz, yd);
-        }
         float[] mult = new float[n];
         for (int j = 0; j < n; j++) mult[j] = sz[0] * ws[ws.length == 1 ? 0 : j];   // Mul(x_scale, w_scale)
-        IntGemm.epilogue(ctx, m, n, yd, 0, n, mult, bias, activation);             // · scale [+ bias] [→ activation]
+        // the product, then · scale [+ bias] [→ activation] on each tile of y while it is in cache
+        if (!IntGemm.gemmExactFloatQuantizing(ctx, m, xd, xo, k, sz[0], zp, wm, wz, yd, 0, n, mult, bias, activation)) {
+            integerProduct(ctx, m, k, n, xd, xo, sz[0], zp, w, wz, yd);
+            IntGemm.epilogue(ctx, m, n, yd, 0, n, mult, bias, activation);
+        }
         return new Tensor[] {y};
     }
 
