@@ -234,9 +234,22 @@ public final class IntGemm {
      * IntGemm.gemmExactFloatQuantizing(ctx, m, x, 0, k, xs, zp, w, wz, y, 0, n, xsTimesWs, bias, Activation.GELU_ERF);
      * }</pre>
      *
-     * @param scale N per-column factors
-     * @param bias  N per-column addends, or null for none
-     * @param act   the activation applied last
+     * @param ctx    the threads to run on
+     * @param m      rows of x and C
+     * @param x      the float activations {@code [M, K]}, quantised on the fly
+     * @param xOff   index of {@code x[0, 0]}
+     * @param ldx    elements between x's rows, {@code >= K}
+     * @param xScale the quantisation step (positive)
+     * @param xZero  the uint8 zero point, 0 … 255
+     * @param b      B, read in place
+     * @param zb     B's zero points: one, or one per column
+     * @param c      C, overwritten when this returns true
+     * @param cOff   index of {@code C[0, 0]}
+     * @param ldc    elements between C's rows, {@code >= N}
+     * @param scale  N per-column factors
+     * @param bias   N per-column addends, or null for none
+     * @param act    the activation applied last
+     * @return true when C holds the result; false without the Vector API
      * @throws dev.heed.HeedException as the product and {@link #epilogue}
      */
     public static boolean gemmExactFloatQuantizing(ExecutionContext ctx, int m, float[] x, int xOff, int ldx, float xScale, int xZero,
