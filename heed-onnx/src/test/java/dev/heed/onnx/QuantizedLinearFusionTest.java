@@ -129,6 +129,39 @@ class QuantizedLinearFusionTest {
         }
     }
 
+    /** A model written to {@code dir}, its random inputs and ONNX Runtime's outputs on them. */
+    private record Case(byte[] bytes, Map<String, Tensor> feeds, Map<String, Tensor> want) {}
+
+    /** Writes {@code g} as {@code name.onnx}, draws x ~ N(0, 1.5²) of shape {@code xDims} and runs ONNX Runtime on it. */
+    private Case written(String name, Graph g, SplittableRandom r, int... xDims) throws IOException {
+        byte[] bytes = ModelWriter.write(new Model(8, Map.of("", 13L), "test", "", "", 0, "", Map.of(), g));
+        Path file = dir.resolve(name + ".onnx");
+        Files.write(file, bytes);
+        int size = 1;
+        for (int d : xDims) size *= d;
+        float[] xv = new float[size];
+        for (int e = 0; e < xv.length; e++) xv[e] = (float) (r.nextGaussian() * 1.5);
+        Map<String, Tensor> feeds = Map.of("x", Tensor.of(xv, xDims));
+        try (OrtReference ort = OrtReference.open(file, 1)) {
+            return new Case(bytes, feeds, ort.run(feeds));
+        }
+    }
+
+    /**
+     * Every fused value within {@link dev.heed.kernel.IntGemm#EPILOGUE_TOLERANCE} of the unfused one (relative to
+     * 1 + |value|); returns how many fused values are negative (a GELU test needs inputs below zero).
+     */
+    private static int assertWithinEpilogueTolerance(float[] plain, float[] fused, String what) {
+        assertEquals(plain.length, fused.length, what + ": length");
+        int negative = 0;
+        for (int e = 0; e < plain.length; e++) {
+            assertTrue(Math.abs(plain[e] - fused[e]) <= dev.heed.kernel.IntGemm.EPILOGUE_TOLERANCE * (1 + Math.abs(plain[e])),
+                    what + " [" + e + "]: fused " + fused[e] + " vs unfused " + plain[e]);
+            if (fused[e] < 0) negative++;
+        }
+        return negative;
+    }
+
     /**
      * An activation after the layer joins the fused op's epilogue: the exported erf GELU (Div √2, Erf, Add 1, Mul x,
      * Mul 0.5, which the GELU pass makes one node first) after a bias Add, and a Relu straight after the scale Mul
@@ -173,17 +206,9 @@ class QuantizedLinearFusionTest {
                 named(node("Relu", List.of("m2"), List.of("y2")), "relu2"));
         Graph g = new Graph("qla", nodes, List.of(value("x", ElemType.FLOAT, 3, 7, k)),
                 List.of(value("y1", ElemType.FLOAT, 3, 7, n1), value("y2", ElemType.FLOAT, 3, 7, n2)), List.of(), inits);
-        byte[] bytes = ModelWriter.write(new Model(8, Map.of("", 13L), "test", "", "", 0, "", Map.of(), g));
-        Path file = dir.resolve("qla.onnx");
-        Files.write(file, bytes);
-        float[] xv = new float[3 * 7 * k];
-        for (int e = 0; e < xv.length; e++) xv[e] = (float) (r.nextGaussian() * 1.5);
-        Map<String, Tensor> feeds = Map.of("x", Tensor.of(xv, 3, 7, k));
-        Map<String, Tensor> want;
-        try (OrtReference ort = OrtReference.open(file, 1)) {
-            want = ort.run(feeds);
-        }
-        try (Session on = Session.open(bytes, GraphFusionTest.options(true)); Session off = Session.open(bytes, GraphFusionTest.options(false))) {
+        Case c = written("qla", g, r, 3, 7, k);
+        Map<String, Tensor> feeds = c.feeds(), want = c.want();
+        try (Session on = Session.open(c.bytes(), GraphFusionTest.options(true)); Session off = Session.open(c.bytes(), GraphFusionTest.options(false))) {
             Map<String, Integer> f = on.graphFusions();
             assertEquals(2, f.get("quantized_linear"), f.toString());
             assertEquals(1, f.get("quantized_linear_bias"), f.toString());
@@ -192,13 +217,7 @@ class QuantizedLinearFusionTest {
             assertEquals(2, on.plannedNodes(), "one node per layer: the GELU and the Relu went into the epilogues");
             Map<String, Tensor> fused = on.run(feeds), plain = off.run(feeds);
             assertArrayEquals(plain.get("y2").toFloatArray(), fused.get("y2").toFloatArray(), "y2 (Relu): fused vs unfused");
-            float[] p1 = plain.get("y1").toFloatArray(), f1 = fused.get("y1").toFloatArray();
-            int negative = 0;
-            for (int e = 0; e < p1.length; e++) {
-                assertTrue(Math.abs(p1[e] - f1[e]) <= dev.heed.kernel.IntGemm.EPILOGUE_TOLERANCE * (1 + Math.abs(p1[e])),
-                        "y1 (GELU) [" + e + "]: fused " + f1[e] + " vs unfused " + p1[e]);
-                if (f1[e] < 0) negative++;
-            }
+            int negative = assertWithinEpilogueTolerance(plain.get("y1").toFloatArray(), fused.get("y1").toFloatArray(), "y1 (GELU)");
             assertTrue(negative > 0, "the GELU inputs must reach below zero for the test to mean something");
             for (String y : List.of("y1", "y2")) {
                 assertNearOrt(want, fused, y);
@@ -260,17 +279,9 @@ class QuantizedLinearFusionTest {
         Graph g = new Graph("qlt", nodes, List.of(value("x", ElemType.FLOAT, 2, 9, k)),
                 List.of(value("y1", ElemType.FLOAT, 2, 9, n1), value("y2", ElemType.FLOAT, 2, 9, n2), value("r2", ElemType.FLOAT, 2, 9, n2)),
                 List.of(), inits);
-        byte[] bytes = ModelWriter.write(new Model(8, Map.of("", 13L), "test", "", "", 0, "", Map.of(), g));
-        Path file = dir.resolve("qlt.onnx");
-        Files.write(file, bytes);
-        float[] xv = new float[2 * 9 * k];
-        for (int e = 0; e < xv.length; e++) xv[e] = (float) (r.nextGaussian() * 1.5);
-        Map<String, Tensor> feeds = Map.of("x", Tensor.of(xv, 2, 9, k));
-        Map<String, Tensor> want;
-        try (OrtReference ort = OrtReference.open(file, 1)) {
-            want = ort.run(feeds);
-        }
-        try (Session on = Session.open(bytes, GraphFusionTest.options(true)); Session off = Session.open(bytes, GraphFusionTest.options(false))) {
+        Case c = written("qlt", g, r, 2, 9, k);
+        Map<String, Tensor> feeds = c.feeds(), want = c.want();
+        try (Session on = Session.open(c.bytes(), GraphFusionTest.options(true)); Session off = Session.open(c.bytes(), GraphFusionTest.options(false))) {
             Map<String, Integer> f = on.graphFusions();
             assertEquals(2, f.get("quantized_linear"), f.toString());
             assertEquals(2, f.get("quantized_linear_bias"), f.toString());
@@ -281,13 +292,7 @@ class QuantizedLinearFusionTest {
             assertEquals(4, on.plannedNodes(), "two layers, the erf Gelu and the Relu");
             Map<String, Tensor> fused = on.run(feeds), plain = off.run(feeds);
             for (String y : List.of("y1", "y2", "r2")) {
-                float[] p = plain.get(y).toFloatArray(), q = fused.get(y).toFloatArray();
-                int negative = 0;
-                for (int e = 0; e < p.length; e++) {
-                    assertTrue(Math.abs(p[e] - q[e]) <= dev.heed.kernel.IntGemm.EPILOGUE_TOLERANCE * (1 + Math.abs(p[e])),
-                            y + " [" + e + "]: fused " + q[e] + " vs unfused " + p[e]);
-                    if (q[e] < 0) negative++;
-                }
+                int negative = assertWithinEpilogueTolerance(plain.get(y).toFloatArray(), fused.get(y).toFloatArray(), y);
                 if (!y.equals("r2")) assertTrue(negative > 0, y + ": the GELU inputs must reach below zero for the test to mean something");
                 assertNearOrt(want, fused, y);
             }
