@@ -289,23 +289,11 @@ public final class MemoryBudget {
     }
 
     private static Object array(Tensor t) {
-        if (t == null) return null;
-        return switch (t.storage()) {
-            case Storage.FloatArray f -> f.data();
-            case Storage.LongArray l -> l.data();
-            case Storage.IntArray i -> i.data();
-            case Storage.ByteArray b -> b.data();
-            case Storage.Segment s -> null; // mapped or native memory: not the run's heap
-        };
+        if (t == null || t.storage() instanceof Storage.Segment) return null; // mapped or native memory: not the run's heap
+        return t.storage().buffer();
     }
 
     private static long arrayBytes(Storage s) {
-        return switch (s) {
-            case Storage.FloatArray f -> 4L * f.data().length;
-            case Storage.LongArray l -> 8L * l.data().length;
-            case Storage.IntArray i -> 4L * i.data().length;
-            case Storage.ByteArray b -> b.data().length;
-            case Storage.Segment x -> 0;
-        };
+        return s instanceof Storage.Segment ? 0 : s.byteSize();
     }
 }

@@ -263,7 +263,8 @@ final class GemmVector {
      * The blocked driver with this machine's blocking, B from a {@link BSource} and a per-column factor in the
      * epilogue: {@code C = act((A·B) * scale[j] + bias[j])}, each tile as soon as its last K block is done, the
      * multiply and the add rounded separately (as a {@code Mul} node then an {@code Add} node). For the quantised
-     * linear layer ({@link IntGemmFloat#product}); {@code scale} holds N values, {@code bias} N values or null.
+     * linear layer ({@link IntGemmFloat#product}); {@code scale} holds N values, {@code bias} N values or null; a null
+     * {@code scale} (with no bias and {@link Activation#NONE}) gives the plain product.
      */
     static void runScaled(ExecutionContext ctx, int m, int n, int k, ASource a, BSource b, float[] c, int cOff, int ldc,
                           float[] scale, float[] bias, Activation act) {

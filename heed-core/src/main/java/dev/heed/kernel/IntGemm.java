@@ -213,11 +213,8 @@ public final class IntGemm {
      */
     public static boolean gemmExactFloatQuantizing(ExecutionContext ctx, int m, float[] x, int xOff, int ldx, float xScale, int xZero,
                                                    Int8Matrix b, int[] zb, float[] c, int cOff, int ldc) {
-        int k = b.k(), n = b.n();
-        check("IntGemm.exactFloatQuantizing", "x", x.length, xOff, ldx, m, k);
-        check("IntGemm.exactFloatQuantizing", "C", c.length, cOff, ldc, m, n);
-        zeroPoints("zb", zb, n);
-        if (xZero < 0 || xZero > 255) throw HeedException.invalid("IntGemm.exactFloatQuantizing", "zero point " + xZero + " outside uint8 [0, 255]");
+        checkQuantizing(m, x, xOff, ldx, xZero, b, zb);
+        check("IntGemm.exactFloatQuantizing", "C", c.length, cOff, ldc, m, b.n());
         return exactChunked(ctx, m, new IntGemmFloat.Quantized(x, xOff, ldx, xScale, xZero), b, zb, c, cOff, ldc,
                 null, null, Activation.NONE);
     }
@@ -255,11 +252,8 @@ public final class IntGemm {
     public static boolean gemmExactFloatQuantizing(ExecutionContext ctx, int m, float[] x, int xOff, int ldx, float xScale, int xZero,
                                                    Int8Matrix b, int[] zb, float[] c, int cOff, int ldc,
                                                    float[] scale, float[] bias, Activation act) {
-        int k = b.k(), n = b.n();
-        check("IntGemm.exactFloatQuantizing", "x", x.length, xOff, ldx, m, k);
-        checkEpilogue(m, n, c, cOff, ldc, scale, bias);
-        zeroPoints("zb", zb, n);
-        if (xZero < 0 || xZero > 255) throw HeedException.invalid("IntGemm.exactFloatQuantizing", "zero point " + xZero + " outside uint8 [0, 255]");
+        checkQuantizing(m, x, xOff, ldx, xZero, b, zb);
+        checkEpilogue(m, b.n(), c, cOff, ldc, scale, bias);
         return exactChunked(ctx, m, new IntGemmFloat.Quantized(x, xOff, ldx, xScale, xZero), b, zb, c, cOff, ldc,
                 scale, bias, java.util.Objects.requireNonNull(act, "act"));
     }
@@ -356,6 +350,13 @@ public final class IntGemm {
         checkEpilogue(m, n, c, cOff, ldc, scale, bias);
         check("IntGemm.epilogue", "out", out.length, cOff, ldc, m, n);
         IntGemmReference.epilogueDouble(m, n, c, cOff, ldc, scale, bias, act, out);
+    }
+
+    /** The checks both {@code gemmExactFloatQuantizing} overloads make on x, its zero point and B's zero points. */
+    private static void checkQuantizing(int m, float[] x, int xOff, int ldx, int xZero, Int8Matrix b, int[] zb) {
+        check("IntGemm.exactFloatQuantizing", "x", x.length, xOff, ldx, m, b.k());
+        zeroPoints("zb", zb, b.n());
+        if (xZero < 0 || xZero > 255) throw HeedException.invalid("IntGemm.exactFloatQuantizing", "zero point " + xZero + " outside uint8 [0, 255]");
     }
 
     private static void checkEpilogue(int m, int n, float[] c, int cOff, int ldc, float[] scale, float[] bias) {

@@ -202,8 +202,8 @@ final class IntGemmFloat {
         for (int i0 = 0; i0 < m; i0 += slabRows) {
             int rows = Math.min(slabRows, m - i0), c0 = cOff + i0 * ldc;
             if (chunks == 1) {
-                if (scale != null) GemmVector.runScaled(ctx, rows, n, k, shifted(a, i0, 0), new Widen(b, z), c, c0, ldc, scale, bias, act);
-                else GemmVector.run(ctx, rows, n, k, shifted(a, i0, 0), new Widen(b, z), c, c0, ldc, false, null, 0, false, Activation.NONE);
+                // with scale null (and so no bias nor activation) this is the plain product
+                GemmVector.runScaled(ctx, rows, n, k, shifted(a, i0, 0), new Widen(b, z), c, c0, ldc, scale, bias, act);
                 continue;
             }
             java.util.Arrays.fill(acc, 0);

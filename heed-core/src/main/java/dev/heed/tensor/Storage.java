@@ -13,6 +13,15 @@ public sealed interface Storage {
     /** {@return the number of elements the storage holds (not bytes)} */
     long length();
 
+    /** {@return the bytes of the whole backing buffer (the array or the segment), not of one tensor's view of it} */
+    long byteSize();
+
+    /**
+     * {@return the backing buffer itself, for identity: the array, or the segment's {@link MemorySegment}; tensors
+     * that are views of one buffer return the same object}
+     */
+    Object buffer();
+
     /**
      * float32 elements on the heap.
      *
@@ -20,6 +29,8 @@ public sealed interface Storage {
      */
     record FloatArray(float[] data) implements Storage {
         public long length() { return data.length; }
+        public long byteSize() { return 4L * data.length; }
+        public Object buffer() { return data; }
     }
 
     /**
@@ -29,6 +40,8 @@ public sealed interface Storage {
      */
     record LongArray(long[] data) implements Storage {
         public long length() { return data.length; }
+        public long byteSize() { return 8L * data.length; }
+        public Object buffer() { return data; }
     }
 
     /**
@@ -38,6 +51,8 @@ public sealed interface Storage {
      */
     record IntArray(int[] data) implements Storage {
         public long length() { return data.length; }
+        public long byteSize() { return 4L * data.length; }
+        public Object buffer() { return data; }
     }
 
     /**
@@ -47,6 +62,8 @@ public sealed interface Storage {
      */
     record ByteArray(byte[] data) implements Storage {
         public long length() { return data.length; }
+        public long byteSize() { return data.length; }
+        public Object buffer() { return data; }
     }
 
     /**
@@ -61,6 +78,8 @@ public sealed interface Storage {
         static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
         public long length() { return segment.byteSize() / dtype.byteSize(); }
+        public long byteSize() { return segment.byteSize(); }
+        public Object buffer() { return segment; }
 
         float getFloat(long i) { return segment.getAtIndex(F32, i); }
         long getLong(long i) { return segment.getAtIndex(I64, i); }

@@ -351,8 +351,7 @@ public final class TextEncoder implements AutoCloseable {
     /** Runs one padded batch on at most {@code threads} threads (0: all) and pools it as {@code pooling} says. */
     private List<float[]> run(List<Encoding> batch, ModelCard pooling, int threads) {
         Map<String, Tensor> feeds = feeds(batch);
-        Tensor hidden = threads == 0 ? session.run(feeds).get(hiddenOutput)          // [B, L, D]
-                : session.run(feeds, RunOptions.defaults().withThreads(threads)).outputs().get(hiddenOutput);
+        Tensor hidden = session.run(feeds, RunOptions.defaults().withThreads(threads)).outputs().get(hiddenOutput);   // [B, L, D]
         int b = batch.size(), l = feeds.get(INPUT_IDS).dim(1);
         if (hidden == null || hidden.rank() != 3 || hidden.dim(0) != b || hidden.dim(1) != l) {
             throw HeedException.shape("TextEncoder.embed", "output '" + hiddenOutput + "'"

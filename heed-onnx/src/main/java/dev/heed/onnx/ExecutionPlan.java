@@ -8,7 +8,6 @@ import dev.heed.onnx.ir.Node;
 import dev.heed.onnx.ops.fused.FusedAttentionOp;
 import dev.heed.onnx.ops.Op;
 import dev.heed.onnx.optimize.GraphState;
-import dev.heed.tensor.Storage;
 import dev.heed.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -112,23 +111,8 @@ final class ExecutionPlan {
         IdentityHashMap<Object, Boolean> seen = new IdentityHashMap<>();
         long sum = 0;
         for (Tensor t : tensors) {
-            if (t == null) continue;
-            Storage st = t.storage();
-            Object key = switch (st) {
-                case Storage.FloatArray f -> f.data();
-                case Storage.LongArray l -> l.data();
-                case Storage.IntArray i -> i.data();
-                case Storage.ByteArray b -> b.data();
-                case Storage.Segment x -> x;
-            };
-            if (seen.put(key, Boolean.TRUE) != null) continue;
-            sum += switch (st) {
-                case Storage.FloatArray f -> 4L * f.data().length;
-                case Storage.LongArray l -> 8L * l.data().length;
-                case Storage.IntArray i -> 4L * i.data().length;
-                case Storage.ByteArray b -> b.data().length;
-                case Storage.Segment x -> x.segment().byteSize();
-            };
+            if (t == null || seen.put(t.storage().buffer(), Boolean.TRUE) != null) continue;
+            sum += t.storage().byteSize();
         }
         return sum;
     }

@@ -59,17 +59,6 @@ public record RunOptions(boolean profile, boolean captureAttention, Set<String> 
         }
     }
 
-    /**
-     * Options on all of the Session's threads.
-     *
-     * @param profile          record per-node times
-     * @param captureAttention return the fused attentions' probabilities
-     * @param captureNames     values to capture by exact name, or null
-     * @param capturePattern   values to capture by whole-name match, or null
-     */
-    public RunOptions(boolean profile, boolean captureAttention, Set<String> captureNames, Pattern capturePattern) {
-        this(profile, captureAttention, captureNames, capturePattern, 0);
-    }
 
     /** {@return options with no profile and no capture} */
     public static RunOptions defaults() {

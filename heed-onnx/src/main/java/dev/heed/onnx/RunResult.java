@@ -49,19 +49,6 @@ public record RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, M
     }
 
     /**
-     * A result without a measured peak ({@link #peakBytes()} is 0), for code written before the peak was recorded.
-     *
-     * @param outputs   output name → tensor
-     * @param profile   per-node timings
-     * @param attention captured attention probabilities, or null
-     * @param captured  captured intermediate values, or null
-     */
-    public RunResult(Map<String, Tensor> outputs, List<NodeTiming> profile, Map<String, Tensor> attention,
-                     Map<String, Tensor> captured) {
-        this(outputs, profile, attention, captured, 0);
-    }
-
-    /**
      * Wall-clock time of one node in one run.
      *
      * @param node   the node's name (or its op and index when the model left it unnamed)
